@@ -1,0 +1,1 @@
+"""Channel-agnostic dialogs: (state, inbound) -> (new state, replies). No network here."""

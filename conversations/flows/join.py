@@ -1,0 +1,170 @@
+"""/batdau CODE (/start): join a branch with an invite code, or take the role an officer invite grants."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from conversations.engine import Answer, Context, State, Turn
+from conversations.validate import Invalid, parse_birth_year, parse_full_name, parse_invite_code
+from storage import audit
+from storage.identities import link_member
+from storage.invites import consume_invite, invite_by_code
+from storage.members import add_member, grant_role
+from storage.models import Invite, RoleName
+from storage.units import unit_by_id
+
+__all__ = ["JoinFlow"]
+
+MIN_AGE, MAX_AGE = 14, 60
+
+
+class Step(enum.StrEnum):
+    CODE = "code"
+    NAME = "name"
+    BIRTH_YEAR = "birth_year"
+    CONFIRM = "confirm"
+    CONFIRM_ROLE = "confirm_role"
+
+
+class Pick(enum.StrEnum):
+    YES = "yes"
+    EDIT_NAME = "edit_name"
+    EDIT_YEAR = "edit_year"
+    CANCEL = "cancel"
+
+
+class JoinFlow:
+    name = "join"
+
+    async def start(self, ctx: Context, args: str) -> Turn:
+        if not args:
+            if ctx.member is not None:
+                return Turn([await _already_member(ctx)])
+            return Turn([ctx.reply("join.ask_code")], self._at(Step.CODE))
+        return await self._check_code(ctx, args)
+
+    def accepts_text(self, step: str) -> bool:
+        return step not in (Step.CONFIRM, Step.CONFIRM_ROLE)
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        data, text = state.data, answer.text or ""
+        match Step(state.step):
+            case Step.CODE:
+                return await self._check_code(ctx, text)
+            case Step.NAME:
+                try:
+                    data["full_name"] = parse_full_name(text)
+                except Invalid as error:
+                    return Turn([ctx.reply(error.key, **error.values)], self._at(Step.NAME, data))
+                if "birth_year" in data:
+                    return await self._summary(ctx, data)
+                return Turn([ctx.reply("join.ask_birth_year")], self._at(Step.BIRTH_YEAR, data))
+            case Step.BIRTH_YEAR:
+                try:
+                    data["birth_year"] = parse_birth_year(
+                        text, this_year=ctx.today_year, min_age=MIN_AGE, max_age=MAX_AGE)
+                except Invalid as error:
+                    return Turn([ctx.reply(error.key, **error.values)], self._at(Step.BIRTH_YEAR, data))
+                return await self._summary(ctx, data)
+            case Step.CONFIRM:
+                return await self._confirm(ctx, data, Pick(str(answer.choice)))
+            case Step.CONFIRM_ROLE:
+                if answer.choice != Pick.YES:
+                    return Turn([ctx.reply("cancel.done")])
+                return await self._take_role(ctx, data)
+
+    def _at(self, step: Step, data: dict[str, Any] | None = None) -> State:
+        return State(self.name, step, data or {})
+
+    async def _check_code(self, ctx: Context, raw: str) -> Turn:
+        try:
+            code = parse_invite_code(raw)
+        except Invalid as error:
+            return Turn([ctx.reply(error.key)], self._at(Step.CODE))
+        invite = await invite_by_code(ctx.session, code=code)
+        problem = _invite_problem(ctx, invite)
+        if invite is None or problem is not None:
+            return Turn([ctx.reply(problem or "join.code_unknown")], self._at(Step.CODE))
+        unit = await unit_by_id(ctx.session, unit_id=invite.unit_id)
+        assert unit is not None  # unit_id is a foreign key
+        data = {"code": code, "unit": unit.name, "role": invite.role}
+        if ctx.member is not None:
+            if invite.role == RoleName.MEMBER:
+                return Turn([await _already_member(ctx)])
+            choices = [ctx.choice("join.pick_take_role", Pick.YES), ctx.choice("join.pick_cancel", Pick.CANCEL)]
+            text = ctx.reply("join.ask_take_role", role=ctx.t(f"role.{invite.role}"), unit=unit.name,
+                             choices=choices)
+            return Turn([text], self._at(Step.CONFIRM_ROLE, data))
+        welcome = ctx.reply("join.welcome", unit=unit.name, role=ctx.t(f"role.{invite.role}"))
+        return Turn([welcome, ctx.reply("join.ask_name")], self._at(Step.NAME, data))
+
+    async def _summary(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        choices = [
+            ctx.choice("join.pick_yes", Pick.YES),
+            ctx.choice("join.pick_edit_name", Pick.EDIT_NAME),
+            ctx.choice("join.pick_edit_year", Pick.EDIT_YEAR),
+            ctx.choice("join.pick_cancel", Pick.CANCEL),
+        ]
+        summary = ctx.reply("join.summary", name=data["full_name"], year=data["birth_year"], unit=data["unit"],
+                            role=ctx.t(f"role.{data['role']}"), choices=choices)
+        return Turn([summary], self._at(Step.CONFIRM, data))
+
+    async def _confirm(self, ctx: Context, data: dict[str, Any], pick: Pick) -> Turn:
+        match pick:
+            case Pick.EDIT_NAME:
+                return Turn([ctx.reply("join.ask_name")], self._at(Step.NAME, data))
+            case Pick.EDIT_YEAR:
+                return Turn([ctx.reply("join.ask_birth_year")], self._at(Step.BIRTH_YEAR, data))
+            case Pick.CANCEL:
+                return Turn([ctx.reply("cancel.done")])
+        invite = await _claim(ctx, data["code"])
+        if isinstance(invite, str):
+            return Turn([ctx.reply(invite)])
+        inbound = ctx.inbound
+        member = await add_member(ctx.session, full_name=data["full_name"], birth_year=data["birth_year"],
+                                  unit_id=invite.unit_id, joined_at=ctx.now)
+        assert member.id is not None
+        await link_member(ctx.session, channel=inbound.channel, external_id=inbound.user_id,
+                          chat_id=inbound.chat_id, member_id=member.id, now=ctx.now)
+        if invite.role != RoleName.MEMBER:
+            await grant_role(ctx.session, member_id=member.id, role=invite.role, unit_id=invite.unit_id)
+        await audit.record(ctx.session, actor_member_id=member.id, action="member.joined",
+                           target=f"invite:{invite.id}", at=ctx.now)
+        return Turn([ctx.reply("join.done", name=member.full_name, unit=data["unit"])])
+
+    async def _take_role(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        invite = await _claim(ctx, data["code"])
+        if isinstance(invite, str):
+            return Turn([ctx.reply(invite)])
+        assert ctx.member is not None and ctx.member.id is not None
+        await grant_role(ctx.session, member_id=ctx.member.id, role=invite.role, unit_id=invite.unit_id)
+        await audit.record(ctx.session, actor_member_id=ctx.member.id, action="role.granted",
+                           target=f"invite:{invite.id}", at=ctx.now)
+        return Turn([ctx.reply("join.role_done", role=ctx.t(f"role.{invite.role}"), unit=data["unit"])])
+
+
+def _invite_problem(ctx: Context, invite: Invite | None) -> str | None:
+    """Return the catalog key explaining why `invite` cannot be used now, or None when it can."""
+    if invite is None:
+        return "join.code_unknown"
+    if invite.expires_at <= ctx.now:
+        return "join.code_expired"
+    if invite.uses >= invite.max_uses:
+        return "join.code_used_up"
+    return None
+
+
+async def _claim(ctx: Context, code: str) -> Invite | str:
+    """Use the invite once, atomically; return it, or the key of why it no longer can be used."""
+    if await consume_invite(ctx.session, code=code, now=ctx.now):
+        invite = await invite_by_code(ctx.session, code=code)
+        assert invite is not None
+        return invite
+    return _invite_problem(ctx, await invite_by_code(ctx.session, code=code)) or "join.code_used_up"
+
+
+async def _already_member(ctx: Context) -> Any:
+    assert ctx.member is not None
+    unit = await unit_by_id(ctx.session, unit_id=ctx.member.unit_id)
+    return ctx.reply("join.already_member", name=ctx.member.full_name, unit=unit.name if unit else "")

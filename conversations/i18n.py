@@ -1,0 +1,56 @@
+"""Message catalogs (gettext, compiled by Babel). Message ids are stable keys such as `join.ask_name`;
+the Vietnamese and English catalogs under `locales/` hold every word a user reads."""
+
+from __future__ import annotations
+
+import gettext
+from pathlib import Path
+
+from babel.numbers import format_decimal, format_percent
+
+__all__ = ["LOCALES", "Catalogs", "Translator"]
+
+LOCALES = ("vi", "en")
+_LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+class Translator:
+    """Texts and number formats for one locale."""
+
+    def __init__(self, locale: str, catalog: gettext.NullTranslations) -> None:
+        self.locale = locale
+        self._catalog = catalog
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        """Return the text for `key` with `{placeholders}` filled in."""
+        text = self._catalog.gettext(key)
+        return text.format(**values) if values else text
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def percent(self, ratio: float) -> str:
+        return format_percent(ratio, format="#,##0.0%", locale=self.locale)
+
+
+class Catalogs:
+    """All compiled catalogs, loaded once by the composition root."""
+
+    def __init__(self, locale_dir: Path = _LOCALE_DIR, default: str = "vi") -> None:
+        if default not in LOCALES:
+            raise ValueError(f"unsupported default locale {default!r}")
+        self.default = default
+        self._translators = {}
+        for locale in LOCALES:
+            try:
+                catalog = gettext.translation("messages", localedir=locale_dir, languages=[locale])
+            except FileNotFoundError as exc:
+                raise RuntimeError(
+                    f"compiled catalog for {locale!r} missing under {locale_dir}: "
+                    "run `pybabel compile -d locales` (make does this)"
+                ) from exc
+            self._translators[locale] = Translator(locale, catalog)
+
+    def get(self, locale: str | None) -> Translator:
+        """Return the translator for `locale`, or the default one when it is unknown or unset."""
+        return self._translators.get(locale or self.default, self._translators[self.default])

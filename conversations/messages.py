@@ -1,0 +1,42 @@
+"""What flows between a channel adapter and the dialog engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Attachment", "Choice", "Inbound", "Reply"]
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One update from a person on a channel: either typed text or a pressed button's payload."""
+
+    channel: str
+    user_id: str
+    chat_id: str
+    update_id: str
+    text: str | None = None
+    choice: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button on rich channels, a numbered line on text channels."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    choices: tuple[Choice, ...] = field(default_factory=tuple)
+    attachment: Attachment | None = None

@@ -1,0 +1,1 @@
+"""Alembic migrations; `upgrade_to_head` applies them on start."""

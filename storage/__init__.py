@@ -1,0 +1,2 @@
+"""Storage: SQLModel tables and one function per query. Functions never commit; the caller owns the
+transaction."""
