@@ -22,3 +22,4 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     zalo_bot_token: SecretStr | None = None
     log_level: str = "WARNING"
+    attachment_dir: str = "./data/attachments"

@@ -1,5 +1,8 @@
 """Message catalogs (gettext, compiled by Babel). Message ids are stable keys such as `join.ask_name`;
-the Vietnamese and English catalogs under `locales/` hold every word a user reads."""
+the Vietnamese and English catalogs under `locales/<locale>/LC_MESSAGES/` hold every word a user reads.
+
+Each capability keeps its own catalog file (`core.po`, `youth.po`, ...); a locale's files are merged into one
+lookup. A key missing in English falls back to the Vietnamese text rather than showing the raw key."""
 
 from __future__ import annotations
 
@@ -40,17 +43,24 @@ class Catalogs:
         if default not in LOCALES:
             raise ValueError(f"unsupported default locale {default!r}")
         self.default = default
-        self._translators = {}
-        for locale in LOCALES:
-            try:
-                catalog = gettext.translation("messages", localedir=locale_dir, languages=[locale])
-            except FileNotFoundError as exc:
-                raise RuntimeError(
-                    f"compiled catalog for {locale!r} missing under {locale_dir}: "
-                    "run `pybabel compile -d locales` (make does this)"
-                ) from exc
-            self._translators[locale] = Translator(locale, catalog)
+        merged = {locale: _load(locale_dir / locale / "LC_MESSAGES") for locale in LOCALES}
+        for locale, catalog in merged.items():
+            if locale != default:
+                catalog.add_fallback(merged[default])
+        self._translators = {locale: Translator(locale, catalog) for locale, catalog in merged.items()}
 
     def get(self, locale: str | None) -> Translator:
         """Return the translator for `locale`, or the default one when it is unknown or unset."""
         return self._translators.get(locale or self.default, self._translators[self.default])
+
+
+def _load(folder: Path) -> gettext.NullTranslations:
+    """Merge every compiled catalog (`*.mo`) in `folder` into one translations object."""
+    files = sorted(folder.glob("*.mo"))
+    if not files:
+        raise RuntimeError(f"no compiled catalog under {folder}: run `make catalogs` (make run/test do this)")
+    merged = gettext.NullTranslations()
+    for path in files:
+        with path.open("rb") as handle:
+            merged.add_fallback(gettext.GNUTranslations(handle))
+    return merged

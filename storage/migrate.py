@@ -25,7 +25,7 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
     def _upgrade(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Dialect, Index, String, TypeDecorator, UniqueConstraint
@@ -14,14 +14,27 @@ __all__ = [
     "AwareDateTime",
     "ChatIdentity",
     "Conversation",
+    "Evaluation",
+    "EvaluationLine",
+    "Gender",
+    "IntegrityFlag",
     "Invite",
     "Member",
     "MemberStatus",
+    "Outbox",
+    "OutboxStatus",
+    "Participation",
+    "ParticipationKind",
     "ProcessedUpdate",
     "Role",
     "RoleName",
+    "Survey",
+    "Target",
+    "TargetMetric",
     "Unit",
     "UnitKind",
+    "Youth",
+    "YouthStatus",
 ]
 
 # Materialized paths compare byte by byte: PostgreSQL needs the "C" collation so that a range scan on the
@@ -104,6 +117,7 @@ class Member(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     status: str = Field(default=MemberStatus.ACTIVE, max_length=16)
     joined_at: datetime = _aware(nullable=False)
+    nudges: bool = True
 
 
 class Role(SQLModel, table=True):
@@ -182,3 +196,188 @@ class Audit(SQLModel, table=True):
     action: str = Field(max_length=48)
     target: str = Field(max_length=64)
     at: datetime = _aware(nullable=False, index=True)
+
+
+# --- The "1+1" domain: young people introduced, their participation, evaluations, surveys, targets, pushes.
+
+
+class Gender(enum.StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+
+
+class YouthStatus(enum.StrEnum):
+    """introduced → participating → joined_hoi / admitted; or stopped. Never goes backwards by accident."""
+
+    INTRODUCED = "introduced"
+    PARTICIPATING = "participating"
+    JOINED_HOI = "joined_hoi"
+    ADMITTED = "admitted"
+    STOPPED = "stopped"
+
+
+class ParticipationKind(enum.StrEnum):
+    ACTIVITY = "activity"
+    JOINED_HOI = "joined_hoi"
+    ADMITTED = "admitted"
+    STOPPED = "stopped"
+    NOTE = "note"
+
+
+class Youth(SQLModel, table=True):
+    """A young person a member introduced. Personal data lives only here and in `participation`; deleting
+    the row removes it. `name_key` is the folded name used to spot the same person registered twice."""
+
+    __tablename__ = "youth"
+    __table_args__ = (
+        Index("ix_youth_dup", "name_key", "birth_year"),
+        Index("ix_youth_unit_status", "unit_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    full_name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+    birth_year: int
+    gender: str = Field(max_length=8)
+    phone: str | None = Field(default=None, max_length=16, unique=True)
+    group_code: str = Field(max_length=32)
+    introduced_to: str = Field(max_length=16)
+    ethnicity: str | None = Field(default=None, max_length=40)
+    religion: str | None = Field(default=None, max_length=40)
+    introduced_by: int = Field(foreign_key="member.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    introduced_at: datetime = _aware(nullable=False, index=True)
+    consent_at: datetime = _aware(nullable=False)
+    status: str = Field(default=YouthStatus.INTRODUCED, max_length=16)
+    status_at: datetime = _aware(nullable=False)
+    notes: str | None = Field(default=None, max_length=1000)
+
+
+class Participation(SQLModel, table=True):
+    """One event in a young person's participation; the youth's status follows these events."""
+
+    __tablename__ = "participation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    on_date: date
+    activity: str | None = Field(default=None, max_length=200)
+    decision_no: str | None = Field(default=None, max_length=40)
+    note: str | None = Field(default=None, max_length=1000)
+    recorded_by: int = Field(foreign_key="member.id")
+    recorded_at: datetime = _aware(nullable=False)
+
+
+class IntegrityFlag(SQLModel, table=True):
+    """Something an inspector should look at (same person claimed twice, a burst of registrations...).
+    Holds record ids and a machine-readable kind, no personal data."""
+
+    __tablename__ = "integrity_flag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    youth_id: int | None = Field(default=None, index=True)
+    other_youth_id: int | None = None
+    answer: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _aware(nullable=False)
+
+
+class Evaluation(SQLModel, table=True):
+    """A branch's semiannual evaluation of "1+1" for a period such as `2026-H1`; a draft until submitted."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (UniqueConstraint("period", "unit_id", name="uq_evaluation"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=8, index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    submitted_by: int | None = Field(default=None, foreign_key="member.id")
+    submitted_at: datetime | None = _aware(nullable=True)
+    updated_at: datetime = _aware(nullable=False)
+    lessons: str | None = Field(default=None, max_length=4000)
+    difficulties: str | None = Field(default=None, max_length=4000)
+    proposals: str | None = Field(default=None, max_length=4000)
+
+
+class EvaluationLine(SQLModel, table=True):
+    """One member's 1+1 result in an evaluation: computed from the data, confirmed or corrected."""
+
+    __tablename__ = "evaluation_line"
+    __table_args__ = (UniqueConstraint("evaluation_id", "member_id", name="uq_evaluation_line"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", index=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id")
+    introduced: int = 0
+    fulfilled: bool = False
+    corrected: bool = False
+    reason: str | None = Field(default=None, max_length=500)
+    propose_admission_youth_id: int | None = None
+
+
+class Survey(SQLModel, table=True):
+    """The area survey of a branch for a period: how many young people, which clubs and groups exist."""
+
+    __tablename__ = "survey"
+    __table_args__ = (UniqueConstraint("period", "unit_id", name="uq_survey"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=8, index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    youth_population: int
+    youth_reached: int | None = None
+    groups: int = 0
+    groups_note: str | None = Field(default=None, max_length=1000)
+    recorded_by: int | None = Field(default=None, foreign_key="member.id")
+    recorded_at: datetime = _aware(nullable=False)
+
+
+class TargetMetric(enum.StrEnum):
+    ADMISSIONS = "admissions"
+    JOINED_HOI = "joined_hoi"
+    INTRODUCED = "introduced"
+
+
+class Target(SQLModel, table=True):
+    """A quota (chỉ tiêu) for a unit and year, set by the officers of its parent."""
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("unit_id", "year", "metric", name="uq_target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    year: int
+    metric: str = Field(max_length=16)
+    value: int
+    set_by: int | None = Field(default=None, foreign_key="member.id")
+    set_at: datetime = _aware(nullable=False)
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+class Outbox(SQLModel, table=True):
+    """One intended push; `dedupe_key` is unique, so enqueuing the same message twice is a no-op."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "channel", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=160, unique=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    not_before: datetime = _aware(nullable=False)
+    attempts: int = 0
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _aware(nullable=False)
+    sent_at: datetime | None = _aware(nullable=True)

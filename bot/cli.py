@@ -1,0 +1,86 @@
+"""Command line: run the bot (the default), or the admin tasks an operator does from a shell.
+
+    bot11                      run: console chat without a platform token, Telegram/Zalo with one
+    bot11 admin tree           print the unit tree with codes
+    bot11 admin invite --unit CD-KP1 --role member [--days 30] [--uses 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TextIO
+
+from bot.app import App, build_app
+from bot.settings import Settings
+from storage.invites import create_invite
+from storage.models import RoleName
+from storage.units import subtree_units, unit_by_code
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot11", description="Bot 1+1")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (console chat when no platform token is set)")
+    admin = commands.add_parser("admin", help="operator tasks").add_subparsers(dest="task", required=True)
+    admin.add_parser("tree", help="print the unit tree with codes")
+    invite = admin.add_parser("invite", help="create an invite code for a unit and role")
+    invite.add_argument("--unit", required=True, help="unit code, e.g. CD-KP1")
+    invite.add_argument("--role", default=RoleName.MEMBER, choices=[role.value for role in RoleName])
+    invite.add_argument("--days", type=int, default=30, help="days until the code expires")
+    invite.add_argument("--uses", type=int, default=50, help="how many people may use the code")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; return the process exit code."""
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in (None, "run"):
+        from bot.serve import serve
+
+        return asyncio.run(serve(settings))
+    return asyncio.run(_admin(settings, args, sys.stdout))
+
+
+async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    app = build_app(settings)
+    try:
+        await app.prepare()
+        if args.task == "tree":
+            await _print_tree(app, out)
+            return 0
+        return await _make_invite(app, args, out)
+    finally:
+        await app.close()
+
+
+async def _print_tree(app: App, out: TextIO) -> None:
+    async with app.sessions() as session:
+        units = await subtree_units(session)
+    for unit in units:
+        depth = unit.path.count("/") - 2
+        out.write(f"{'  ' * depth}{unit.code:<10} {unit.name} ({unit.kind})\n")
+
+
+async def _make_invite(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    if args.days < 1 or args.uses < 1:
+        out.write("--days and --uses must be at least 1\n")
+        return 2
+    now = app.clock()
+    async with app.sessions() as session, session.begin():
+        unit = await unit_by_code(session, code=args.unit.strip().upper())
+        if unit is None or unit.id is None:
+            out.write(f"no unit with code {args.unit!r}; see `bot11 admin tree`\n")
+            return 2
+        invite = await create_invite(session, unit_id=unit.id, role=args.role, max_uses=args.uses,
+                                     expires_at=now + timedelta(days=args.days), created_at=now)
+    out.write(f"{invite.code}\t{unit.code}\t{args.role}\texpires {invite.expires_at:%Y-%m-%d}\tuses {args.uses}\n")
+    return 0

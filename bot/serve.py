@@ -1,0 +1,30 @@
+"""Run the bot: pick the channels the settings enable, or the console chat when no platform token is set."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from bot.app import build_app
+from bot.console import ConsoleChannel
+from bot.settings import Settings
+
+__all__ = ["serve"]
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings) -> int:
+    """Prepare the database, then serve until the channels stop; return the exit code."""
+    app = build_app(settings)
+    try:
+        await app.prepare()
+        console = ConsoleChannel(
+            app.engine.handle, t=app.catalogs.get(None), stdin=sys.stdin, stdout=sys.stdout,
+            attachment_dir=Path(settings.attachment_dir),
+        )
+        await console.run()
+        return 0
+    finally:
+        await app.close()
