@@ -1,0 +1,305 @@
+"""Onboarding with an invite code, as transcripts, in both languages, and the ugly cases around it."""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from bot.app import App, build_app
+from storage.invites import create_invite
+from storage.models import Audit, ChatIdentity, Conversation, Invite, Member, Role
+from storage.units import unit_by_code
+from tests.conftest import Clock
+from tests.transcript import Chat
+
+
+async def count(app: App, model: type) -> int:
+    async with app.sessions() as session:
+        return (await session.exec(select(func.count()).select_from(model))).one()
+
+
+async def invite_uses(app: App, code: str) -> int:
+    async with app.sessions() as session:
+        return (await session.exec(select(Invite.uses).where(Invite.code == code))).one()
+
+
+async def test_member_joins_in_vietnamese(demo: App, chat: Chat) -> None:
+    members_before = await count(demo, Member)
+    assert await chat.say("an", "/batdau DEMO-DOANVIEN") == [
+        "Chào mừng bạn đến với Bot 1+1! Mã mời này dành cho đoàn viên của Chi đoàn Khu phố 1.",
+        "Bạn cho biết họ và tên đầy đủ (có dấu):",
+    ]
+    assert await chat.say("an", "  nguyễn   văn AN ") == ["Bạn sinh năm nào? (ví dụ: 2003)"]
+    summary = await chat.say("an", "2001")
+    assert "• Họ và tên: Nguyễn Văn An\n• Năm sinh: 2001\n• Đơn vị: Chi đoàn Khu phố 1" in summary[0]
+    assert chat.choices("an") == ["Đúng, tham gia", "Sửa họ tên", "Sửa năm sinh", "Hủy"]
+    assert await chat.press("an", "Đúng, tham gia") == [
+        "Xong! Nguyễn Văn An đã tham gia Chi đoàn Khu phố 1 trên Bot 1+1. "
+        "Gõ /trogiup để xem bạn làm được gì tiếp theo."
+    ]
+    assert await count(demo, Member) == members_before + 1
+    assert await invite_uses(demo, "DEMO-DOANVIEN") == 1
+    assert await count(demo, Conversation) == 0
+    help_text = (await chat.say("an", "/trogiup"))[0]
+    assert help_text.startswith("Các lệnh bạn dùng được:")
+    assert "/huy /cancel — hủy thao tác đang làm dở" in help_text
+    assert await chat.say("an", "/batdau") == [
+        "Bạn đã tham gia rồi: Nguyễn Văn An, Chi đoàn Khu phố 1. Gõ /trogiup để xem các lệnh."
+    ]
+
+
+async def test_member_joins_in_english_typing_numbers(demo: App, chat: Chat) -> None:
+    assert await chat.say("bob", "/language") == ["Chọn ngôn ngữ / Choose your language:"]
+    assert chat.choices("bob") == ["Tiếng Việt", "English"]
+    assert await chat.say("bob", "2") == ["Switched to English."]
+    assert await chat.say("bob", "/start demo-doanvien") == [
+        "Welcome to Bot 1+1! This invite is for a member of Chi đoàn Khu phố 1.",
+        "What is your full name (with Vietnamese diacritics)?",
+    ]
+    await chat.say("bob", "Trần Thị Bình")
+    summary = await chat.say("bob", "2004")
+    assert "• Full name: Trần Thị Bình" in summary[0] or "Trần Thị Bình" in summary[0]
+    assert chat.choices("bob") == ["Yes, join", "Edit name", "Edit birth year", "Cancel"]
+    assert await chat.say("bob", "1") == [
+        "Done! Trần Thị Bình has joined Chi đoàn Khu phố 1 on Bot 1+1. Type /help to see what you can do next."
+    ]
+    assert await chat.say("bob", "hello?") == ["Sorry, I did not understand that. Type /help to see the commands."]
+
+
+async def test_edit_fields_from_the_summary_by_label_without_diacritics(demo: App, chat: Chat) -> None:
+    await chat.say("an", "/batdau DEMO-DOANVIEN")
+    await chat.say("an", "Nguyễn Văn An")
+    await chat.say("an", "2001")
+    assert await chat.say("an", "sua ho ten") == ["Bạn cho biết họ và tên đầy đủ (có dấu):"]
+    summary = await chat.say("an", "Nguyễn Văn Ân")
+    assert "• Họ và tên: Nguyễn Văn Ân\n• Năm sinh: 2001" in summary[0]
+    assert await chat.say("an", "SỬA NĂM SINH") == ["Bạn sinh năm nào? (ví dụ: 2003)"]
+    summary = await chat.say("an", "2002")
+    assert "• Năm sinh: 2002" in summary[0]
+
+
+async def test_officer_invite_grants_its_role(demo: App, chat: Chat) -> None:
+    await chat.say("lan", "/batdau DEMO-QUANDOAN")
+    await chat.say("lan", "Lê Thị Lan")
+    await chat.say("lan", "1990")
+    await chat.say("lan", "1")
+    async with demo.sessions() as session:
+        roles = (await session.exec(select(Role.role, Role.unit_id))).all()
+        district = await unit_by_code(session, code="QD-HB")
+    assert ("officer", district.id) in roles
+
+
+async def test_member_takes_a_secretary_role_with_a_second_code(demo: App, chat: Chat) -> None:
+    for text in ("/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "2001", "1"):
+        await chat.say("an", text)
+    assert await chat.say("an", "/batdau DEMO-BITHU") == [
+        "Mã mời này giao vai trò bí thư chi đoàn của Chi đoàn Khu phố 1 cho tài khoản của bạn. "
+        "Bạn nhận vai trò này chứ?"
+    ]
+    assert await chat.say("an", "nhan vai tro") == [
+        "Đã giao vai trò bí thư chi đoàn của Chi đoàn Khu phố 1 cho bạn. Gõ /trogiup để xem các lệnh mới."
+    ]
+    assert await count(demo, Member) == 43
+
+
+@pytest.mark.parametrize(("code", "answer"), [
+    ("KHONGCO", "Không tìm thấy mã mời này."),
+    ("DEMO-HETHAN", "Mã mời này đã hết hạn."),
+    ("DEMO-HETLUOT", "Mã mời này đã dùng hết số lượt."),
+    ("mã-có-dấu", "Mã mời chỉ gồm chữ cái không dấu"),
+    ("🎉🎉", "Mã mời chỉ gồm chữ cái không dấu"),
+    ("A" * 4000, "Mã mời chỉ gồm chữ cái không dấu"),
+    ("'; DROP TABLE member; --", "Mã mời chỉ gồm chữ cái không dấu"),
+], ids=["unknown", "expired", "used-up", "diacritics", "emoji", "4000-chars", "sql-looking"])
+async def test_bad_codes_are_refused_and_change_nothing(demo: App, chat: Chat, clock: Clock, code: str,
+                                                        answer: str) -> None:
+    async with demo.sessions() as session, session.begin():
+        unit = await unit_by_code(session, code="CD-KP1")
+        await create_invite(session, code="DEMO-HETHAN", unit_id=unit.id, role="member", max_uses=5,
+                            expires_at=clock() - timedelta(minutes=1), created_at=clock() - timedelta(days=30))
+        used = await create_invite(session, code="DEMO-HETLUOT", unit_id=unit.id, role="member", max_uses=1,
+                                   expires_at=clock() + timedelta(days=1), created_at=clock())
+        used.uses = 1
+    members = await count(demo, Member)
+    replies = await chat.say("x", f"/batdau {code}")
+    assert len(replies) == 1 and replies[0].startswith(answer)
+    # The person may try again at the same step.
+    replies = await chat.say("x", code)
+    assert replies[0].startswith(answer)
+    assert await count(demo, Member) == members
+    assert await count(demo, ChatIdentity) == 0
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("", "Bạn nhập họ và tên đầy đủ"),
+    ("A", "Bạn nhập họ và tên đầy đủ"),
+    ("Nguyễn Văn 😀", "Họ tên chỉ gồm chữ cái và dấu cách"),
+    ("Nguyen Van 3", "Họ tên chỉ gồm chữ cái và dấu cách"),
+    ("Robert'); DROP TABLE member;--", "Họ tên chỉ gồm chữ cái và dấu cách"),
+    ("Nguyễn " * 600, "Họ tên dài quá 80 ký tự."),
+], ids=["blank", "one-letter", "emoji", "digit", "sql-looking", "4000-chars"])
+async def test_bad_names_are_asked_again(demo: App, chat: Chat, name: str, answer: str) -> None:
+    await chat.say("an", "/batdau DEMO-DOANVIEN")
+    replies = await chat.say("an", name)
+    assert len(replies) == 1 and replies[0].startswith(answer)
+    assert (await chat.say("an", "Nguyễn Văn An")) == ["Bạn sinh năm nào? (ví dụ: 2003)"]
+
+
+async def test_nfd_name_is_stored_composed(demo: App, chat: Chat) -> None:
+    decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Hồng Nhung")
+    assert decomposed != "Nguyễn Thị Hồng Nhung"
+    for text in ("/batdau DEMO-DOANVIEN", decomposed, "2000", "1"):
+        await chat.say("an", text)
+    async with demo.sessions() as session:
+        names = (await session.exec(select(Member.full_name))).all()
+    assert "Nguyễn Thị Hồng Nhung" in names
+
+
+@pytest.mark.parametrize(("year", "answer"), [
+    ("1890", "Năm sinh phải từ 1966 đến 2012."),
+    ("2030", "Năm sinh phải từ 1966 đến 2012."),
+    ("01", "Năm sinh gồm 4 chữ số"),
+    ("hai nghìn", "Năm sinh gồm 4 chữ số"),
+    ("２００１", "Năm sinh gồm 4 chữ số"),
+    ("9" * 4000, "Năm sinh gồm 4 chữ số"),
+], ids=["1890", "2030", "two-digits", "words", "fullwidth-digits", "4000-chars"])
+async def test_bad_birth_years_are_asked_again(demo: App, chat: Chat, year: str, answer: str) -> None:
+    await chat.say("an", "/batdau DEMO-DOANVIEN")
+    await chat.say("an", "Nguyễn Văn An")
+    replies = await chat.say("an", year)
+    assert len(replies) == 1 and replies[0].startswith(answer)
+
+
+_CANCELS = [(step, command) for step in (1, 2, 3) for command in ("/huy", "/cancel", "/HUY")] + [(3, "Hủy"), (3, "4")]
+
+
+@pytest.mark.parametrize(("stop_after", "cancel"), _CANCELS, ids=[f"step{s}-{c}" for s, c in _CANCELS])
+async def test_cancel_at_every_step_leaves_nothing(demo: App, chat: Chat, stop_after: int, cancel: str) -> None:
+    members = await count(demo, Member)
+    for text in ["/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "2001"][:stop_after]:
+        await chat.say("an", text)
+    assert await chat.say("an", cancel) == ["Đã hủy. Những gì bạn vừa nhập không được lưu."]
+    assert await chat.say("an", "/huy") == ["Hiện không có thao tác nào đang dở."]
+    assert await count(demo, Member) == members
+    assert await count(demo, Conversation) == 0
+    assert await count(demo, Audit) == 0
+    assert await invite_uses(demo, "DEMO-DOANVIEN") == 0
+
+
+async def test_forged_and_stale_buttons_change_nothing(demo: App, chat: Chat) -> None:
+    await chat.say("an", "/batdau DEMO-DOANVIEN")
+    await chat.say("an", "Nguyễn Văn An")
+    await chat.say("an", "2001")
+    stale = chat.payload("an", "Đúng, tham gia")
+    version, _, _ = stale.partition(".")
+    stale_answer = ["Nút này đã cũ hoặc không còn dùng được. Bạn xem tin nhắn mới nhất của bot, "
+                    "hoặc gõ /trogiup để bắt đầu lại."]
+    for forged in (f"{version}.admin", f"{int(version) + 5}.yes", "yes", "", "9" * 64, f"{version}.yes.extra"):
+        assert await chat.send(chat.inbound("an", choice=forged)) == stale_answer
+    # Someone else pressing the member's button (a forwarded message) gets the same answer.
+    assert await chat.send(chat.inbound("mallory", choice=stale)) == stale_answer
+    # Moving on makes the earlier button stale.
+    await chat.say("an", "Sửa năm sinh")
+    assert await chat.send(chat.inbound("an", choice=stale)) == stale_answer
+    assert await count(demo, Member) == 42
+
+
+async def test_replayed_update_is_ignored(demo: App, chat: Chat) -> None:
+    await chat.say("an", "/batdau DEMO-DOANVIEN", update_id="u1")
+    await chat.say("an", "Nguyễn Văn An", update_id="u2")
+    await chat.say("an", "2001", update_id="u3")
+    assert await chat.say("an", "1", update_id="u4") != []
+    assert await chat.say("an", "1", update_id="u4") == []
+    assert await chat.say("an", "/batdau DEMO-DOANVIEN", update_id="u1") == []
+    assert await count(demo, Member) == 43
+    assert await invite_uses(demo, "DEMO-DOANVIEN") == 1
+
+
+async def test_same_update_delivered_twice_at_once_is_handled_once(demo: App, chat: Chat) -> None:
+    for text in ("/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "2001"):
+        await chat.say("an", text)
+    inbound = chat.inbound("an", text="1", update_id="dup")
+    results = await asyncio.gather(demo.engine.handle(inbound), demo.engine.handle(inbound))
+    assert sorted(len(r) for r in results) == [0, 1]
+    assert await count(demo, Member) == 43
+
+
+async def test_two_people_use_the_last_use_of_a_code_at_once(demo: App, chat: Chat, clock: Clock) -> None:
+    async with demo.sessions() as session, session.begin():
+        unit = await unit_by_code(session, code="CD-KP2")
+        await create_invite(session, code="ONE-LEFT", unit_id=unit.id, role="member", max_uses=1,
+                            expires_at=clock() + timedelta(days=1), created_at=clock())
+    for user in ("an", "binh"):
+        for text in ("/batdau ONE-LEFT", "Nguyễn Văn An" if user == "an" else "Trần Văn Bình", "2001"):
+            await chat.say(user, text)
+    results = await asyncio.gather(chat.say("an", "1"), chat.say("binh", "1"))
+    texts = sorted(r[0] for r in results)
+    assert texts[0].startswith("Mã mời này đã dùng hết số lượt.")
+    assert texts[1].startswith("Xong!")
+    assert await count(demo, Member) == 43
+    assert await invite_uses(demo, "ONE-LEFT") == 1
+
+
+async def test_code_expiring_during_the_dialog_is_refused_at_the_end(demo: App, chat: Chat, clock: Clock) -> None:
+    async with demo.sessions() as session, session.begin():
+        unit = await unit_by_code(session, code="CD-KP2")
+        await create_invite(session, code="SOON", unit_id=unit.id, role="member", max_uses=3,
+                            expires_at=clock() + timedelta(minutes=5), created_at=clock())
+    for text in ("/batdau SOON", "Nguyễn Văn An", "2001"):
+        await chat.say("an", text)
+    clock.advance(minutes=10)
+    assert (await chat.say("an", "1"))[0].startswith("Mã mời này đã hết hạn.")
+    assert await count(demo, Member) == 42
+
+
+async def test_dialog_survives_a_restart(demo: App, chat: Chat, settings, clock: Clock) -> None:
+    await chat.say("an", "/batdau DEMO-DOANVIEN")
+    await chat.say("an", "Nguyễn Văn An")
+    await demo.close()
+    restarted = build_app(settings, clock=clock)
+    await restarted.prepare()
+    try:
+        again = Chat(restarted.engine)
+        summary = await again.say("an", "2001", update_id="after-restart-1")
+        assert "• Họ và tên: Nguyễn Văn An\n• Năm sinh: 2001" in summary[0]
+        assert await again.say("an", "1", update_id="after-restart-2") == [
+            "Xong! Nguyễn Văn An đã tham gia Chi đoàn Khu phố 1 trên Bot 1+1. "
+            "Gõ /trogiup để xem bạn làm được gì tiếp theo."
+        ]
+    finally:
+        await restarted.close()
+
+
+async def test_a_dialog_left_too_long_expires(demo: App, chat: Chat, clock: Clock) -> None:
+    await chat.say("an", "/batdau DEMO-DOANVIEN")
+    clock.advance(hours=25)
+    assert (await chat.say("an", "Nguyễn Văn An"))[0].startswith("Thao tác trước của bạn đã quá lâu")
+    assert await count(demo, Conversation) == 0
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("xin chào", "Chào bạn! Đây là Bot 1+1"),
+    ("🙂", "Chào bạn! Đây là Bot 1+1"),
+    ("/khonglenh", "Bot chưa có lệnh /khonglenh."),
+    ("/" + "x" * 4000, "Bot chưa có lệnh /" + "x" * 32 + "."),
+    ("/gioithieu", "Bạn cần tham gia bằng mã mời"),
+    ("   ", "Chào bạn! Đây là Bot 1+1"),
+], ids=["greeting", "emoji", "unknown-command", "4000-char-command", "members-only", "blank"])
+async def test_strangers_get_a_friendly_answer(demo: App, chat: Chat, text: str, answer: str) -> None:
+    replies = await chat.say("stranger", text)
+    assert len(replies) == 1 and replies[0].startswith(answer)
+    assert await count(demo, ChatIdentity) == 0
+
+
+async def test_language_is_remembered_before_and_after_joining(demo: App, chat: Chat) -> None:
+    await chat.say("an", "/ngonngu en")
+    assert (await chat.say("an", "/help"))[0].startswith("You have not joined yet.")
+    for text in ("/start DEMO-DOANVIEN", "Nguyen Van An", "2001", "1"):
+        await chat.say("an", text)
+    assert (await chat.say("an", "/help"))[0].startswith("Commands you can use:")
+    assert await chat.say("an", "/ngonngu vi") == ["Đã chuyển sang tiếng Việt."]
+    assert (await chat.say("an", "/help"))[0].startswith("Các lệnh bạn dùng được:")
