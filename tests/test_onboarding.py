@@ -300,6 +300,8 @@ async def test_language_is_remembered_before_and_after_joining(demo: App, chat: 
     assert (await chat.say("an", "/help"))[0].startswith("You have not joined yet.")
     for text in ("/start DEMO-DOANVIEN", "Nguyen Van An", "2001", "1"):
         await chat.say("an", text)
-    assert (await chat.say("an", "/help"))[0].startswith("Commands you can use:")
+    help_text = (await chat.say("an", "/help"))[0]
+    assert help_text.startswith("Commands you can use:")
+    assert "• /cancel /huy — cancel what you are in the middle of" in help_text
     assert await chat.say("an", "/ngonngu vi") == ["Đã chuyển sang tiếng Việt."]
     assert (await chat.say("an", "/help"))[0].startswith("Các lệnh bạn dùng được:")

@@ -28,7 +28,9 @@ class HelpFlow:
                 continue
             if command.roles and not command.roles & held:
                 continue
-            aliases = " ".join(f"/{name}" for name in command.names)
+            # Vietnamese names come first in the table; an English reader sees the English alias first.
+            names = command.names if ctx.t.locale == "vi" else (*command.names[1:], command.names[0])
+            aliases = " ".join(f"/{name}" for name in names)
             lines.append(ctx.t("help.line", commands=aliases, text=ctx.t(command.help_key)))
         lines.append(ctx.t("help.outro"))
         return Turn([Reply("\n".join(lines))], keep_state=True)
