@@ -23,3 +23,19 @@ class Settings(BaseSettings):
     zalo_bot_token: SecretStr | None = None
     log_level: str = "WARNING"
     attachment_dir: str = "./data/attachments"
+    # Evaluation calendar and pushes (defaults: conversations.periods.EvaluationCalendar).
+    evaluation_opens_days_before_end: int = 15
+    evaluation_due_days_after_end: int = 10
+    evaluation_reminder_every_days: int = 3
+    annual_report_day: int = 15
+    annual_report_month: int = 10
+    annual_reminder_days_before: int = 14
+    quiet_hours_start: int = 21
+    quiet_hours_end: int = 7
+    nudge_day_of_month: int = 5
+    scheduler_enabled: bool = True
+    outbox_rate_per_second: float = 25.0
+    outbox_per_chat_interval_seconds: float = 1.0
+    outbox_lease_seconds: int = 120
+    outbox_max_attempts: int = 8
+    telegram_bot_username: str | None = None

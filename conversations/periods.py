@@ -74,7 +74,9 @@ class Period:
 @dataclass(frozen=True, slots=True)
 class EvaluationCalendar:
     """When branches evaluate a half-year. Defaults: the window opens 15 days before the half-year ends, the
-    evaluation is due 10 days after it ends, reminders every 3 days; the annual report is due 15/10."""
+    evaluation is due 10 days after it ends, reminders every 3 days; the annual report is due 15/10, with
+    reminders from 14 days before. Pushes wait out the quiet hours 21:00–07:00; the monthly nudge goes from
+    the 5th of the month."""
 
     opens_days_before_end: int = 15
     due_days_after_end: int = 10
@@ -82,6 +84,9 @@ class EvaluationCalendar:
     annual_report_month: int = 10
     annual_report_day: int = 15
     annual_reminder_days_before: int = 14
+    quiet_start_hour: int = 21
+    quiet_end_hour: int = 7
+    nudge_day_of_month: int = 5
 
     def window_opens(self, period: Period) -> date:
         return period.last_day - timedelta(days=self.opens_days_before_end)
@@ -92,6 +97,14 @@ class EvaluationCalendar:
 
     def annual_deadline(self, year: int) -> date:
         return date(year, self.annual_report_month, self.annual_report_day)
+
+    def deliver_at(self, now: datetime, tz: ZoneInfo) -> datetime:
+        """Return `now`, or the end of the quiet hours (07:00 local) when `now` falls inside them."""
+        local = now.astimezone(tz)
+        morning = datetime.combine(local.date(), time(self.quiet_end_hour), tzinfo=tz)
+        if local.hour >= self.quiet_start_hour:
+            return morning + timedelta(days=1)
+        return morning if local < morning else now
 
     def evaluation_period(self, today: date) -> Period | None:
         """Return the half-year whose evaluation window is open on `today` (until its deadline), if any."""

@@ -1,0 +1,143 @@
+"""Reconcile jobs. Each run works out from the calendar and the database what is due *today* and enqueues it
+under a dedupe key; it remembers nothing itself. A run after downtime catches up (what is still due is still
+found), and two runs at once or the same run twice insert nothing twice (the key is unique).
+
+Keys (one message per recipient chat, `:channel:chat` appended):
+    eval.<period>.s<step>.u<branch>      step 0 = the prompt when the window opens, step n = n-th reminder
+    eval.<period>.late.u<unit>           escalation to the officers above the late branches
+    nudge.<yyyy-mm>                      the monthly nudge to a member without an introduction this year
+    annual.<year>.s<step>.u<unit>        reminder to Đoàn cơ sở officers before the annual report (15/10)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from conversations.i18n import Catalogs
+from conversations.periods import EvaluationCalendar, Period
+from scheduled.pushes import push_for
+from storage.branch import Recipient, members_to_nudge
+from storage.evaluations import LateBranch, branch_secretaries, late_branches, officers_on
+from storage.models import UnitKind
+from storage.outbox import Push, enqueue_many
+from storage.units import ancestor_ids
+
+__all__ = [
+    "Job",
+    "JobContext",
+    "annual_reminders",
+    "escalations",
+    "evaluation_prompts",
+    "monthly_nudges",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What a job run may use: its own transaction, the run's instant, the calendar and the texts."""
+
+    session: AsyncSession
+    now: datetime
+    calendar: EvaluationCalendar
+    tz: ZoneInfo
+    catalogs: Catalogs
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.tz).date()
+
+    def push(self, recipient: Recipient, key: str, text_key: str, **values: object) -> Push:
+        return push_for(recipient, key=key, catalogs=self.catalogs, calendar=self.calendar, tz=self.tz,
+                        now=self.now, text_key=text_key, **values)
+
+    async def enqueue(self, pushes: list[Push]) -> dict[str, int]:
+        inserted = await enqueue_many(self.session, pushes=pushes, now=self.now)
+        return {"due": len(pushes), "enqueued": inserted}
+
+
+Job = Callable[[JobContext], Awaitable[dict[str, int]]]
+
+
+async def evaluation_prompts(ctx: JobContext) -> dict[str, int]:
+    """Prompt, then remind every few days, the secretaries of branches that have not submitted."""
+    period = ctx.calendar.evaluation_period(ctx.today)
+    if period is None:
+        return {"due": 0, "enqueued": 0}
+    opens, deadline = ctx.calendar.window_opens(period), ctx.calendar.deadline(period)
+    step = (ctx.today - opens).days // ctx.calendar.reminder_every_days
+    text_key = "evaluation.push_prompt" if step == 0 else "evaluation.push_reminder"
+    pushes = [
+        ctx.push(recipient, f"eval.{period}.s{step}.u{branch_id}", text_key, branch=name, period=period.code,
+                 deadline=deadline, days_left=(deadline - ctx.today).days)
+        for branch_id, name, recipient in await branch_secretaries(ctx.session, period=period.code)
+    ]
+    return await ctx.enqueue(pushes)
+
+
+def _escalation_period(calendar: EvaluationCalendar, today: date) -> Period | None:
+    """Return the half-year whose deadline has passed and whose successor's window is not open yet."""
+    period = Period.half_of(today).previous()
+    if calendar.deadline(period) >= today:
+        period = period.previous()
+    if calendar.deadline(period) < today < calendar.window_opens(period.next()):
+        return period
+    return None
+
+
+async def escalations(ctx: JobContext) -> dict[str, int]:
+    """Tell the officers above each late branch (the nearest unit up that has officers) which branches are late."""
+    period = _escalation_period(ctx.calendar, ctx.today)
+    if period is None:
+        return {"due": 0, "enqueued": 0, "late": 0}
+    deadline = ctx.calendar.deadline(period)
+    deadline_end = datetime.combine(deadline + timedelta(days=1), time(), tzinfo=ctx.tz)
+    late = await late_branches(ctx.session, period=period.code, deadline_end=deadline_end)
+    above = {unit for branch in late for unit in ancestor_ids(branch.path)[:-1]}
+    officers: dict[int, list[Recipient]] = defaultdict(list)
+    for unit_id, recipient in await officers_on(ctx.session, unit_ids=sorted(above)):
+        officers[unit_id].append(recipient)
+    by_unit: dict[int, list[LateBranch]] = defaultdict(list)
+    for branch in late:
+        nearest = next((u for u in reversed(ancestor_ids(branch.path)[:-1]) if officers.get(u)), None)
+        if nearest is not None:
+            by_unit[nearest].append(branch)
+    pushes = [
+        ctx.push(recipient, f"eval.{period}.late.u{unit_id}", "evaluation.push_escalation", period=period.code,
+                 deadline=deadline, count=len(branches), branches="\n".join(f"• {b.name}" for b in branches))
+        for unit_id, branches in by_unit.items()
+        for recipient in officers[unit_id]
+    ]
+    return {**await ctx.enqueue(pushes), "late": len(late)}
+
+
+async def monthly_nudges(ctx: JobContext) -> dict[str, int]:
+    """From the nudge day of each month, nudge members who introduced nobody this year (unless they opted out)."""
+    today = ctx.today
+    if today.day < ctx.calendar.nudge_day_of_month:
+        return {"due": 0, "enqueued": 0}
+    start, end = Period(today.year).bounds(ctx.tz)
+    recipients = await members_to_nudge(ctx.session, start=start, end=end)
+    pushes = [ctx.push(r, f"nudge.{today:%Y-%m}", "evaluation.push_nudge", year=today.year) for r in recipients]
+    return await ctx.enqueue(pushes)
+
+
+async def annual_reminders(ctx: JobContext) -> dict[str, int]:
+    """Remind Đoàn cơ sở officers, every few days in the fortnight before 15/10, of the annual report."""
+    today, calendar = ctx.today, ctx.calendar
+    deadline = calendar.annual_deadline(today.year)
+    days_before = (deadline - today).days
+    if not 0 <= days_before <= calendar.annual_reminder_days_before:
+        return {"due": 0, "enqueued": 0}
+    step = (calendar.annual_reminder_days_before - days_before) // calendar.reminder_every_days
+    pushes = [
+        ctx.push(r, f"annual.{today.year}.s{step}.u{unit_id}", "evaluation.push_annual", year=today.year,
+                 deadline=deadline, days_left=days_before)
+        for unit_id, r in await officers_on(ctx.session, kind=UnitKind.GRASSROOTS)
+    ]
+    return await ctx.enqueue(pushes)

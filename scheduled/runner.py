@@ -1,0 +1,126 @@
+"""Running the jobs: one wrapper that gives each run its transaction and logs its timing and counts, the
+APScheduler cron table (Asia/Ho_Chi_Minh), and the PostgreSQL advisory lock that elects one scheduler when
+several processes serve one bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from conversations.i18n import Catalogs
+from conversations.periods import EvaluationCalendar
+from scheduled.jobs import Job, JobContext, annual_reminders, escalations, evaluation_prompts, monthly_nudges
+
+__all__ = ["JobRunner", "LeaderLock", "ScheduledJob", "build_scheduler", "default_jobs"]
+
+log = logging.getLogger(__name__)
+
+# Any fixed 64-bit number, the same in every process of one deployment.
+ADVISORY_LOCK_KEY = 0x1_1B07_5C4E
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    name: str
+    job: Job
+    cron: dict[str, str]
+
+
+def default_jobs() -> list[ScheduledJob]:
+    """Return the jobs and when they run. Hourly is cheap (a run finds little new) and makes catch-up quick."""
+    return [
+        ScheduledJob("evaluation_prompts", evaluation_prompts, {"minute": "5"}),
+        ScheduledJob("escalations", escalations, {"minute": "10"}),
+        ScheduledJob("monthly_nudges", monthly_nudges, {"minute": "15"}),
+        ScheduledJob("annual_reminders", annual_reminders, {"minute": "20"}),
+    ]
+
+
+@dataclass
+class JobRunner:
+    """Run a job in its own transaction, time it, log its counts; a failure is logged and rolled back."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Callable[[], datetime]
+    calendar: EvaluationCalendar
+    tz: ZoneInfo
+    catalogs: Catalogs
+
+    async def run(self, scheduled: ScheduledJob) -> dict[str, int]:
+        started = time.perf_counter()
+        try:
+            async with self.sessions() as session, session.begin():
+                ctx = JobContext(session=session, now=self.clock(), calendar=self.calendar, tz=self.tz,
+                                 catalogs=self.catalogs)
+                counts = await scheduled.job(ctx)
+        except Exception:
+            log.exception("job %s failed after %.3fs", scheduled.name, time.perf_counter() - started)
+            return {"failed": 1}
+        log.info("job %s took %.3fs: %s", scheduled.name, time.perf_counter() - started,
+                 " ".join(f"{k}={v}" for k, v in counts.items()))
+        return counts
+
+    async def run_all(self, jobs: Sequence[ScheduledJob]) -> dict[str, dict[str, int]]:
+        return {job.name: await self.run(job) for job in jobs}
+
+
+def build_scheduler(runner: JobRunner, jobs: Sequence[ScheduledJob], *, run_now: bool = True) -> AsyncIOScheduler:
+    """Return an AsyncIOScheduler with a cron trigger per job; with `run_now` each job also runs at start,
+    which is how downtime is caught up."""
+    scheduler = AsyncIOScheduler(timezone=runner.tz)
+    for job in jobs:
+        extra = {"next_run_time": datetime.now(runner.tz)} if run_now else {}
+        scheduler.add_job(runner.run, CronTrigger(timezone=runner.tz, **job.cron), args=[job], id=job.name,
+                          coalesce=True, max_instances=1, misfire_grace_time=None, **extra)
+    return scheduler
+
+
+class LeaderLock:
+    """Hold a session-level PostgreSQL advisory lock so that one process runs the scheduler; on SQLite (one
+    process by design) the lock is always granted."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def acquire(self) -> bool:
+        """Try once; True when this process is (now) the leader."""
+        if self._engine.dialect.name != "postgresql":
+            return True
+        if self._connection is not None:
+            return True
+        connection = await self._engine.connect()
+        got = (await connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                        {"key": ADVISORY_LOCK_KEY})).scalar_one()
+        if got:
+            self._connection = connection
+            return True
+        await connection.close()
+        return False
+
+    async def wait(self, stop: asyncio.Event, retry: float = 30.0) -> bool:
+        """Block until leadership is won (True) or `stop` is set (False)."""
+        while not stop.is_set():
+            if await self.acquire():
+                return True
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=retry)
+            except TimeoutError:
+                continue
+        return False
+
+    async def release(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()  # closing the session releases the lock
+            self._connection = None

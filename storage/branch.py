@@ -1,0 +1,111 @@
+"""What a branch secretary sees and does for their branch: members' 1+1 progress, young people by status,
+who to nudge, and a member's choice to receive the monthly nudge or not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, update
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import ChatIdentity, Member, MemberStatus, Role, RoleName, Unit, UnitKind, Youth
+
+__all__ = [
+    "MemberProgress",
+    "Recipient",
+    "member_progress",
+    "members_to_nudge",
+    "secretary_branches",
+    "set_nudges",
+    "youth_by_status",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberProgress:
+    member_id: int
+    full_name: str
+    introduced: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Where a push to one person goes: one reachable chat identity."""
+
+    member_id: int
+    channel: str
+    chat_id: str
+    locale: str | None
+    unit_id: int
+
+
+RECIPIENT_COLUMNS = (Member.id, ChatIdentity.channel, ChatIdentity.chat_id, ChatIdentity.locale, Member.unit_id)
+
+
+async def secretary_branches(session: AsyncSession, *, member_id: int) -> Sequence[Unit]:
+    """Return the active branches where `member_id` holds the secretary role, by path."""
+    query = (
+        select(Unit)
+        .join(Role, col(Role.unit_id) == Unit.id)
+        .where(Role.member_id == member_id, Role.role == RoleName.SECRETARY, Unit.kind == UnitKind.BRANCH,
+               col(Unit.active).is_(True))
+        .order_by(col(Unit.path))
+    )
+    return (await session.exec(query)).all()
+
+
+async def member_progress(
+    session: AsyncSession, *, unit_id: int, start: datetime, end: datetime
+) -> Sequence[MemberProgress]:
+    """Return each active member of the branch with how many young people they introduced in [start, end)."""
+    introduced = func.count(col(Youth.id))
+    query = (
+        select(Member.id, Member.full_name, introduced)
+        .outerjoin(Youth, and_(col(Youth.introduced_by) == Member.id, col(Youth.introduced_at) >= start,
+                               col(Youth.introduced_at) < end))
+        .where(Member.unit_id == unit_id, Member.status == MemberStatus.ACTIVE)
+        .group_by(col(Member.id), col(Member.full_name))
+        .order_by(col(Member.full_name), col(Member.id))
+    )
+    return [MemberProgress(int(m), name, int(n)) for m, name, n in (await session.exec(query)).all()]
+
+
+async def youth_by_status(session: AsyncSession, *, unit_id: int) -> dict[str, int]:
+    """Return how many young people of the branch are in each status."""
+    query = select(Youth.status, func.count()).where(Youth.unit_id == unit_id).group_by(col(Youth.status))
+    return {status: int(count) for status, count in (await session.exec(query)).all()}
+
+
+async def members_to_nudge(
+    session: AsyncSession, *, start: datetime, end: datetime, unit_id: int | None = None,
+    respect_opt_out: bool = True,
+) -> Sequence[Recipient]:
+    """Return the reachable identities of active members who introduced nobody in [start, end).
+
+    `unit_id` limits it to one branch (a secretary's /nhacnho); without it, every branch (the monthly nudge).
+    """
+    introduced = (
+        select(Youth.id)
+        .where(col(Youth.introduced_by) == Member.id, col(Youth.introduced_at) >= start,
+               col(Youth.introduced_at) < end)
+        .exists()
+    )
+    query = (
+        select(*RECIPIENT_COLUMNS)
+        .join(ChatIdentity, col(ChatIdentity.member_id) == Member.id)
+        .where(Member.status == MemberStatus.ACTIVE, col(ChatIdentity.reachable).is_(True), ~introduced)
+        .order_by(col(Member.id), col(ChatIdentity.id))
+    )
+    if unit_id is not None:
+        query = query.where(Member.unit_id == unit_id)
+    if respect_opt_out:
+        query = query.where(col(Member.nudges).is_(True))
+    return [Recipient(*row) for row in (await session.exec(query)).all()]
+
+
+async def set_nudges(session: AsyncSession, *, member_id: int, on: bool) -> None:
+    """Turn the member's monthly nudge on or off."""
+    await session.exec(update(Member).where(col(Member.id) == member_id).values(nudges=on))  # type: ignore[call-overload]

@@ -1,0 +1,257 @@
+"""Semiannual evaluations: the draft a secretary fills in, its per-member lines, the area survey, submission,
+and who the scheduled pushes about evaluations go to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.branch import RECIPIENT_COLUMNS, MemberProgress, Recipient
+from storage.db import upsert_insert
+from storage.models import (
+    ChatIdentity,
+    Evaluation,
+    EvaluationLine,
+    Member,
+    Role,
+    RoleName,
+    Survey,
+    Unit,
+    UnitKind,
+    Youth,
+    YouthStatus,
+)
+
+__all__ = [
+    "TEXT_FIELDS",
+    "Candidate",
+    "LateBranch",
+    "Line",
+    "admission_candidates",
+    "branch_secretaries",
+    "correct_line",
+    "evaluation_for",
+    "late_branches",
+    "lines_of",
+    "officers_on",
+    "open_evaluation",
+    "refresh_lines",
+    "save_survey",
+    "set_admission_proposals",
+    "set_text",
+    "submit_evaluation",
+    "survey_for",
+]
+
+TEXT_FIELDS = ("lessons", "difficulties", "proposals")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    line_id: int
+    member_id: int
+    full_name: str
+    introduced: int
+    fulfilled: bool
+    corrected: bool
+    reason: str | None
+    proposed_youth_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    youth_id: int
+    full_name: str
+    status: str
+    introduced_by: int
+
+
+@dataclass(frozen=True, slots=True)
+class LateBranch:
+    unit_id: int
+    name: str
+    path: str
+
+
+async def evaluation_for(session: AsyncSession, *, period: str, unit_id: int) -> Evaluation | None:
+    query = select(Evaluation).where(Evaluation.period == period, Evaluation.unit_id == unit_id)
+    return (await session.exec(query.execution_options(populate_existing=True))).first()
+
+
+async def open_evaluation(session: AsyncSession, *, period: str, unit_id: int, now: datetime) -> Evaluation:
+    """Return the branch's evaluation of `period`, creating the draft the first time (safe under races)."""
+    statement = upsert_insert(session, Evaluation).values(period=period, unit_id=unit_id, updated_at=now)
+    await session.exec(statement.on_conflict_do_nothing())  # type: ignore[call-overload]
+    evaluation = await evaluation_for(session, period=period, unit_id=unit_id)
+    assert evaluation is not None
+    return evaluation
+
+
+async def refresh_lines(session: AsyncSession, *, evaluation_id: int, progress: Sequence[MemberProgress]) -> None:
+    """Bring each member's line up to date with the data; a line the secretary corrected keeps its result."""
+    existing = {
+        line.member_id: line
+        for line in (await session.exec(select(EvaluationLine).where(
+            EvaluationLine.evaluation_id == evaluation_id))).all()
+    }
+    for member in progress:
+        line = existing.get(member.member_id)
+        if line is None:
+            session.add(EvaluationLine(evaluation_id=evaluation_id, member_id=member.member_id,
+                                       introduced=member.introduced, fulfilled=member.introduced > 0))
+        else:
+            line.introduced = member.introduced
+            if not line.corrected:
+                line.fulfilled = member.introduced > 0
+    await session.flush()
+
+
+async def lines_of(session: AsyncSession, *, evaluation_id: int) -> Sequence[Line]:
+    """Return the evaluation's lines with member names, in name order."""
+    query = (
+        select(EvaluationLine, Member.full_name)
+        .join(Member, col(Member.id) == EvaluationLine.member_id)
+        .where(EvaluationLine.evaluation_id == evaluation_id)
+        .order_by(col(Member.full_name), col(Member.id))
+    )
+    return [
+        Line(line.id, line.member_id, name, line.introduced, line.fulfilled, line.corrected, line.reason,
+             line.propose_admission_youth_id)
+        for line, name in (await session.exec(query)).all()
+    ]
+
+
+async def correct_line(
+    session: AsyncSession, *, evaluation_id: int, line_id: int, fulfilled: bool, reason: str
+) -> bool:
+    """Override one line's result with the secretary's reason; only a line of this evaluation."""
+    statement = (
+        update(EvaluationLine)
+        .where(col(EvaluationLine.id) == line_id, col(EvaluationLine.evaluation_id) == evaluation_id)
+        .values(fulfilled=fulfilled, corrected=True, reason=reason)
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount == 1)
+
+
+async def admission_candidates(session: AsyncSession, *, unit_id: int) -> Sequence[Candidate]:
+    """Return the branch's young people who take part but are not yet admitted (worth proposing)."""
+    query = (
+        select(Youth.id, Youth.full_name, Youth.status, Youth.introduced_by)
+        .where(Youth.unit_id == unit_id,
+               col(Youth.status).in_((YouthStatus.PARTICIPATING, YouthStatus.JOINED_HOI)))
+        .order_by(col(Youth.full_name), col(Youth.id))
+    )
+    return [Candidate(int(i), n, s, int(b)) for i, n, s, b in (await session.exec(query)).all()]
+
+
+async def set_admission_proposals(
+    session: AsyncSession, *, evaluation_id: int, proposals: dict[int, int]
+) -> None:
+    """Record the proposed young people, `member_id → youth_id` (one per introducing member)."""
+    await session.exec(  # type: ignore[call-overload]
+        update(EvaluationLine).where(col(EvaluationLine.evaluation_id) == evaluation_id)
+        .values(propose_admission_youth_id=None)
+    )
+    for member_id, youth_id in proposals.items():
+        await session.exec(  # type: ignore[call-overload]
+            update(EvaluationLine)
+            .where(col(EvaluationLine.evaluation_id) == evaluation_id, col(EvaluationLine.member_id) == member_id)
+            .values(propose_admission_youth_id=youth_id)
+        )
+
+
+async def set_text(session: AsyncSession, *, evaluation_id: int, field: str, text: str, now: datetime) -> None:
+    """Save lessons, difficulties or proposals for commendation."""
+    if field not in TEXT_FIELDS:
+        raise ValueError(field)
+    await session.exec(  # type: ignore[call-overload]
+        update(Evaluation).where(col(Evaluation.id) == evaluation_id).values({field: text, "updated_at": now})
+    )
+
+
+async def survey_for(session: AsyncSession, *, period: str, unit_id: int) -> Survey | None:
+    query = select(Survey).where(Survey.period == period, Survey.unit_id == unit_id)
+    return (await session.exec(query.execution_options(populate_existing=True))).first()
+
+
+async def save_survey(
+    session: AsyncSession, *, period: str, unit_id: int, youth_population: int, groups: int,
+    groups_note: str | None, recorded_by: int, now: datetime,
+) -> None:
+    """Record (or replace) the branch's area survey for the period."""
+    values = {"youth_population": youth_population, "groups": groups, "groups_note": groups_note,
+              "recorded_by": recorded_by, "recorded_at": now}
+    statement = upsert_insert(session, Survey).values(period=period, unit_id=unit_id, **values)
+    statement = statement.on_conflict_do_update(index_elements=["period", "unit_id"], set_=values)
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def submit_evaluation(session: AsyncSession, *, evaluation_id: int, member_id: int, now: datetime) -> bool:
+    """Mark the evaluation submitted (again, after an edit); True the first time."""
+    first = update(Evaluation).where(col(Evaluation.id) == evaluation_id, col(Evaluation.submitted_at).is_(None))
+    result = await session.exec(  # type: ignore[call-overload]
+        first.values(submitted_at=now, submitted_by=member_id, updated_at=now))
+    if result.rowcount == 1:
+        return True
+    await session.exec(  # type: ignore[call-overload]
+        update(Evaluation).where(col(Evaluation.id) == evaluation_id).values(updated_at=now))
+    return False
+
+
+def _submitted_by(period: str, deadline_end: datetime | None) -> object:
+    condition = and_(col(Evaluation.unit_id) == Unit.id, Evaluation.period == period,
+                     col(Evaluation.submitted_at).is_not(None))
+    if deadline_end is not None:
+        condition = and_(condition, col(Evaluation.submitted_at) < deadline_end)
+    return select(Evaluation.id).where(condition).exists()
+
+
+async def branch_secretaries(session: AsyncSession, *, period: str) -> Sequence[tuple[int, str, Recipient]]:
+    """Return (branch id, branch name, secretary's identity) for every active branch that has not submitted."""
+    query = (
+        select(Unit.id, Unit.name, *RECIPIENT_COLUMNS)
+        .join(Role, and_(col(Role.unit_id) == Unit.id, Role.role == RoleName.SECRETARY))
+        .join(Member, col(Member.id) == Role.member_id)
+        .join(ChatIdentity, col(ChatIdentity.member_id) == Member.id)
+        .where(Unit.kind == UnitKind.BRANCH, col(Unit.active).is_(True), col(ChatIdentity.reachable).is_(True),
+               ~_submitted_by(period, None))  # type: ignore[operator]
+        .order_by(col(Unit.path), col(Member.id), col(ChatIdentity.id))
+    )
+    return [(int(u), name, Recipient(*rest)) for u, name, *rest in (await session.exec(query)).all()]
+
+
+async def late_branches(session: AsyncSession, *, period: str, deadline_end: datetime) -> Sequence[LateBranch]:
+    """Return the active branches with no evaluation of `period` submitted before `deadline_end`."""
+    query = (
+        select(Unit.id, Unit.name, Unit.path)
+        .where(Unit.kind == UnitKind.BRANCH, col(Unit.active).is_(True),
+               ~_submitted_by(period, deadline_end))  # type: ignore[operator]
+        .order_by(col(Unit.path))
+    )
+    return [LateBranch(int(i), n, p) for i, n, p in (await session.exec(query)).all()]
+
+
+async def officers_on(
+    session: AsyncSession, *, unit_ids: Sequence[int] | None = None, kind: str | None = None
+) -> Sequence[tuple[int, Recipient]]:
+    """Return (unit id, identity) of officers holding the role on one of `unit_ids` and/or on units of `kind`."""
+    query = (
+        select(Role.unit_id, *RECIPIENT_COLUMNS)
+        .join(Member, col(Member.id) == Role.member_id)
+        .join(ChatIdentity, col(ChatIdentity.member_id) == Member.id)
+        .join(Unit, col(Unit.id) == Role.unit_id)
+        .where(Role.role == RoleName.OFFICER, col(ChatIdentity.reachable).is_(True), col(Unit.active).is_(True))
+        .order_by(col(Unit.path), col(Member.id), col(ChatIdentity.id))
+    )
+    if unit_ids is not None:
+        query = query.where(col(Role.unit_id).in_(list(unit_ids)))
+    if kind is not None:
+        query = query.where(Unit.kind == kind)
+    return [(int(u), Recipient(*rest)) for u, *rest in (await session.exec(query)).all()]
+
