@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     conversation_ttl_hours: int = 24
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8080
     zalo_bot_token: SecretStr | None = None
     log_level: str = "WARNING"
     attachment_dir: str = "./data/attachments"

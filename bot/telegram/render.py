@@ -1,0 +1,94 @@
+"""How a `Reply` looks on Telegram: text cut below the 4,096-character limit at line breaks, choices as an
+inline keyboard, an attachment as a photo or a document."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from conversations.messages import Attachment, Choice
+
+__all__ = [
+    "CAPTION_LIMIT", "CHUNK_LIMIT", "TEXT_LIMIT", "as_numbered", "inline_keyboard", "is_photo", "split_text",
+    "telegram_length",
+]
+
+TEXT_LIMIT = 4096  # Telegram's limit for a message, in UTF-16 code units
+CHUNK_LIMIT = 4000  # what we send, leaving room to append the pressed button's label later
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64  # bytes
+PHOTO_LIMIT = 10 * 1024 * 1024
+_PHOTO_TYPES = frozenset({"image/png", "image/jpeg"})
+
+
+def telegram_length(text: str) -> int:
+    """Return the length Telegram counts: UTF-16 code units (an emoji outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = CHUNK_LIMIT) -> list[str]:
+    """Cut `text` into messages of at most `limit` units, at line breaks where possible, then at spaces."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if telegram_length(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        pieces = _split_line(line, limit)
+        chunks.extend(pieces[:-1])
+        current = pieces[-1]
+    if current.strip():
+        chunks.append(current)
+    return [chunk for chunk in chunks if chunk.strip()]
+
+
+def _split_line(line: str, limit: int) -> list[str]:
+    """Cut one overlong line at spaces, or hard where a word alone is longer than `limit`."""
+    pieces: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if telegram_length(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while telegram_length(word) > limit:
+            head = _prefix_within(word, limit)
+            pieces.append(head)
+            word = word[len(head):]
+        current = word
+    pieces.append(current)
+    return pieces
+
+
+def _prefix_within(word: str, limit: int) -> str:
+    size = 0
+    for index, char in enumerate(word):
+        size += telegram_length(char)
+        if size > limit:
+            return word[:index]
+    return word
+
+
+def inline_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """One button per row (labels are often long Vietnamese phrases); None when there are no choices or
+    a payload would not fit Telegram's 64-byte callback data."""
+    if not choices or any(len(c.payload.encode()) > CALLBACK_DATA_LIMIT for c in choices):
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.payload)] for c in choices])
+
+
+def as_numbered(text: str, choices: Sequence[Choice]) -> str:
+    """Render choices as numbered lines, as text channels do (the engine accepts the number typed back)."""
+    lines = [f"{number}. {choice.label}" for number, choice in enumerate(choices, 1)]
+    return "\n".join([text, *lines])
+
+
+def is_photo(attachment: Attachment) -> bool:
+    """Tell whether the attachment can go as a photo (PNG/JPEG within 10 MB) rather than a document."""
+    return attachment.mime_type in _PHOTO_TYPES and len(attachment.content) <= PHOTO_LIMIT
