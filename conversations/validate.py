@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from datetime import date, timedelta
 
-from conversations.text import nfc
+from conversations.text import fold, nfc
+from storage.models import Gender
 
-__all__ = ["Invalid", "parse_birth_year", "parse_full_name", "parse_invite_code"]
+__all__ = [
+    "Invalid",
+    "parse_birth_year",
+    "parse_date",
+    "parse_full_name",
+    "parse_gender",
+    "parse_invite_code",
+    "parse_label",
+    "parse_phone",
+    "parse_text",
+]
 
 NAME_MAX = 80
 _NAME_PUNCTUATION = frozenset(" '’-.")
@@ -53,3 +66,108 @@ def parse_invite_code(text: str) -> str:
     if not code or len(code) > 32 or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in code):
         raise Invalid("join.code_malformed")
     return code
+
+
+# Vietnamese numbers: mobiles are 10 digits starting 03/05/07/08/09; landlines 11 digits starting 02.
+_MOBILE = re.compile(r"0[35789]\d{8}")
+_LANDLINE = re.compile(r"02\d{9}")
+_PHONE_SEPARATORS = frozenset(" .-()/")
+
+
+def parse_phone(text: str) -> str:
+    """Return a Vietnamese phone number in one national form ("+84 912-345-678" → "0912345678")."""
+    raw = nfc(text)
+    if not raw or len(raw) > 24:
+        raise Invalid("validate.phone_format")
+    body = raw[1:] if raw.startswith("+") else raw
+    if any(not (ch.isascii() and ch.isdigit()) and ch not in _PHONE_SEPARATORS for ch in body):
+        raise Invalid("validate.phone_bad_chars")
+    digits = "".join(ch for ch in body if ch.isdigit())
+    if raw.startswith("+") or (digits.startswith("84") and len(digits) in (11, 12)):
+        if not digits.startswith("84"):
+            raise Invalid("validate.phone_foreign")
+        digits = "0" + digits[2:].removeprefix("0")
+    if not (_MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits)):
+        raise Invalid("validate.phone_format")
+    return digits
+
+
+_TODAY_WORDS = frozenset({"hom nay", "today"})
+_YESTERDAY_WORDS = frozenset({"hom qua", "yesterday"})
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def parse_date(text: str, *, today: date, earliest: date | None = None) -> date:
+    """Return the calendar date typed as `5/3/2026`, `05-03-2026`, `5/3` (this year), `2026-03-05`,
+    `hôm nay` or `hôm qua`; it may not be after `today` nor before `earliest`."""
+    value = nfc(text)
+    if len(value) > 20:
+        raise Invalid("validate.date_format")
+    key = fold(value)
+    if key in _TODAY_WORDS:
+        day = today
+    elif key in _YESTERDAY_WORDS:
+        day = today - timedelta(days=1)
+    else:
+        day = _calendar_date(value, today)
+    if day > today:
+        raise Invalid("validate.date_future")
+    if earliest is not None and day < earliest:
+        raise Invalid("validate.date_too_early", earliest=earliest)
+    return day
+
+
+def _calendar_date(value: str, today: date) -> date:
+    iso = _ISO.fullmatch(value) if value.isascii() else None
+    dmy = _DAY_FIRST.fullmatch(value) if value.isascii() else None
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if dmy:
+            year = int(dmy[3]) if dmy[3] else today.year
+            return date(year + 2000 if year < 100 else year, int(dmy[2]), int(dmy[1]))
+    except ValueError:
+        raise Invalid("validate.date_impossible") from None
+    raise Invalid("validate.date_format")
+
+
+def parse_text(text: str, *, limit: int) -> str:
+    """Return free text (an activity name, a note) in NFC; refuse it empty, too long or with control
+    characters."""
+    value = nfc(text)
+    if not value:
+        raise Invalid("validate.text_empty")
+    if len(value) > limit:
+        raise Invalid("validate.text_too_long", limit=limit)
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in value):
+        raise Invalid("validate.text_bad_chars")
+    return value
+
+
+def parse_label(text: str, *, limit: int = 40) -> str:
+    """Return a short label such as an ethnicity or a religion ("kinh" → "Kinh"): letters and spaces."""
+    value = nfc(text)
+    if not value or sum(ch.isalpha() for ch in value) < 2:
+        raise Invalid("validate.label_empty")
+    if len(value) > limit:
+        raise Invalid("validate.text_too_long", limit=limit)
+    if any(not (unicodedata.category(ch).startswith(("L", "M")) or ch in _NAME_PUNCTUATION) for ch in value):
+        raise Invalid("validate.label_bad_chars")
+    return value[:1].upper() + value[1:]
+
+
+_GENDER_WORDS = {
+    Gender.MALE: frozenset({"nam", "male", "m", "trai"}),
+    Gender.FEMALE: frozenset({"nu", "female", "f", "gai"}),
+    Gender.OTHER: frozenset({"khac", "other"}),
+}
+
+
+def parse_gender(text: str) -> Gender:
+    """Return the gender typed as a word in Vietnamese or English ("Nữ", "nu", "female")."""
+    key = fold(text)
+    for gender, words in _GENDER_WORDS.items():
+        if key in words:
+            return gender
+    raise Invalid("validate.gender")

@@ -5,6 +5,11 @@ from __future__ import annotations
 from conversations.engine import Command
 from conversations.flows.basics import CancelFlow, HelpFlow, LanguageFlow
 from conversations.flows.join import JoinFlow
+from conversations.flows.youth_edit import YouthDeleteFlow, YouthEditFlow
+from conversations.flows.youth_mine import YouthMineFlow
+from conversations.flows.youth_register import YouthRegisterFlow
+from conversations.flows.youth_update import YouthUpdateFlow
+from storage.youth import load_youth_groups
 
 __all__ = ["default_commands"]
 
@@ -13,8 +18,20 @@ def default_commands() -> list[Command]:
     """Return every command, in the order /trogiup lists them."""
     commands: list[Command] = [
         Command(("batdau", "start"), JoinFlow(), "help.start"),
+        *_youth_commands(),
         Command(("ngonngu", "language"), LanguageFlow(), "help.language"),
         Command(("huy", "cancel"), CancelFlow(), "help.cancel"),
     ]
     commands.append(Command(("trogiup", "help"), HelpFlow(lambda: commands), "help.help"))
     return commands
+
+
+def _youth_commands() -> list[Command]:
+    groups = load_youth_groups()
+    return [
+        Command(("gioithieu", "introduce"), YouthRegisterFlow(groups), "youth.help_introduce", members_only=True),
+        Command(("capnhat", "update"), YouthUpdateFlow(), "youth.help_update", members_only=True),
+        Command(("cuatoi", "mine"), YouthMineFlow(), "youth.help_mine", members_only=True),
+        Command(("sua", "edit"), YouthEditFlow(groups), "youth.help_edit", members_only=True),
+        Command(("xoa", "delete"), YouthDeleteFlow(), "youth.help_delete", members_only=True),
+    ]

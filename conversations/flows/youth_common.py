@@ -1,0 +1,266 @@
+"""What the youth dialogs share: the fields of a young person (how each is asked, parsed and shown),
+the paged picker of young people in the caller's scope, and locale-aware dates."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import format_date
+
+from conversations.engine import Answer, Context, State, Turn
+from conversations.messages import Choice, Reply
+from conversations.text import fold
+from conversations.validate import (
+    Invalid,
+    parse_birth_year,
+    parse_full_name,
+    parse_gender,
+    parse_label,
+    parse_phone,
+)
+from storage.integrity import FlagKind, SameAnswer, record_flag
+from storage.models import Gender, Unit, Youth
+from storage.units import unit_by_id
+from storage.youth import (
+    IntroducedTo,
+    Scope,
+    phone_owner,
+    same_person_in,
+    youth_count,
+    youth_in_scope,
+    youth_page,
+)
+
+__all__ = [
+    "MAX_AGE",
+    "MIN_AGE",
+    "PAGE_SIZE",
+    "SKIP",
+    "Field",
+    "ask_field",
+    "column_values",
+    "field_accepts_text",
+    "flag_same_person",
+    "format_day",
+    "grassroots_of",
+    "invalid_reply",
+    "local_day",
+    "parse_field",
+    "phone_is_taken",
+    "pick_from_page",
+    "picker_turn",
+    "same_person",
+    "scope_of",
+    "show_field",
+    "summary_lines",
+    "youth_values",
+]
+
+# Young people the 1+1 policy is about: the Youth Law counts 16–30, Hội and school Đoàn reach a little wider.
+MIN_AGE, MAX_AGE = 14, 35
+PAGE_SIZE = 8
+SKIP = "skip"
+_LABEL_MAX = 40
+
+
+class Field(enum.StrEnum):
+    """The fields of a young person, in the order /gioithieu asks them."""
+
+    NAME = "name"
+    BIRTH_YEAR = "birth_year"
+    GENDER = "gender"
+    PHONE = "phone"
+    GROUP = "group"
+    INTRODUCED_TO = "introduced_to"
+    ETHNICITY = "ethnicity"
+    RELIGION = "religion"
+
+
+_OPTIONAL = frozenset({Field.PHONE, Field.ETHNICITY, Field.RELIGION})
+_CHOICE_ONLY = frozenset({Field.GROUP, Field.INTRODUCED_TO})
+
+
+def field_accepts_text(field: Field) -> bool:
+    return field not in _CHOICE_ONLY
+
+
+def _options(ctx: Context, field: Field, groups: Sequence[str]) -> list[Choice]:
+    match field:
+        case Field.GENDER:
+            return [ctx.choice(f"youth.gender.{g}", g) for g in Gender]
+        case Field.GROUP:
+            return [ctx.choice(f"youth.group.{code}", code) for code in groups]
+        case Field.INTRODUCED_TO:
+            return [ctx.choice(f"youth.to.{to}", to) for to in IntroducedTo]
+        case _ if field in _OPTIONAL:
+            return [ctx.choice(f"youth.skip_{field}", SKIP)]
+    return []
+
+
+def ask_field(ctx: Context, field: Field, groups: Sequence[str], *, problem: Invalid | None = None) -> Reply:
+    """Ask for `field`; after a refused answer, say what was wrong instead (with the same choices)."""
+    choices = _options(ctx, field, groups)
+    if problem is not None:
+        return Reply(invalid_reply(ctx, problem).text, tuple(choices))
+    values = {"oldest": ctx.today_year - MAX_AGE, "youngest": ctx.today_year - MIN_AGE}
+    return ctx.reply(f"youth.ask.{field}", choices=choices, **values)
+
+
+def parse_field(ctx: Context, field: Field, answer: Answer, groups: Sequence[str]) -> Any:
+    """Return the value for `field` from `answer`, or raise `Invalid`."""
+    if answer.choice == SKIP and field in _OPTIONAL:
+        return None
+    text = answer.text or ""
+    match field:
+        case Field.NAME:
+            return parse_full_name(text)
+        case Field.BIRTH_YEAR:
+            return parse_birth_year(text, this_year=ctx.today_year, min_age=MIN_AGE, max_age=MAX_AGE)
+        case Field.GENDER:
+            return str(answer.choice) if answer.choice in set(Gender) else parse_gender(text).value
+        case Field.PHONE:
+            return parse_phone(text)
+        case Field.GROUP if answer.choice in groups:
+            return answer.choice
+        case Field.INTRODUCED_TO if answer.choice in set(IntroducedTo):
+            return answer.choice
+        case Field.ETHNICITY | Field.RELIGION:
+            return parse_label(text, limit=_LABEL_MAX)
+    raise Invalid("engine.choose_one")
+
+
+def show_field(ctx: Context, field: Field, value: Any) -> str:
+    """Return how a stored value reads in a summary."""
+    if value is None:
+        return ctx.t("youth.none")
+    match field:
+        case Field.GENDER:
+            return ctx.t(f"youth.gender.{value}")
+        case Field.GROUP:
+            return ctx.t(f"youth.group.{value}")
+        case Field.INTRODUCED_TO:
+            return ctx.t(f"youth.to.{value}")
+        case Field.PHONE:
+            return f"{value[:4]} {value[4:7]} {value[7:]}"
+    return str(value)
+
+
+def summary_lines(ctx: Context, values: dict[str, Any]) -> str:
+    """Return one "• label: value" line per field; the sensitive ones are marked as such."""
+    return "\n".join(
+        ctx.t("youth.summary_line", label=ctx.t(f"youth.label.{field}"),
+              value=show_field(ctx, field, values.get(field)))
+        for field in Field
+    )
+
+
+def youth_values(youth: Youth) -> dict[str, Any]:
+    """Return a stored young person's fields keyed like `Field`."""
+    return {Field.NAME: youth.full_name, Field.BIRTH_YEAR: youth.birth_year, Field.GENDER: youth.gender,
+            Field.PHONE: youth.phone, Field.GROUP: youth.group_code, Field.INTRODUCED_TO: youth.introduced_to,
+            Field.ETHNICITY: youth.ethnicity, Field.RELIGION: youth.religion}
+
+
+def column_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Map `Field` keys to the youth table's columns (the folded name goes with the name)."""
+    columns = {"name": "full_name", "group": "group_code"}
+    out = {columns.get(key, key): value for key, value in values.items() if key in set(Field)}
+    if "full_name" in out:
+        out["name_key"] = fold(out["full_name"])
+    return out
+
+
+def invalid_reply(ctx: Context, error: Invalid) -> Reply:
+    """Explain a refused answer; dates in the explanation are written the locale's way."""
+    values = {k: format_day(ctx, v) if isinstance(v, date) else v for k, v in error.values.items()}
+    return ctx.reply(error.key, **values)
+
+
+def format_day(ctx: Context, day: date) -> str:
+    return format_date(day, ctx.t("youth.date_pattern"), locale=ctx.t.locale)
+
+
+def local_day(ctx: Context, moment: datetime) -> date:
+    return moment.astimezone(ctx.tz).date()
+
+
+def scope_of(ctx: Context) -> Scope:
+    assert ctx.member is not None and ctx.member.id is not None  # commands are members_only
+    return Scope.of(ctx.member.id, ctx.roles)
+
+
+async def grassroots_of(ctx: Context, unit_id: int) -> Unit:
+    """Return the Đoàn cơ sở of a branch (its parent), or the branch itself when it has none."""
+    branch = await unit_by_id(ctx.session, unit_id=unit_id)
+    assert branch is not None  # unit ids come from foreign keys
+    parent = await unit_by_id(ctx.session, unit_id=branch.parent_id) if branch.parent_id else None
+    return parent or branch
+
+
+async def phone_is_taken(ctx: Context, phone: str, *, unit_id: int, youth_id: int | None = None) -> bool:
+    """Tell whether `phone` belongs to another young person anywhere; if so, keep an integrity flag
+    (record ids only: the member is never told who or where)."""
+    assert ctx.member is not None
+    owner = await phone_owner(ctx.session, phone=phone, exclude_id=youth_id)
+    if owner is None:
+        return False
+    await record_flag(ctx.session, kind=FlagKind.DUPLICATE_PHONE, unit_id=unit_id, member_id=ctx.member.id,
+                      youth_id=youth_id, other_youth_id=owner, at=ctx.now)
+    return True
+
+
+async def same_person(ctx: Context, name: str, year: int, *, unit_id: int,
+                      youth_id: int | None = None) -> int | None:
+    """Return the id of someone with the same folded name and birth year in the same Đoàn cơ sở."""
+    root = await grassroots_of(ctx, unit_id)
+    return await same_person_in(ctx.session, name_key=fold(name), birth_year=year, root_path=root.path,
+                                exclude_id=youth_id)
+
+
+async def flag_same_person(ctx: Context, answer: SameAnswer, *, unit_id: int, other: int,
+                           youth_id: int | None = None) -> None:
+    assert ctx.member is not None
+    await record_flag(ctx.session, kind=FlagKind.SAME_PERSON, unit_id=unit_id, member_id=ctx.member.id,
+                      youth_id=youth_id, other_youth_id=other, answer=answer, at=ctx.now)
+
+
+# --- The paged picker: "y<id>" picks a young person, "p<page>" turns the page. Short payloads keep
+# Telegram's 64-byte callback limit with the engine's version prefix.
+
+
+async def picker_turn(ctx: Context, state: State, page: int, *, prompt: str) -> Turn:
+    """Offer one page of the young people in the caller's scope; end the dialog if there are none."""
+    scope = scope_of(ctx)
+    total = await youth_count(ctx.session, scope=scope)
+    if total == 0:
+        return Turn([ctx.reply("youth.none_yet")])
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    rows = await youth_page(ctx.session, scope=scope, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    choices = [Choice(ctx.t("youth.pick_label", name=row.full_name, year=row.birth_year), f"y{row.id}")
+               for row in rows]
+    if page > 0:
+        choices.append(ctx.choice("youth.page_prev", f"p{page - 1}"))
+    if page < pages - 1:
+        choices.append(ctx.choice("youth.page_next", f"p{page + 1}"))
+    text = ctx.t(prompt, total=ctx.t.number(total))
+    if pages > 1:
+        text += "\n" + ctx.t("youth.page_of", page=page + 1, pages=pages)
+    return Turn([Reply(text, tuple(choices))], state)
+
+
+async def pick_from_page(ctx: Context, state: State, answer: Answer, *, prompt: str) -> Youth | Turn:
+    """Turn a picker answer into the young person (checked against the caller's scope again), or the
+    next page, or a clear "not found" when the record is gone or out of scope."""
+    choice = str(answer.choice or "")
+    if choice.startswith("p") and choice[1:].isdigit():
+        return await picker_turn(ctx, state, int(choice[1:]), prompt=prompt)
+    if not (choice.startswith("y") and choice[1:].isdigit()):
+        return Turn([ctx.reply("engine.choose_one")], keep_state=True)
+    youth = await youth_in_scope(ctx.session, youth_id=int(choice[1:]), scope=scope_of(ctx), for_update=True)
+    if youth is None:
+        return Turn([ctx.reply("youth.not_found")])
+    return youth

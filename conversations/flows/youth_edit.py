@@ -1,0 +1,165 @@
+"""/sua (/edit) corrects one field of a young person; /xoa (/delete) removes them and their events.
+
+Both start from the paged picker of the caller's scope and check that scope again before writing. A delete
+leaves only the audit line (who, what, which record id, when), never the person's data.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Any
+
+from conversations.engine import Answer, Context, State, Turn
+from conversations.flows.youth_common import (
+    Field,
+    ask_field,
+    column_values,
+    field_accepts_text,
+    flag_same_person,
+    parse_field,
+    phone_is_taken,
+    pick_from_page,
+    picker_turn,
+    same_person,
+    scope_of,
+    summary_lines,
+    youth_values,
+)
+from conversations.validate import Invalid
+from storage import audit
+from storage.integrity import SameAnswer
+from storage.models import Youth
+from storage.youth import change_youth, delete_youth, youth_in_scope
+
+__all__ = ["YouthDeleteFlow", "YouthEditFlow"]
+
+
+class Step(enum.StrEnum):
+    PICK = "pick"
+    PICK_FIELD = "pick_field"
+    SAME_PERSON = "same_person"
+    CONFIRM = "confirm"
+
+
+class Pick(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+class YouthEditFlow:
+    name = "youth_edit"
+    _PROMPT = "youth.edit_pick"
+
+    def __init__(self, groups: Sequence[str]) -> None:
+        self._groups = tuple(groups)
+
+    async def start(self, ctx: Context, args: str) -> Turn:
+        return await picker_turn(ctx, self._at(Step.PICK), 0, prompt=self._PROMPT)
+
+    def accepts_text(self, step: str) -> bool:
+        return step in set(Field) and field_accepts_text(Field(step))
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        data = state.data
+        if state.step in set(Field):
+            return await self._field(ctx, Field(state.step), data, answer)
+        match Step(state.step):
+            case Step.PICK:
+                picked = await pick_from_page(ctx, state, answer, prompt=self._PROMPT)
+                return picked if isinstance(picked, Turn) else self._ask_which(ctx, picked)
+            case Step.PICK_FIELD:
+                return self._ask(ctx, Field(str(answer.choice)), data)
+            case Step.SAME_PERSON:
+                return await self._same_person(ctx, data, answer.choice == Pick.YES)
+        return Turn([], keep_state=True)
+
+    def _at(self, step: str, data: dict[str, Any] | None = None) -> State:
+        return State(self.name, step, data or {})
+
+    def _ask(self, ctx: Context, field: Field, data: dict[str, Any], problem: Invalid | None = None) -> Turn:
+        return Turn([ask_field(ctx, field, self._groups, problem=problem)], self._at(field, data))
+
+    def _ask_which(self, ctx: Context, youth: Youth) -> Turn:
+        choices = [ctx.choice(f"youth.label.{field}", field) for field in Field]
+        text = ctx.reply("youth.edit_which", lines=summary_lines(ctx, youth_values(youth)), choices=choices)
+        return Turn([text], self._at(Step.PICK_FIELD, {"youth_id": youth.id}))
+
+    async def _field(self, ctx: Context, field: Field, data: dict[str, Any], answer: Answer) -> Turn:
+        youth = await youth_in_scope(ctx.session, youth_id=data["youth_id"], scope=scope_of(ctx), for_update=True)
+        if youth is None:
+            return Turn([ctx.reply("youth.not_found")])
+        try:
+            value = parse_field(ctx, field, answer, self._groups)
+        except Invalid as problem:
+            return self._ask(ctx, field, data, problem)
+        if field == Field.PHONE and value and await phone_is_taken(ctx, value, unit_id=youth.unit_id,
+                                                                    youth_id=youth.id):
+            return self._ask(ctx, field, data, Invalid("youth.phone_taken"))
+        if field in (Field.NAME, Field.BIRTH_YEAR):
+            values = {**youth_values(youth), field: value}
+            other = await same_person(ctx, values[Field.NAME], values[Field.BIRTH_YEAR], unit_id=youth.unit_id,
+                                      youth_id=youth.id)
+            if other is not None:
+                data.update(field=field, value=value, other=other)
+                choices = [ctx.choice("youth.same_yes", Pick.YES), ctx.choice("youth.same_no", Pick.NO)]
+                question = ctx.reply("youth.ask_same_person", name=values[Field.NAME],
+                                     year=values[Field.BIRTH_YEAR], choices=choices)
+                return Turn([question], self._at(Step.SAME_PERSON, data))
+        return await self._apply(ctx, youth, field, value)
+
+    async def _same_person(self, ctx: Context, data: dict[str, Any], same: bool) -> Turn:
+        youth = await youth_in_scope(ctx.session, youth_id=data["youth_id"], scope=scope_of(ctx), for_update=True)
+        if youth is None:
+            return Turn([ctx.reply("youth.not_found")])
+        answer = SameAnswer.SAME if same else SameAnswer.DIFFERENT
+        await flag_same_person(ctx, answer, unit_id=youth.unit_id, other=data["other"], youth_id=youth.id)
+        if same:
+            return Turn([ctx.reply("youth.edit_same_stop")])
+        return await self._apply(ctx, youth, Field(data["field"]), data["value"])
+
+    async def _apply(self, ctx: Context, youth: Youth, field: Field, value: Any) -> Turn:
+        assert ctx.member is not None and youth.id is not None
+        if not await change_youth(ctx.session, youth_id=youth.id, values=column_values({field: value})):
+            await phone_is_taken(ctx, value, unit_id=youth.unit_id, youth_id=youth.id)
+            return self._ask(ctx, field, {"youth_id": youth.id}, Invalid("youth.phone_taken_now"))
+        await audit.record(ctx.session, actor_member_id=ctx.member.id, action="youth.edited",
+                           target=f"youth:{youth.id}", at=ctx.now)
+        fresh = await youth_in_scope(ctx.session, youth_id=youth.id, scope=scope_of(ctx))
+        assert fresh is not None
+        return Turn([ctx.reply("youth.edited", lines=summary_lines(ctx, youth_values(fresh)))])
+
+
+class YouthDeleteFlow:
+    name = "youth_delete"
+    _PROMPT = "youth.delete_pick"
+
+    async def start(self, ctx: Context, args: str) -> Turn:
+        return await picker_turn(ctx, State(self.name, Step.PICK), 0, prompt=self._PROMPT)
+
+    def accepts_text(self, step: str) -> bool:
+        return False
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        if state.step == Step.PICK:
+            picked = await pick_from_page(ctx, state, answer, prompt=self._PROMPT)
+            if isinstance(picked, Turn):
+                return picked
+            choices = [ctx.choice("youth.delete_yes", Pick.YES), ctx.choice("youth.delete_no", Pick.NO)]
+            question = ctx.reply("youth.delete_confirm", name=picked.full_name, year=picked.birth_year,
+                                 choices=choices)
+            return Turn([question], State(self.name, Step.CONFIRM, {"youth_id": picked.id}))
+        if answer.choice != Pick.YES:
+            return Turn([ctx.reply("cancel.done")])
+        return await self._delete(ctx, state.data["youth_id"])
+
+    async def _delete(self, ctx: Context, youth_id: int) -> Turn:
+        assert ctx.member is not None
+        youth = await youth_in_scope(ctx.session, youth_id=youth_id, scope=scope_of(ctx), for_update=True)
+        if youth is None:
+            return Turn([ctx.reply("youth.not_found")])
+        name = youth.full_name
+        await delete_youth(ctx.session, youth_id=youth_id)
+        await audit.record(ctx.session, actor_member_id=ctx.member.id, action="youth.deleted",
+                           target=f"youth:{youth_id}", at=ctx.now)
+        return Turn([ctx.reply("youth.deleted", name=name)])
