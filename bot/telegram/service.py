@@ -1,0 +1,110 @@
+"""Serve Telegram from the composition root's `App`: webhook mode when a public URL is configured,
+long polling otherwise. Both run until `stop` is set."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import Update
+
+from bot.app import App
+from bot.outlet import SendFailed
+from bot.settings import Settings
+from bot.telegram.channel import TelegramChannel
+from bot.telegram.commands import CommandMenus
+from bot.telegram.outlet import TelegramOutlet
+from bot.telegram.payload import ALLOWED_UPDATES
+from bot.telegram.ratelimit import FloodLimits
+from bot.telegram.webhook import WebhookServer
+
+__all__ = ["TelegramService", "serve_telegram"]
+
+log = logging.getLogger(__name__)
+
+
+async def serve_telegram(app: App) -> int:
+    """Serve Telegram until SIGINT/SIGTERM; return the exit code (1 when Telegram refuses to start)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await TelegramService(app).run(stop)
+    except SendFailed as failed:
+        log.error("Telegram could not be served: %s", failed)
+        return 1
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    return 0
+
+
+class TelegramService:
+    """Telegram for one `App`: outlet, channel and command menus, by polling or behind a webhook."""
+
+    def __init__(self, app: App, settings: Settings | None = None, *, limits: FloodLimits | None = None,
+                 poll_timeout: float = 30) -> None:
+        self._app = app
+        self._settings = settings or app.settings
+        token = self._settings.telegram_bot_token
+        if token is None or not token.get_secret_value():
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        secret = self._settings.telegram_webhook_secret
+        self._secret = secret.get_secret_value() if secret is not None else ""
+        if self._settings.telegram_webhook_url and not self._secret:
+            raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
+        self.outlet = TelegramOutlet(
+            token=token.get_secret_value(), base_url=self._settings.telegram_api_base_url,
+            limits=limits if limits is not None else FloodLimits(), secrets=(self._secret,),
+            poll_timeout=poll_timeout,
+        )
+        self.port: int | None = None  # the webhook server's, once listening
+
+    async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+        """Connect, publish the command menus, then serve until `stop` is set."""
+        async with self.outlet:
+            app = self._app
+            menus = CommandMenus(outlet=self.outlet, commands=app.engine.commands, catalogs=app.catalogs,
+                                 sessions=app.sessions)
+            await menus.publish()
+            channel = TelegramChannel(outlet=self.outlet, handle=app.engine.handle, sessions=app.sessions,
+                                      clock=app.clock, menus=menus)
+            if self._settings.telegram_webhook_url:
+                await self._webhook(channel, stop, ready)
+            else:
+                _set(ready)
+                log.warning("serving Telegram by long polling")
+                await channel.poll(stop)
+
+    async def _webhook(self, channel: TelegramChannel, stop: asyncio.Event, ready: asyncio.Event | None) -> None:
+        url = self._settings.telegram_webhook_url or ""
+        server = WebhookServer(
+            path=urlsplit(url).path or "/", secret=self._secret, process=_parser(channel, self.outlet),
+            listen=self._settings.telegram_webhook_listen, port=self._settings.telegram_webhook_port,
+        )
+        self.port = await server.start()
+        try:
+            await self.outlet.use_webhook(url, self._secret, ALLOWED_UPDATES)
+            log.warning("serving Telegram by webhook on port %s", self.port)
+            _set(ready)
+            await stop.wait()
+        finally:
+            await server.stop()
+
+
+def _parser(channel: TelegramChannel, outlet: TelegramOutlet) -> Callable[[dict[str, Any]], Any]:
+    async def process(data: dict[str, Any]) -> None:
+        update = Update.de_json(data, outlet.bot)
+        await channel.process(update)
+
+    return process
+
+
+def _set(event: asyncio.Event | None) -> None:
+    if event is not None:
+        event.set()
