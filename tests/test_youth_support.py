@@ -1,0 +1,50 @@
+"""Steps shared by the youth dialog tests: join the demo organisation, register a young person, count rows.
+(No tests here; the name keeps it next to the tests that use it.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.app import App
+from tests.transcript import Chat
+
+__all__ = ["REGISTER_STEPS", "count", "join", "register", "scalar", "vi"]
+
+# What a member types through /gioithieu, in order (labels or numbers of the offered choices).
+REGISTER_STEPS = ["/gioithieu", "1", "Trần Thị Bích", "2006", "Nữ", "0912 345 678", "Học sinh, sinh viên",
+                  "Hội Liên hiệp Thanh niên", "Kinh", "Bỏ qua"]
+
+
+async def join(chat: Chat, user: str, code: str = "DEMO-DOANVIEN", name: str = "Nguyễn Văn An") -> None:
+    """Join the demo organisation with an invite code."""
+    for line in (f"/batdau {code}", name, "2000"):
+        await chat.say(user, line)
+    assert "Xong!" in (await chat.say(user, "1"))[0]
+
+
+async def register(chat: Chat, user: str, *, name: str = "Trần Thị Bích", year: str = "2006",
+                   phone: str | None = "0912 345 678", save: bool = True) -> list[str]:
+    """Go through /gioithieu; return the bot's last answer."""
+    steps = [*REGISTER_STEPS]
+    steps[2], steps[3], steps[5] = name, year, phone or "Bỏ qua"
+    if save:
+        steps.append("Đúng, lưu lại")
+    answer: list[str] = []
+    for line in steps:
+        answer = await chat.say(user, line)
+    return answer
+
+
+async def scalar(app: App, sql: str, **params: Any) -> Any:
+    async with app.db.connect() as connection:
+        return (await connection.execute(text(sql), params)).scalar_one()
+
+
+async def count(app: App, table: str, where: str = "1=1", **params: Any) -> int:
+    return int(await scalar(app, f"SELECT count(*) FROM {table} WHERE {where}", **params))
+
+
+def vi(app: App, key: str, **values: object) -> str:
+    return app.catalogs.get("vi")(key, **values)
