@@ -16,6 +16,7 @@ from bot.settings import Settings
 from conversations.engine import Engine
 from conversations.flows import default_commands
 from conversations.i18n import Catalogs
+from scheduled.config import calendar_from
 from storage.db import create_engine, session_factory
 from storage.demo import seed_demo
 from storage.migrate import upgrade_to_head
@@ -56,7 +57,8 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     sessions = session_factory(db)
     catalogs = Catalogs(default=settings.default_locale)
     engine = Engine(
-        sessions=sessions, catalogs=catalogs, commands=default_commands(), clock=clock,
+        sessions=sessions, catalogs=catalogs, clock=clock,
+        commands=default_commands(calendar=calendar_from(settings), bot_username=settings.telegram_bot_username),
         tz=ZoneInfo(settings.timezone), conversation_ttl=timedelta(hours=settings.conversation_ttl_hours),
     )
     return App(settings=settings, db=db, sessions=sessions, catalogs=catalogs, engine=engine, clock=clock)

@@ -9,6 +9,8 @@ from pathlib import Path
 from bot.app import build_app
 from bot.console import ConsoleChannel
 from bot.settings import Settings
+from bot.telegram.service import serve_telegram
+from scheduled.service import pushes_running
 
 __all__ = ["serve"]
 
@@ -20,11 +22,14 @@ async def serve(settings: Settings) -> int:
     app = build_app(settings)
     try:
         await app.prepare()
+        if settings.telegram_bot_token is not None:
+            return await serve_telegram(app)
         console = ConsoleChannel(
             app.engine.handle, t=app.catalogs.get(None), stdin=sys.stdin, stdout=sys.stdout,
             attachment_dir=Path(settings.attachment_dir),
         )
-        await console.run()
+        async with pushes_running(app, stdout=sys.stdout):
+            await console.run()
         return 0
     finally:
         await app.close()

@@ -5,6 +5,12 @@ from __future__ import annotations
 from conversations.engine import Command
 from conversations.flows.basics import CancelFlow, HelpFlow, LanguageFlow
 from conversations.flows.join import JoinFlow
+from conversations.flows.branch import BranchFlow
+from conversations.flows.evaluate import EvaluateFlow
+from conversations.flows.invite import InviteFlow
+from conversations.flows.remind import NudgeSwitchFlow, RemindFlow
+from conversations.periods import EvaluationCalendar
+from storage.models import RoleName
 from conversations.flows.youth_edit import YouthDeleteFlow, YouthEditFlow
 from conversations.flows.youth_mine import YouthMineFlow
 from conversations.flows.youth_register import YouthRegisterFlow
@@ -14,13 +20,26 @@ from storage.youth import load_youth_groups
 __all__ = ["default_commands"]
 
 
-def default_commands() -> list[Command]:
-    """Return every command, in the order /trogiup lists them."""
+def default_commands(
+    *, calendar: EvaluationCalendar | None = None, bot_username: str | None = None
+) -> list[Command]:
+    """Return every command, in the order /trogiup lists them (`calendar` and `bot_username` from settings)."""
+    calendar = calendar or EvaluationCalendar()
+    secretary = frozenset({RoleName.SECRETARY})
     commands: list[Command] = [
         Command(("batdau", "start"), JoinFlow(), "help.start"),
         *_youth_commands(),
         Command(("ngonngu", "language"), LanguageFlow(), "help.language"),
         Command(("huy", "cancel"), CancelFlow(), "help.cancel"),
+    ]
+    commands += [
+        Command(("chidoan", "branch"), BranchFlow(calendar), "help.branch",
+                roles=frozenset({RoleName.SECRETARY, RoleName.OFFICER})),
+        Command(("danhgia", "evaluate"), EvaluateFlow(calendar), "help.evaluate", roles=secretary),
+        Command(("moi", "invite"), InviteFlow(bot_username), "help.invite", roles=secretary),
+        Command(("nhacnho", "remind"), RemindFlow(calendar), "help.remind", roles=secretary),
+        Command(("tatnhac", "mute"), NudgeSwitchFlow(on=False), "help.mute", members_only=True),
+        Command(("batnhac", "unmute"), NudgeSwitchFlow(on=True), "help.unmute", members_only=True),
     ]
     commands.append(Command(("trogiup", "help"), HelpFlow(lambda: commands), "help.help"))
     return commands

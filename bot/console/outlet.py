@@ -1,0 +1,24 @@
+"""Console outlet: a push from the outbox is printed like a bot message, marked as a push."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from conversations.messages import Reply
+
+__all__ = ["ConsoleOutlet"]
+
+
+class ConsoleOutlet:
+    """Print each pushed reply to `stdout`; a console chat never blocks the bot, so sending cannot fail."""
+
+    channel = "console"
+
+    def __init__(self, stdout: TextIO) -> None:
+        self._out = stdout
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        lines = [f"[push → {chat_id}] {reply.text}"]
+        lines += [f"    {number}. {choice.label}" for number, choice in enumerate(reply.choices, 1)]
+        self._out.write("\n".join(lines) + "\n")
+        self._out.flush()

@@ -1,0 +1,99 @@
+"""/chidoan (/branch): a branch's progress this year — who has introduced someone and who has not, young people
+by status, and what the evaluation still needs. A secretary sees their own branch; an officer may name any
+branch of their subtree by code (`/chidoan CD-KP2`)."""
+
+from __future__ import annotations
+
+from conversations.engine import Answer, Context, State, Turn
+from conversations.flows.evaluate import evaluation_period_for, secretary_branch
+from conversations.messages import Reply
+from conversations.periods import EvaluationCalendar, Period
+from conversations.text import nfc
+from scheduled.pushes import day_text
+from storage.branch import member_progress, youth_by_status
+from storage.evaluations import evaluation_for, survey_for
+from storage.members import roles_over_unit
+from storage.models import RoleName, UnitKind, YouthStatus
+from storage.units import unit_by_code
+
+__all__ = ["BranchFlow"]
+
+NAMES_SHOWN = 40
+_VIEWERS = {RoleName.SECRETARY, RoleName.OFFICER, RoleName.ADMIN}
+
+
+class BranchFlow:
+    name = "branch"
+
+    def __init__(self, calendar: EvaluationCalendar | None = None) -> None:
+        self.calendar = calendar or EvaluationCalendar()
+
+    def accepts_text(self, step: str) -> bool:
+        return False
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        return Turn([])
+
+    async def start(self, ctx: Context, args: str) -> Turn:
+        found = await self._branch(ctx, args)
+        if isinstance(found, str):
+            return Turn([ctx.reply(found)])
+        unit_id, unit_name = found
+        year = ctx.today_year
+        start, end = Period(year).bounds(ctx.tz)
+        progress = await member_progress(ctx.session, unit_id=unit_id, start=start, end=end)
+        done = [m for m in progress if m.introduced]
+        not_yet = [m for m in progress if not m.introduced]
+        statuses = await youth_by_status(ctx.session, unit_id=unit_id)
+        text = ctx.t(
+            "branch.progress", unit=unit_name, year=year, done=len(done), total=len(progress),
+            percent=ctx.t.percent(len(done) / len(progress) if progress else 0),
+            done_names=_names(ctx, [f"{m.full_name} ({m.introduced})" for m in done]),
+            missing=len(not_yet), missing_names=_names(ctx, [m.full_name for m in not_yet]),
+            youth=" · ".join(f"{ctx.t(f'evaluation.status_{s}')} {ctx.t.number(statuses.get(s, 0))}"
+                             for s in YouthStatus),
+            evaluation=await self._evaluation_status(ctx, unit_id),
+        )
+        return Turn([Reply(text)])
+
+    async def _branch(self, ctx: Context, args: str) -> tuple[int, str] | str:
+        code = nfc(args).upper()
+        if not code or ctx.member is None or ctx.member.id is None:
+            return secretary_branch(ctx, "")
+        unit = await unit_by_code(ctx.session, code=code[:32])
+        if unit is None or unit.id is None or unit.kind != UnitKind.BRANCH:
+            return "branch.unknown_code"
+        if not await roles_over_unit(ctx.session, member_id=ctx.member.id, unit=unit) & _VIEWERS:
+            return "evaluation.not_your_branch"
+        return unit.id, unit.name
+
+    async def _evaluation_status(self, ctx: Context, unit_id: int) -> str:
+        today = ctx.now.astimezone(ctx.tz).date()
+        period, late = evaluation_period_for(self.calendar, today)
+        deadline = day_text(ctx.t, self.calendar.deadline(period))
+        evaluation = await evaluation_for(ctx.session, period=period.code, unit_id=unit_id)
+        if evaluation is not None and evaluation.submitted_at is not None:
+            if late:
+                upcoming = period.next()
+                return ctx.t("branch.evaluation_next", period=upcoming.code,
+                             opens=day_text(ctx.t, self.calendar.window_opens(upcoming)))
+            return ctx.t("branch.evaluation_submitted", period=period.code,
+                         at=day_text(ctx.t, evaluation.submitted_at.astimezone(ctx.tz).date()))
+        survey = await survey_for(ctx.session, period=period.code, unit_id=unit_id)
+        missing = [ctx.t(key) for key, absent in (("branch.missing_survey", survey is None),
+                                                   ("branch.missing_lessons", not (evaluation and evaluation.lessons)))
+                   if absent]
+        key = "branch.evaluation_late" if late else "branch.evaluation_open"
+        return ctx.t(key, period=period.code, deadline=deadline,
+                     opens=day_text(ctx.t, self.calendar.window_opens(period)),
+                     missing=", ".join(missing) or ctx.t("branch.missing_nothing"))
+
+
+def _names(ctx: Context, names: list[str]) -> str:
+    if not names:
+        return "—"
+    shown = ", ".join(names[:NAMES_SHOWN])
+    if len(names) > NAMES_SHOWN:
+        shown += ctx.t("branch.and_more", count=len(names) - NAMES_SHOWN)
+    return shown
+

@@ -1,0 +1,399 @@
+"""/danhgia (/evaluate): the branch's semiannual evaluation, filled in chat by its secretary.
+
+Per-member 1+1 results come from the data (confirmed, or corrected with a reason); young people worth
+proposing for admission; the area survey; lessons learned, difficulties, proposals for commendation; a summary;
+submit. Every answer is saved to the draft at once, so the secretary can stop and resume later (/danhgia
+again), and edit after submitting until the deadline. A branch that missed the deadline can still submit (late)
+until the next window opens. Upper levels are told, through the outbox, when a branch first submits.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Any
+
+from conversations.engine import Answer, Context, State, Turn
+from conversations.messages import Reply
+from conversations.periods import EvaluationCalendar, Period
+from conversations.text import nfc
+from scheduled.pushes import day_text, push_for
+from storage import audit
+from storage.branch import member_progress
+from storage.evaluations import (
+    admission_candidates,
+    correct_line,
+    evaluation_for,
+    lines_of,
+    officers_on,
+    open_evaluation,
+    refresh_lines,
+    save_survey,
+    set_admission_proposals,
+    set_text,
+    submit_evaluation,
+    survey_for,
+)
+from storage.models import Evaluation, RoleName, UnitKind
+from storage.outbox import enqueue_many
+from storage.units import ancestor_ids
+
+__all__ = ["EvaluateFlow", "evaluation_period_for", "secretary_branch"]
+
+TEXT_MAX = 4000
+REASON_MAX = 500
+POPULATION_MAX = 1_000_000
+GROUPS_MAX = 10_000
+SHOWN_MAX = 300
+
+
+class Step(enum.StrEnum):
+    LINES = "lines"
+    PICK_MEMBER = "pick_member"
+    NEW_RESULT = "new_result"
+    REASON = "reason"
+    ADMISSION = "admission"
+    POPULATION = "population"
+    GROUPS = "groups"
+    GROUPS_NOTE = "groups_note"
+    LESSONS = "lessons"
+    DIFFICULTIES = "difficulties"
+    PROPOSALS = "proposals"
+    SUMMARY = "summary"
+
+
+class Pick(enum.StrEnum):
+    CONFIRM = "confirm"
+    CORRECT = "correct"
+    FULFILLED = "fulfilled"
+    NOT_FULFILLED = "not_fulfilled"
+    SKIP = "skip"
+    SUBMIT = "submit"
+    EDIT_LINES = "edit_lines"
+    EDIT_SURVEY = "edit_survey"
+    EDIT_LESSONS = "edit_lessons"
+    EDIT_DIFFICULTIES = "edit_difficulties"
+    EDIT_PROPOSALS = "edit_proposals"
+    LATER = "later"
+
+
+_TEXT_STEPS = {Step.LESSONS: "lessons", Step.DIFFICULTIES: "difficulties", Step.PROPOSALS: "proposals"}
+_CHOICE_ONLY = {Step.LINES, Step.NEW_RESULT, Step.SUMMARY}
+
+
+def secretary_branch(ctx: Context, args: str) -> tuple[int, str] | str:
+    """Return (unit id, name) of the branch the speaker is secretary of (the one named by code in `args` when
+    they have several), or the catalog key explaining why there is none. Only the speaker's own roles count."""
+    branches = [(u.id, u.name, u.code) for role, u in ctx.roles
+                if role == RoleName.SECRETARY and u.kind == UnitKind.BRANCH and u.id is not None]
+    wanted = nfc(args).upper()
+    if wanted:
+        branches = [b for b in branches if b[2] == wanted]
+        if not branches:
+            return "evaluation.not_your_branch"
+    if not branches:
+        return "evaluation.no_branch"
+    if len(branches) > 1:
+        return "evaluation.which_branch"
+    return branches[0][0], branches[0][1]
+
+
+def evaluation_period_for(calendar: EvaluationCalendar, today: date) -> tuple[Period, bool]:
+    """Return the half-year a branch evaluates today and whether its deadline has passed: the open window, or
+    else the last half-year whose deadline passed (a late submission, until the next window opens)."""
+    period = calendar.evaluation_period(today)
+    if period is not None:
+        return period, False
+    last = Period.half_of(today).previous()
+    if calendar.deadline(last) >= today:
+        last = last.previous()
+    return last, True
+
+
+class EvaluateFlow:
+    name = "evaluate"
+
+    def __init__(self, calendar: EvaluationCalendar | None = None) -> None:
+        self.calendar = calendar or EvaluationCalendar()
+
+    def accepts_text(self, step: str) -> bool:
+        return step not in _CHOICE_ONLY
+
+    async def start(self, ctx: Context, args: str) -> Turn:
+        found = secretary_branch(ctx, args)
+        if isinstance(found, str):
+            return Turn([ctx.reply(found)])
+        unit_id, unit_name = found
+        today = ctx.now.astimezone(ctx.tz).date()
+        period, late = evaluation_period_for(self.calendar, today)
+        existing = await evaluation_for(ctx.session, period=period.code, unit_id=unit_id)
+        if late and existing is not None and existing.submitted_at is not None:
+            upcoming = period.next()
+            return Turn([ctx.reply("evaluation.closed", period=period.code,
+                                   opens=day_text(ctx.t, self.calendar.window_opens(upcoming)))])
+        evaluation = await open_evaluation(ctx.session, period=period.code, unit_id=unit_id, now=ctx.now)
+        data = {"unit_id": unit_id, "unit": unit_name, "period": period.code, "evaluation_id": evaluation.id}
+        await self._refresh(ctx, data)
+        intro = ctx.reply("evaluation.intro_late" if late else "evaluation.intro", unit=unit_name,
+                          period=period.code, deadline=day_text(ctx.t, self.calendar.deadline(period)))
+        survey = await survey_for(ctx.session, period=period.code, unit_id=unit_id)
+        if survey is None:
+            turn = await self._lines(ctx, data)
+        elif not evaluation.lessons:
+            turn = self._ask_text(ctx, data, Step.LESSONS)
+        else:
+            turn = await self._summary(ctx, data)
+        turn.replies.insert(0, intro)
+        return turn
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        data, text, choice = state.data, nfc(answer.text or ""), answer.choice
+        step = Step(state.step)
+        if step in _TEXT_STEPS:
+            return await self._text(ctx, data, step, text, choice)
+        match step:
+            case Step.LINES:
+                if choice == Pick.CORRECT:
+                    return Turn([ctx.reply("evaluation.ask_member")], self._at(Step.PICK_MEMBER, data))
+                return await self._after_lines(ctx, data)
+            case Step.PICK_MEMBER:
+                return await self._pick_member(ctx, data, text)
+            case Step.NEW_RESULT:
+                data["fulfilled"] = choice == Pick.FULFILLED
+                return Turn([ctx.reply("evaluation.ask_reason", limit=REASON_MAX)], self._at(Step.REASON, data))
+            case Step.REASON:
+                return await self._reason(ctx, data, text)
+            case Step.ADMISSION:
+                return await self._admission(ctx, data, text)
+            case Step.POPULATION:
+                return self._number(ctx, data, text, "population", POPULATION_MAX, Step.GROUPS)
+            case Step.GROUPS:
+                return self._number(ctx, data, text, "groups", GROUPS_MAX, Step.GROUPS_NOTE)
+            case Step.GROUPS_NOTE:
+                return await self._groups_note(ctx, data, text, choice)
+            case Step.SUMMARY:
+                return await self._summary_pick(ctx, data, Pick(str(choice)))
+        raise AssertionError(step)
+
+    def _at(self, step: Step, data: dict[str, Any]) -> State:
+        return State(self.name, step, data)
+
+    async def _refresh(self, ctx: Context, data: dict[str, Any]) -> None:
+        """Bring the per-member lines up to the data: introductions from 1 January to the period's end."""
+        period = Period.parse(data["period"])
+        start, _ = Period(period.year).bounds(ctx.tz)
+        _, end = period.bounds(ctx.tz)
+        progress = await member_progress(ctx.session, unit_id=data["unit_id"], start=start, end=end)
+        await refresh_lines(ctx.session, evaluation_id=data["evaluation_id"], progress=progress)
+
+    # --- per-member results
+
+    async def _lines(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        lines = await lines_of(ctx.session, evaluation_id=data["evaluation_id"])
+        rows = [self._line_text(ctx, number, line) for number, line in enumerate(lines, 1)]
+        done = sum(line.fulfilled for line in lines)
+        choices = [ctx.choice("evaluation.pick_confirm", Pick.CONFIRM),
+                   ctx.choice("evaluation.pick_correct", Pick.CORRECT)]
+        reply = ctx.reply("evaluation.lines", done=done, total=len(lines), lines="\n".join(rows) or "—",
+                          choices=choices)
+        return Turn([reply], self._at(Step.LINES, data))
+
+    @staticmethod
+    def _line_text(ctx: Context, number: int, line: Any) -> str:
+        result = ctx.t("evaluation.result_fulfilled" if line.fulfilled else "evaluation.result_not_fulfilled")
+        text = ctx.t("evaluation.line", number=number, name=line.full_name, count=line.introduced, result=result)
+        if line.corrected:
+            text += ctx.t("evaluation.line_corrected", reason=line.reason or "")
+        return text
+
+    async def _pick_member(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
+        lines = await lines_of(ctx.session, evaluation_id=data["evaluation_id"])
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= len(lines)):
+            return Turn([ctx.reply("evaluation.bad_member", count=len(lines))], self._at(Step.PICK_MEMBER, data))
+        line = lines[int(text) - 1]
+        data["line_id"] = line.line_id
+        choices = [ctx.choice("evaluation.pick_fulfilled", Pick.FULFILLED),
+                   ctx.choice("evaluation.pick_not_fulfilled", Pick.NOT_FULFILLED)]
+        reply = ctx.reply("evaluation.ask_result", name=line.full_name, count=line.introduced, choices=choices)
+        return Turn([reply], self._at(Step.NEW_RESULT, data))
+
+    async def _reason(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
+        if not text or len(text) > REASON_MAX:
+            return Turn([ctx.reply("evaluation.ask_reason", limit=REASON_MAX)], self._at(Step.REASON, data))
+        await correct_line(ctx.session, evaluation_id=data["evaluation_id"], line_id=data.pop("line_id"),
+                           fulfilled=bool(data.pop("fulfilled")), reason=text)
+        turn = await self._lines(ctx, data)
+        turn.replies.insert(0, ctx.reply("evaluation.corrected"))
+        return turn
+
+    async def _after_lines(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        if data.pop("back", False):
+            return await self._summary(ctx, data)
+        candidates = await admission_candidates(ctx.session, unit_id=data["unit_id"])
+        if not candidates:
+            turn = self._ask_population(ctx, data)
+            turn.replies.insert(0, ctx.reply("evaluation.no_candidates"))
+            return turn
+        rows = [ctx.t("evaluation.candidate", number=n, name=c.full_name, status=ctx.t(f"evaluation.status_{c.status}"))
+                for n, c in enumerate(candidates, 1)]
+        reply = ctx.reply("evaluation.ask_admission", candidates="\n".join(rows))
+        return Turn([reply], self._at(Step.ADMISSION, data))
+
+    async def _admission(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
+        """Numbers typed as "1, 3" (no buttons here: on text channels they would clash with the numbers);
+        "0" proposes nobody."""
+        candidates = await admission_candidates(ctx.session, unit_id=data["unit_id"])
+        chosen: dict[int, int] = {}
+        if text != "0":
+            parts = [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
+            if not parts or not all(p.isascii() and p.isdigit() and 1 <= int(p) <= len(candidates) for p in parts):
+                reply = ctx.reply("evaluation.bad_admission", count=len(candidates))
+                return Turn([reply], self._at(Step.ADMISSION, data))
+            for part in parts:
+                candidate = candidates[int(part) - 1]
+                chosen[candidate.introduced_by] = candidate.youth_id
+        await set_admission_proposals(ctx.session, evaluation_id=data["evaluation_id"], proposals=chosen)
+        return self._ask_population(ctx, data)
+
+    # --- the area survey
+
+    def _ask_population(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        return Turn([ctx.reply("evaluation.ask_population")], self._at(Step.POPULATION, data))
+
+    def _number(self, ctx: Context, data: dict[str, Any], text: str, field: str, limit: int, then: Step) -> Turn:
+        digits = text.replace(".", "").replace(",", "").replace(" ", "")
+        if not (digits.isascii() and digits.isdigit() and int(digits) <= limit):
+            key = "evaluation.bad_number"
+            return Turn([ctx.reply(key, limit=ctx.t.number(limit))],
+                        self._at(Step.POPULATION if field == "population" else Step.GROUPS, data))
+        data[field] = int(digits)
+        if then is Step.GROUPS:
+            return Turn([ctx.reply("evaluation.ask_groups")], self._at(Step.GROUPS, data))
+        reply = ctx.reply("evaluation.ask_groups_note", choices=[ctx.choice("evaluation.pick_skip", Pick.SKIP)])
+        return Turn([reply], self._at(Step.GROUPS_NOTE, data))
+
+    async def _groups_note(self, ctx: Context, data: dict[str, Any], text: str, choice: str | None) -> Turn:
+        note = None if choice == Pick.SKIP else text
+        if note is not None and not 0 < len(note) <= 1000:
+            reply = ctx.reply("evaluation.text_too_long", limit=ctx.t.number(1000),
+                              choices=[ctx.choice("evaluation.pick_skip", Pick.SKIP)])
+            return Turn([reply], self._at(Step.GROUPS_NOTE, data))
+        assert ctx.member is not None and ctx.member.id is not None
+        await save_survey(ctx.session, period=data["period"], unit_id=data["unit_id"],
+                          youth_population=data.pop("population"), groups=data.pop("groups"), groups_note=note,
+                          recorded_by=ctx.member.id, now=ctx.now)
+        if data.pop("back", False):
+            return await self._summary(ctx, data)
+        return self._ask_text(ctx, data, Step.LESSONS)
+
+    # --- lessons, difficulties, proposals for commendation
+
+    def _ask_text(self, ctx: Context, data: dict[str, Any], step: Step) -> Turn:
+        choices = [] if step is Step.LESSONS else [ctx.choice("evaluation.pick_skip", Pick.SKIP)]
+        return Turn([ctx.reply(f"evaluation.ask_{_TEXT_STEPS[step]}", choices=choices)], self._at(step, data))
+
+    async def _text(self, ctx: Context, data: dict[str, Any], step: Step, text: str, choice: str | None) -> Turn:
+        field = _TEXT_STEPS[step]
+        skipped = choice == Pick.SKIP and step is not Step.LESSONS
+        if not skipped and not text:
+            return self._ask_text(ctx, data, step)
+        if len(text) > TEXT_MAX:
+            turn = self._ask_text(ctx, data, step)
+            turn.replies.insert(0, ctx.reply("evaluation.text_too_long", limit=ctx.t.number(TEXT_MAX)))
+            return turn
+        await set_text(ctx.session, evaluation_id=data["evaluation_id"], field=field,
+                       text="" if skipped else text, now=ctx.now)
+        following = {Step.LESSONS: Step.DIFFICULTIES, Step.DIFFICULTIES: Step.PROPOSALS}.get(step)
+        if following is None or data.pop("back", False):
+            return await self._summary(ctx, data)
+        return self._ask_text(ctx, data, following)
+
+    # --- summary and submission
+
+    async def _summary(self, ctx: Context, data: dict[str, Any], *, prefix: list[Reply] | None = None) -> Turn:
+        evaluation = await evaluation_for(ctx.session, period=data["period"], unit_id=data["unit_id"])
+        assert evaluation is not None
+        reply = await self._summary_text(ctx, data, evaluation)
+        choices = [ctx.choice("evaluation.pick_submit", Pick.SUBMIT)] + [
+            ctx.choice(f"evaluation.pick_{pick}", pick)
+            for pick in (Pick.EDIT_LINES, Pick.EDIT_SURVEY, Pick.EDIT_LESSONS, Pick.EDIT_DIFFICULTIES,
+                         Pick.EDIT_PROPOSALS, Pick.LATER)
+        ]
+        return Turn([*(prefix or []), Reply(reply, tuple(choices))], self._at(Step.SUMMARY, data))
+
+    async def _summary_text(self, ctx: Context, data: dict[str, Any], evaluation: Evaluation) -> str:
+        lines = await lines_of(ctx.session, evaluation_id=data["evaluation_id"])
+        survey = await survey_for(ctx.session, period=data["period"], unit_id=data["unit_id"])
+        done = sum(line.fulfilled for line in lines)
+        proposed = sum(line.proposed_youth_id is not None for line in lines)
+        missing = ctx.t("evaluation.missing")
+        survey_text = missing if survey is None else ctx.t(
+            "evaluation.survey_text", population=ctx.t.number(survey.youth_population),
+            groups=ctx.t.number(survey.groups), note=survey.groups_note or "—")
+        period = Period.parse(data["period"])
+        status = (ctx.t("evaluation.status_submitted", at=day_text(ctx.t, evaluation.submitted_at.astimezone(ctx.tz)
+                                                                   .date()))
+                  if evaluation.submitted_at else ctx.t("evaluation.status_draft"))
+        return ctx.t(
+            "evaluation.summary", unit=data["unit"], period=period.code,
+            done=done, total=len(lines), percent=ctx.t.percent(done / len(lines) if lines else 0),
+            corrected=sum(line.corrected for line in lines), proposed=proposed, survey=survey_text,
+            lessons=_shown(evaluation.lessons, missing), difficulties=_shown(evaluation.difficulties, "—"),
+            proposals=_shown(evaluation.proposals, "—"),
+            deadline=day_text(ctx.t, self.calendar.deadline(period)), status=status,
+        )
+
+    async def _summary_pick(self, ctx: Context, data: dict[str, Any], pick: Pick) -> Turn:
+        data["back"] = True
+        match pick:
+            case Pick.SUBMIT:
+                data.pop("back")
+                return await self._submit(ctx, data)
+            case Pick.EDIT_LINES:
+                return await self._lines(ctx, data)
+            case Pick.EDIT_SURVEY:
+                return self._ask_population(ctx, data)
+            case Pick.EDIT_LESSONS:
+                return self._ask_text(ctx, data, Step.LESSONS)
+            case Pick.EDIT_DIFFICULTIES:
+                return self._ask_text(ctx, data, Step.DIFFICULTIES)
+            case Pick.EDIT_PROPOSALS:
+                return self._ask_text(ctx, data, Step.PROPOSALS)
+        return Turn([ctx.reply("evaluation.saved_for_later")])
+
+    async def _submit(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        evaluation = await evaluation_for(ctx.session, period=data["period"], unit_id=data["unit_id"])
+        survey = await survey_for(ctx.session, period=data["period"], unit_id=data["unit_id"])
+        assert evaluation is not None and ctx.member is not None and ctx.member.id is not None
+        if survey is None or not evaluation.lessons:
+            return await self._summary(ctx, data, prefix=[ctx.reply("evaluation.incomplete")])
+        period = Period.parse(data["period"])
+        deadline = self.calendar.deadline(period)
+        first = await submit_evaluation(ctx.session, evaluation_id=data["evaluation_id"], member_id=ctx.member.id,
+                                        now=ctx.now)
+        await audit.record(ctx.session, actor_member_id=ctx.member.id, action="evaluation.submitted",
+                           target=f"evaluation:{data['evaluation_id']}", at=ctx.now)
+        on_time = ctx.now.astimezone(ctx.tz).date() <= deadline
+        if first:
+            await self._tell_upper_levels(ctx, data, on_time)
+        key = "evaluation.submitted" if first else "evaluation.resubmitted"
+        return Turn([ctx.reply(key, unit=data["unit"], period=period.code, deadline=day_text(ctx.t, deadline))])
+
+    async def _tell_upper_levels(self, ctx: Context, data: dict[str, Any], on_time: bool) -> None:
+        unit = next(u for _, u in ctx.roles if u.id == data["unit_id"])
+        above = ancestor_ids(unit.path)[:-1]
+        officers = await officers_on(ctx.session, unit_ids=above)
+        text_key = "evaluation.push_submitted" if on_time else "evaluation.push_submitted_late"
+        pushes = [
+            push_for(recipient, key=f"eval.{data['period']}.submitted.u{data['unit_id']}", catalogs=ctx.catalogs,
+                     calendar=self.calendar, tz=ctx.tz, now=ctx.now, text_key=text_key, branch=data["unit"],
+                     period=data["period"])
+            for _, recipient in officers
+        ]
+        await enqueue_many(ctx.session, pushes=pushes, now=ctx.now)
+
+
+def _shown(text: str | None, empty: str) -> str:
+    if not text:
+        return empty
+    return text if len(text) <= SHOWN_MAX else text[:SHOWN_MAX].rstrip() + "…"

@@ -1,0 +1,84 @@
+"""Running pushes beside the channels: the scheduler (in the one process that holds the leader lock) and one
+outbox sender per channel, each with an outlet of its own.
+
+    async with pushes_running(app, stdout=sys.stdout):
+        await console.run()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.app import App
+from bot.console.outlet import ConsoleOutlet
+from bot.outlet import Outlet
+from bot.settings import Settings
+from scheduled.config import calendar_from, sender_config_from
+from scheduled.runner import JobRunner, LeaderLock, build_scheduler, default_jobs
+from scheduled.sender import Sender
+
+__all__ = ["open_outlets", "pushes_running", "run_pushes"]
+
+log = logging.getLogger(__name__)
+
+
+async def open_outlets(settings: Settings, stack: AsyncExitStack, *, stdout: TextIO) -> list[Outlet]:
+    """Open the outlet of every channel the settings enable (the console's when no platform token is set)."""
+    token = settings.telegram_bot_token
+    if token is None or not token.get_secret_value():
+        return [ConsoleOutlet(stdout)]
+    from bot.telegram.outlet import TelegramOutlet
+
+    # No flood limiter inside the outlet: the sender paces pushes itself (rate, 1/s per chat, retry_after).
+    telegram = TelegramOutlet(token=token.get_secret_value(), base_url=settings.telegram_api_base_url, limits=None)
+    return [await stack.enter_async_context(telegram)]
+
+
+def job_runner(app: App) -> JobRunner:
+    return JobRunner(sessions=app.sessions, clock=app.clock, calendar=calendar_from(app.settings),
+                     tz=ZoneInfo(app.settings.timezone), catalogs=app.catalogs)
+
+
+async def run_pushes(app: App, outlets: list[Outlet], stop: asyncio.Event, *, scheduler: bool = True) -> None:
+    """Drain the outbox of each outlet's channel and, when this process wins the leader lock, run the jobs."""
+    config = sender_config_from(app.settings)
+    senders = [Sender(sessions=app.sessions, outlet=outlet, clock=app.clock, config=config) for outlet in outlets]
+    tasks = [asyncio.create_task(sender.run(stop), name=f"sender-{sender.channel}") for sender in senders]
+    if scheduler and app.settings.scheduler_enabled:
+        tasks.append(asyncio.create_task(_lead(app, stop), name="scheduler"))
+    await asyncio.gather(*tasks)
+
+
+async def _lead(app: App, stop: asyncio.Event) -> None:
+    lock = LeaderLock(app.db)
+    if not await lock.wait(stop):
+        return
+    scheduler = build_scheduler(job_runner(app), default_jobs())
+    scheduler.start()
+    log.info("this process runs the scheduled jobs")
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await lock.release()
+
+
+@asynccontextmanager
+async def pushes_running(app: App, *, stdout: TextIO) -> AsyncIterator[None]:
+    """Run pushes in the background for the duration of the block."""
+    stop = asyncio.Event()
+    async with AsyncExitStack() as stack:
+        outlets = await open_outlets(app.settings, stack, stdout=stdout)
+        task = asyncio.create_task(run_pushes(app, outlets, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
