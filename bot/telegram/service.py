@@ -20,7 +20,7 @@ from bot.telegram.commands import CommandMenus
 from bot.telegram.outlet import TelegramOutlet
 from bot.telegram.payload import ALLOWED_UPDATES
 from bot.telegram.ratelimit import FloodLimits
-from bot.telegram.webhook import WebhookServer
+from bot.telegram.webhook import MalformedUpdate, WebhookServer
 
 __all__ = ["TelegramService", "serve_telegram"]
 
@@ -99,7 +99,10 @@ class TelegramService:
 
 def _parser(channel: TelegramChannel, outlet: TelegramOutlet) -> Callable[[dict[str, Any]], Any]:
     async def process(data: dict[str, Any]) -> None:
-        update = Update.de_json(data, outlet.bot)
+        try:
+            update = Update.de_json(data, outlet.bot)
+        except (KeyError, TypeError, ValueError) as error:
+            raise MalformedUpdate(str(data.get("update_id"))) from error
         await channel.process(update)
 
     return process

@@ -19,13 +19,17 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-__all__ = ["HEALTH_PATH", "SECRET_HEADER", "WebhookServer"]
+__all__ = ["HEALTH_PATH", "SECRET_HEADER", "MalformedUpdate", "WebhookServer"]
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_PATH = "/healthz"
 Process = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class MalformedUpdate(ValueError):
+    """Raised by `process` for a body that is JSON but not an update: answered 400, as retrying cannot help."""
 
 
 class WebhookServer:
@@ -79,7 +83,12 @@ class _Updates(tornado.web.RequestHandler):
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             self._answer(HTTPStatus.BAD_REQUEST)
             return
-        await self._process(data)
+        try:
+            await self._process(data)
+        except MalformedUpdate:
+            log.warning("webhook body is not a Telegram update (update_id %s)", data["update_id"])
+            self._answer(HTTPStatus.BAD_REQUEST)
+            return
         self._answer(HTTPStatus.OK)
 
     def _answer(self, status: HTTPStatus) -> None:

@@ -1,0 +1,62 @@
+"""Command menus: one per language for everyone at start, and a chat's own menu once its person holds a role
+that opens more commands (in the language they chose)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app import App
+from tests.telegram.conftest import Running
+from tests.telegram.fake_api import FakeBotApi
+from tests.telegram.people import Person
+
+AN = 5120342711
+
+
+def names(call_params: dict[str, Any]) -> list[str]:
+    return [command["command"] for command in call_params["commands"]]
+
+
+async def join(person: Person, code: str) -> None:
+    for line in (f"/start {code}", "Võ Thị Ngọc Hân", "2000"):
+        await person.say(line)
+    await person.press("Đúng, tham gia")
+
+
+async def test_everyone_gets_a_vietnamese_menu_and_english_clients_an_english_one(
+    polling: Running, demo: App, api: FakeBotApi
+) -> None:
+    open_to_all = [command for command in demo.engine.commands if not command.roles]
+    published = {call.params.get("language_code"): call.params for call in api.calls_to("setMyCommands")}
+    assert set(published) == {None, "en"}
+    assert names(published[None]) == [command.names[0] for command in open_to_all]
+    assert names(published["en"]) == [command.names[-1] for command in open_to_all]
+    assert names(published[None])[:1] == ["batdau"] and names(published["en"])[:1] == ["start"]
+    vi, en = demo.catalogs.get("vi"), demo.catalogs.get("en")
+    assert published[None]["commands"][0]["description"] == vi("help.start")
+    assert published["en"]["commands"][0]["description"] == en("help.start")
+    assert all("scope" not in params for params in published.values())
+
+
+async def test_a_secretary_gets_the_menu_of_their_role(polling: Running, demo: App, api: FakeBotApi) -> None:
+    an = polling.person(api, AN, "Hân")
+    await join(an, "DEMO-BITHU")
+    [menu] = [call.params for call in api.calls_to("setMyCommands") if "scope" in call.params]
+    assert menu["scope"] == {"type": "chat", "chat_id": AN}
+    expected = [c.names[0] for c in demo.engine.commands if not c.roles or "secretary" in c.roles]
+    assert names(menu) == expected
+    assert len(expected) > len([c for c in demo.engine.commands if not c.roles])
+
+    # Switching to English republishes it in English, once.
+    await an.say("/ngonngu")
+    await an.press(demo.catalogs.get("vi")("language.name_en"))
+    await an.say("/help")
+    chat_menus = [call.params for call in api.calls_to("setMyCommands") if "scope" in call.params]
+    assert [names(params)[0] for params in chat_menus] == ["batdau", "start"]
+
+
+async def test_a_member_without_roles_keeps_the_common_menu(polling: Running, demo: App, api: FakeBotApi) -> None:
+    an = polling.person(api, AN, "Hân")
+    await join(an, "DEMO-DOANVIEN")
+    await an.say("/trogiup")
+    assert [call for call in api.calls_to("setMyCommands") if "scope" in call.params] == []
