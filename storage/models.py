@@ -26,6 +26,9 @@ __all__ = [
     "Participation",
     "ParticipationKind",
     "ProcessedUpdate",
+    "ReportGroup",
+    "ReportRollup",
+    "ReportUnit",
     "Role",
     "RoleName",
     "Survey",
@@ -381,3 +384,57 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = _aware(nullable=False)
     sent_at: datetime | None = _aware(nullable=True)
+
+
+# --- Report rollups (issue 6): per-unit counts kept exact by triggers; see storage/rollups.py.
+
+
+def _count() -> Any:
+    # Triggers insert only the columns they change; the others start at 0 in the database too.
+    return Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ReportRollup(SQLModel, table=True):
+    """Counts of the young people registered at one unit, for one period (`2026-H1`, `2026-H2`, `2026`)."""
+
+    __tablename__ = "report_rollup"
+    __table_args__ = (Index("ix_report_rollup_period", "period", "unit_id"),)
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    period: str = Field(max_length=8, primary_key=True)
+    introduced: int = _count()
+    fulfilled: int = _count()
+    male: int = _count()
+    female: int = _count()
+    other_gender: int = _count()
+    age_under_16: int = _count()
+    age_16_18: int = _count()
+    age_19_24: int = _count()
+    age_25_30: int = _count()
+    age_over_30: int = _count()
+    minority: int = _count()
+    religious: int = _count()
+    participating: int = _count()
+    joined_hoi: int = _count()
+    admitted: int = _count()
+
+
+class ReportGroup(SQLModel, table=True):
+    """Young people registered at one unit in one period, by group."""
+
+    __tablename__ = "report_group"
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    period: str = Field(max_length=8, primary_key=True)
+    group_code: str = Field(max_length=32, primary_key=True)
+    n: int = _count()
+
+
+class ReportUnit(SQLModel, table=True):
+    """Active members of one unit, and its young people taking part (participating, in Hội, admitted)."""
+
+    __tablename__ = "report_unit"
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    members: int = _count()
+    engaged: int = _count()

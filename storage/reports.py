@@ -1,0 +1,384 @@
+"""Reports for upper levels: the "1+1" figures of a unit's whole subtree for a period, and of each child unit.
+
+Every figure is summed in SQL over the unit's subtree (one range on `unit.path`), from the rollup tables that
+triggers keep exact (storage/rollups.py) and from the small per-branch tables (evaluation, survey, target).
+Meanings, the same in the property test's brute force:
+
+- members: active members of the units in the subtree.
+- fulfilled: members who introduced at least one young person in the period, counted in the unit where
+  they registered them (a member who moved branches mid-period counts in each).
+- introduced (by group, gender, age band; ethnic minority and religion as totals only): young people
+  registered in the subtree whose introduction date falls in the period.
+- participating / joined_hoi / admitted: young people of the subtree with an activity, joining Hội or
+  admission to Đoàn dated in the period (any introduction date).
+- targets: the unit's own target (chỉ tiêu) for the period's year, set by its parent's officers.
+- gathering rate: over the branches with a survey for the period, reached / youth population, where
+  reached is the survey's figure when recorded, else the branch's members plus its young people taking part.
+- evaluations: branches (units of kind branch) × half-years of the period; submitted; submitted on time
+  (by the evaluation calendar's deadline, in the report's time zone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from conversations.periods import EvaluationCalendar, Period
+from storage.models import (
+    Evaluation,
+    ReportGroup,
+    ReportRollup,
+    ReportUnit,
+    RoleName,
+    Survey,
+    Unit,
+    UnitKind,
+)
+from storage.rollups import ROLLUP_COLUMNS
+from storage.targets import targets_for
+from storage.units import in_subtree
+
+__all__ = [
+    "COUNT_FIELDS",
+    "REPORT_ROLES",
+    "Figures",
+    "LateBranch",
+    "Report",
+    "child_units",
+    "evaluations_by_child",
+    "groups_in_subtree",
+    "late_branch_count",
+    "late_branches",
+    "may_view",
+    "members_by_child",
+    "report_for",
+    "rollups_by_child",
+    "surveys_by_child",
+    "viewable_root",
+]
+
+REPORT_ROLES = frozenset({RoleName.SECRETARY, RoleName.OFFICER, RoleName.ADMIN})
+GATHERING_GOAL = 0.7
+OWN = ""  # the child key of rows that belong to the unit itself rather than to one of its children
+
+
+@dataclass(slots=True)
+class Figures:
+    """The counts of one unit's subtree for one period. Rates are None when their base is zero."""
+
+    unit_id: int
+    code: str
+    name: str
+    kind: str
+    members: int = 0
+    introduced: int = 0
+    fulfilled: int = 0
+    male: int = 0
+    female: int = 0
+    other_gender: int = 0
+    age_under_16: int = 0
+    age_16_18: int = 0
+    age_19_24: int = 0
+    age_25_30: int = 0
+    age_over_30: int = 0
+    minority: int = 0
+    religious: int = 0
+    participating: int = 0
+    joined_hoi: int = 0
+    admitted: int = 0
+    branches: int = 0
+    evaluations_due: int = 0
+    submitted: int = 0
+    on_time: int = 0
+    surveyed: int = 0
+    youth_population: int = 0
+    youth_reached: int = 0
+    targets: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def fulfilment_rate(self) -> float | None:
+        return _ratio(self.fulfilled, self.members)
+
+    @property
+    def gathering_rate(self) -> float | None:
+        return _ratio(self.youth_reached, self.youth_population)
+
+    @property
+    def submission_rate(self) -> float | None:
+        return _ratio(self.submitted, self.evaluations_due)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return _ratio(self.on_time, self.evaluations_due)
+
+    def target_rate(self, metric: str) -> float | None:
+        done = {"admissions": self.admitted, "joined_hoi": self.joined_hoi, "introduced": self.introduced}[metric]
+        target = self.targets.get(metric)
+        return _ratio(done, target) if target else None
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNT_FIELDS}
+
+
+COUNT_FIELDS = tuple(f.name for f in fields(Figures) if f.type == "int" and f.name != "unit_id")
+
+
+def _ratio(part: int, whole: int | None) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(slots=True)
+class Report:
+    """A unit's figures, its own direct figures (rows registered at the unit itself), and its children's,
+    best first."""
+
+    unit: Unit
+    period: Period
+    total: Figures
+    own: Figures
+    children: list[Figures]
+    groups: dict[str, int]
+
+
+def may_view(roles: Iterable[tuple[str, Unit]], unit: Unit) -> bool:
+    """Tell whether someone with `roles` may see reports of `unit`: it lies in the subtree of a unit where
+    they are officer, admin or secretary (a secretary's unit is their branch)."""
+    return any(role in REPORT_ROLES and unit.path.startswith(held.path) for role, held in roles)
+
+
+def viewable_root(roles: Sequence[tuple[str, Unit]]) -> Unit | None:
+    """Return the highest unit the person may report on (their default), or None."""
+    held = [unit for role, unit in roles if role in REPORT_ROLES]
+    return min(held, key=lambda unit: (unit.path.count("/"), unit.path)) if held else None
+
+
+def _child_key(session: AsyncSession, root: Unit) -> ColumnElement[str]:
+    """The id (as text) of the child of `root` whose subtree holds a unit; '' for `root` itself."""
+    rest = func.substr(col(Unit.path), len(root.path) + 1)
+    if _postgres(session):
+        return func.split_part(rest, "/", 1)
+    return func.substr(rest, 1, func.instr(rest, "/") - 1)
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+def _halves(period: Period) -> list[Period]:
+    return [period] if period.half else [Period(period.year, 1), Period(period.year, 2)]
+
+
+async def child_units(session: AsyncSession, *, root: Unit) -> Sequence[Unit]:
+    """Return the active children of `root`, by name."""
+    query = select(Unit).where(Unit.parent_id == root.id, col(Unit.active)).order_by(col(Unit.name))
+    return (await session.exec(query)).all()
+
+
+async def rollups_by_child(session: AsyncSession, *, root: Unit, period: Period) -> dict[str, dict[str, int]]:
+    """Sum the rollup counts of the subtree for `period`, per child of `root`."""
+    key = _child_key(session, root)
+    sums = [func.sum(getattr(ReportRollup, name)) for name in ROLLUP_COLUMNS]
+    query = (
+        select(key, *sums)
+        .select_from(ReportRollup)
+        .join(Unit, col(Unit.id) == ReportRollup.unit_id)
+        .where(ReportRollup.period == period.code, in_subtree(Unit.path, root.path))
+        .group_by(key)
+    )
+    rows = (await session.exec(query)).all()
+    return {row[0]: dict(zip(ROLLUP_COLUMNS, (int(v or 0) for v in row[1:]), strict=True)) for row in rows}
+
+
+async def groups_in_subtree(session: AsyncSession, *, root: Unit, period: Period) -> dict[str, int]:
+    """Count the young people introduced in the subtree in `period`, by group."""
+    query = (
+        select(ReportGroup.group_code, func.sum(ReportGroup.n))
+        .join(Unit, col(Unit.id) == ReportGroup.unit_id)
+        .where(ReportGroup.period == period.code, in_subtree(Unit.path, root.path))
+        .group_by(col(ReportGroup.group_code))
+    )
+    rows = (await session.exec(query)).all()
+    return {code: int(n) for code, n in rows if n}
+
+
+async def members_by_child(session: AsyncSession, *, root: Unit) -> dict[str, int]:
+    """Count the active members of the subtree, per child of `root`."""
+    key = _child_key(session, root)
+    query = (
+        select(key, func.sum(ReportUnit.members))
+        .join(Unit, col(Unit.id) == ReportUnit.unit_id)
+        .where(in_subtree(Unit.path, root.path))
+        .group_by(key)
+    )
+    return {child: int(n or 0) for child, n in (await session.exec(query)).all()}
+
+
+def _deadline_ends(period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> dict[str, datetime]:
+    """The first instant after each half-year's evaluation deadline."""
+    return {half.code: datetime.combine(calendar.deadline(half) + timedelta(days=1), time(), tzinfo=tz)
+            for half in _halves(period)}
+
+
+async def evaluations_by_child(
+    session: AsyncSession, *, root: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo
+) -> dict[str, tuple[int, int, int]]:
+    """Count the branches of the subtree, the evaluations submitted and those on time, per child of `root`."""
+    ends = _deadline_ends(period, calendar, tz)
+    on_time = or_(*(and_(Evaluation.period == code, col(Evaluation.submitted_at) < end) for code, end in ends.items()))
+    per_branch = (
+        select(
+            Evaluation.unit_id,
+            func.sum(case((col(Evaluation.submitted_at).is_not(None), 1), else_=0)).label("submitted"),
+            func.sum(case((on_time, 1), else_=0)).label("on_time"),
+        )
+        .where(col(Evaluation.period).in_(list(ends)))
+        .group_by(col(Evaluation.unit_id))
+        .subquery()
+    )
+    key = _child_key(session, root)
+    query = (
+        select(key, func.count(), func.sum(per_branch.c.submitted), func.sum(per_branch.c.on_time))
+        .select_from(Unit)
+        .outerjoin(per_branch, per_branch.c.unit_id == Unit.id)
+        .where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active))
+        .group_by(key)
+    )
+    rows = (await session.exec(query)).all()
+    return {child: (int(n), int(s or 0), int(t or 0)) for child, n, s, t in rows}
+
+
+async def surveys_by_child(
+    session: AsyncSession, *, root: Unit, period: Period
+) -> dict[str, tuple[int, int, int]]:
+    """Count the surveyed units of the subtree, their youth population and the young people reached, per
+    child of `root`. For a year, each unit's latest survey of that year counts."""
+    codes = [period.code] if period.half else [str(period.year), f"{period.year}-H1", f"{period.year}-H2"]
+    latest = (
+        select(Survey.unit_id, func.max(Survey.period).label("period"))
+        .where(col(Survey.period).in_(codes), Survey.youth_population > 0)
+        .group_by(col(Survey.unit_id))
+        .subquery()
+    )
+    reached = func.coalesce(Survey.youth_reached,
+                            func.coalesce(ReportUnit.members, 0) + func.coalesce(ReportUnit.engaged, 0))
+    key = _child_key(session, root)
+    query = (
+        select(key, func.count(), func.sum(Survey.youth_population), func.sum(reached))
+        .select_from(Survey)
+        .join(latest, and_(latest.c.unit_id == Survey.unit_id, latest.c.period == Survey.period))
+        .join(Unit, col(Unit.id) == Survey.unit_id)
+        .outerjoin(ReportUnit, col(ReportUnit.unit_id) == Survey.unit_id)
+        .where(in_subtree(Unit.path, root.path))
+        .group_by(key)
+    )
+    rows = (await session.exec(query)).all()
+    return {child: (int(n), int(p or 0), int(r or 0)) for child, n, p, r in rows}
+
+
+async def report_for(
+    session: AsyncSession, *, unit: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo
+) -> Report:
+    """Compute the report of `unit`'s subtree for `period`: totals, the unit's own rows, and each child,
+    ranked by 1+1 fulfilment (then admissions, then name). The caller checks `may_view` first."""
+    assert unit.id is not None
+    children = await child_units(session, root=unit)
+    figures = {str(c.id): Figures(c.id or 0, c.code, c.name, c.kind) for c in children}
+    own = Figures(unit.id, unit.code, unit.name, unit.kind)
+    figures[OWN] = own
+
+    def at(key: str) -> Figures:
+        # A child deactivated after its data was recorded still counts towards the totals.
+        if key not in figures:
+            figures[key] = Figures(int(key), "", "", "")
+        return figures[key]
+
+    for key, counts in (await rollups_by_child(session, root=unit, period=period)).items():
+        for name, value in counts.items():
+            setattr(at(key), name, value)
+    for key, members in (await members_by_child(session, root=unit)).items():
+        at(key).members = members
+    evaluations = await evaluations_by_child(session, root=unit, period=period, calendar=calendar, tz=tz)
+    for key, (branches, submitted, on_time) in evaluations.items():
+        target = at(key)
+        target.branches, target.submitted, target.on_time = branches, submitted, on_time
+        target.evaluations_due = branches * len(_halves(period))
+    for key, (surveyed, population, reached) in (await surveys_by_child(session, root=unit, period=period)).items():
+        target = at(key)
+        target.surveyed, target.youth_population, target.youth_reached = surveyed, population, reached
+    total = Figures(unit.id, unit.code, unit.name, unit.kind)
+    for part in figures.values():
+        for name in COUNT_FIELDS:
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+    targets = await targets_for(session, unit_ids=[unit.id, *(c.id for c in children if c.id)], year=period.year)
+    total.targets = targets.get(unit.id, {})
+    ranked = [figures[str(c.id)] for c in children]
+    for child in ranked:
+        child.targets = targets.get(child.unit_id, {})
+    ranked.sort(key=_rank_key)
+    groups = await groups_in_subtree(session, root=unit, period=period)
+    return Report(unit=unit, period=period, total=total, own=own, children=ranked, groups=groups)
+
+
+def _rank_key(figures: Figures) -> tuple[float, float, int, str]:
+    return (-(figures.fulfilment_rate or 0.0), -(figures.target_rate("admissions") or 0.0), -figures.introduced,
+            figures.name)
+
+
+# --- Branches late with their evaluation.
+
+
+@dataclass(frozen=True, slots=True)
+class LateBranch:
+    """A branch without an evaluation submitted on time: never submitted (`submitted_at` None) or late."""
+
+    code: str
+    name: str
+    parent_name: str
+    submitted_at: datetime | None
+
+
+def _late_condition(period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> ColumnElement[bool]:
+    end = _deadline_ends(period, calendar, tz)[period.code]
+    return or_(col(Evaluation.submitted_at).is_(None), col(Evaluation.submitted_at) >= end)
+
+
+def _late_query(root: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> Select[tuple[int]]:
+    return (
+        select(Unit.id)
+        .outerjoin(Evaluation, and_(col(Evaluation.unit_id) == Unit.id, Evaluation.period == period.code))
+        .where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active),
+               _late_condition(period, calendar, tz))
+    )
+
+
+async def late_branches(
+    session: AsyncSession, *, root: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo, limit: int
+) -> list[LateBranch]:
+    """Return up to `limit` branches of the subtree whose evaluation of half-year `period` is missing or was
+    submitted after the deadline, in tree order."""
+    parent = select(Unit.id, Unit.name).subquery()
+    query = (
+        select(Unit.code, Unit.name, func.coalesce(parent.c.name, literal("")), Evaluation.submitted_at)
+        .outerjoin(Evaluation, and_(col(Evaluation.unit_id) == Unit.id, Evaluation.period == period.code))
+        .outerjoin(parent, parent.c.id == Unit.parent_id)
+        .where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active),
+               _late_condition(period, calendar, tz))
+        .order_by(col(Unit.path))
+        .limit(limit)
+    )
+    return [LateBranch(*row) for row in (await session.exec(query)).all()]
+
+
+async def late_branch_count(
+    session: AsyncSession, *, root: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo
+) -> int:
+    """Count the branches `late_branches` would list without a limit."""
+    query = select(func.count()).select_from(_late_query(root, period, calendar, tz).subquery())
+    return (await session.exec(query)).one()
+

@@ -1,0 +1,274 @@
+"""Rollup tables that make reports fast at national scale, kept exact by database triggers.
+
+Three tables hold per-unit counts; a report sums them over a subtree instead of reading millions of rows:
+
+- `report_rollup(unit_id, period)`: the young people registered at a unit whose introduction falls in a
+  period (`2026-H1`, `2026-H2` and the year `2026`; each row counts in its half-year and in its year),
+  by gender, age band, ethnic minority, religion; the distinct members who introduced someone there
+  (`fulfilled`); and the distinct young people of the unit with an activity, joining Hội, or admission to
+  Đoàn dated in the period.
+- `report_group(unit_id, period, group_code)`: the same young people by group.
+- `report_unit(unit_id)`: active members, and the young people registered there who are taking part
+  (status participating, joined Hội or admitted), the "reached" side of the gathering rate.
+
+Triggers on `youth`, `participation` and `member` update these counts in the transaction that changes the
+rows, so any code that writes those tables (registration, edits, deletion, bulk SQL) keeps them exact. A
+distinct count moves only when the first matching row appears or the last one goes: inserts are counted by
+AFTER triggers (on PostgreSQL the row with the smallest id among those a statement adds counts, because
+AFTER triggers there see the whole statement), updates and deletes by BEFORE triggers, which see the rows
+earlier in the same statement already changed. Periods are computed in Asia/Ho_Chi_Minh (UTC+7 all year:
+Vietnam has no daylight saving time), matching `Period.bounds` with the default time zone.
+
+`rebuild_sql` recomputes every count from the rows (the migration's initial fill, the benchmark after a
+bulk COPY with triggers off, and the tests that compare both ways).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["AGE_BANDS", "ROLLUP_COLUMNS", "drop_sql", "install_sql", "rebuild_sql"]
+
+# (column, lowest age, highest age) with age = the period's year minus the birth year.
+AGE_BANDS = (
+    ("age_under_16", None, 15),
+    ("age_16_18", 16, 18),
+    ("age_19_24", 19, 24),
+    ("age_25_30", 25, 30),
+    ("age_over_30", 31, None),
+)
+YOUTH_COLUMNS = ("introduced", "fulfilled", "male", "female", "other_gender",
+                 *(band for band, _, _ in AGE_BANDS), "minority", "religious")
+EVENT_COLUMNS = {"participating": "activity", "joined_hoi": "joined_hoi", "admitted": "admitted"}
+ROLLUP_COLUMNS = (*YOUTH_COLUMNS, *EVENT_COLUMNS)
+# Free-text answers that mean "no religion"; ethnicity "Kinh" is the majority.
+NO_RELIGION = ("không", "khong", "không có", "khong co", "none", "no", "ko")
+YOUTH_WATCHED = ("unit_id", "introduced_at", "introduced_by", "gender", "group_code", "birth_year",
+                 "ethnicity", "religion")
+EVENT_WATCHED = ("youth_id", "kind", "on_date")
+_ENGAGED = "'participating', 'joined_hoi', 'admitted'"
+
+
+@dataclass(frozen=True, slots=True)
+class _Dialect:
+    """The few expressions that differ between PostgreSQL and SQLite."""
+
+    postgres: bool
+
+    def year_of_time(self, value: str) -> str:
+        if self.postgres:
+            return f"to_char(({value}) AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY')"
+        return f"strftime('%Y', {value}, '+7 hours')"
+
+    def month_of_time(self, value: str) -> str:
+        if self.postgres:
+            return f"extract(month FROM ({value}) AT TIME ZONE 'Asia/Ho_Chi_Minh')"
+        return f"CAST(strftime('%m', {value}, '+7 hours') AS INTEGER)"
+
+    def year_of_date(self, value: str) -> str:
+        return f"to_char({value}, 'YYYY')" if self.postgres else f"strftime('%Y', {value})"
+
+    def month_of_date(self, value: str) -> str:
+        return f"extract(month FROM {value})" if self.postgres else f"CAST(strftime('%m', {value}) AS INTEGER)"
+
+    def half_of_time(self, value: str) -> str:
+        return _half(self.year_of_time(value), self.month_of_time(value))
+
+    def half_of_date(self, value: str) -> str:
+        return _half(self.year_of_date(value), self.month_of_date(value))
+
+    def int_year(self, text: str) -> str:
+        return f"CAST({text} AS INTEGER)"
+
+
+def _half(year: str, month: str) -> str:
+    return f"({year} || CASE WHEN {month} <= 6 THEN '-H1' ELSE '-H2' END)"
+
+
+def _flag(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+def _upsert(table: str, key: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+    return f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
+
+
+def _youth_conditions(x: str, age: str) -> list[str]:
+    """Return the conditions of the 0/1 columns after `introduced` and `fulfilled`, in column order."""
+    bands = []
+    for _, low, high in AGE_BANDS:
+        parts = ([f"{age} >= {low}"] if low is not None else []) + ([f"{age} <= {high}"] if high is not None else [])
+        bands.append(" AND ".join(parts))
+    no_religion = ", ".join(f"'{word}'" for word in NO_RELIGION)
+    return [
+        f"{x}.gender = 'male'", f"{x}.gender = 'female'", f"{x}.gender NOT IN ('male', 'female')", *bands,
+        f"{x}.ethnicity IS NOT NULL AND trim({x}.ethnicity) <> '' AND lower(trim({x}.ethnicity)) <> 'kinh'",
+        f"{x}.religion IS NOT NULL AND trim({x}.religion) <> '' AND lower(trim({x}.religion)) NOT IN ({no_religion})",
+    ]
+
+
+def _in_period(d: _Dialect, row: str, code: str, *, time: bool) -> str:
+    column = f"{row}.introduced_at" if time else f"{row}.on_date"
+    half = d.half_of_time(column) if time else d.half_of_date(column)
+    year = d.year_of_time(column) if time else d.year_of_date(column)
+    return f"({half} = {code} OR {year} = {code})"
+
+
+def _youth_statements(d: _Dialect, x: str, sign: int, other: str) -> list[str]:
+    """Add (`sign` 1) or remove (-1) what youth row `x` (NEW/OLD) counts; `other` compares ids of the rows
+    that keep a distinct count up without this one."""
+    periods = (f"(SELECT {d.half_of_time(f'{x}.introduced_at')} AS code "
+               f"UNION ALL SELECT {d.year_of_time(f'{x}.introduced_at')})")
+    alone = (f"NOT EXISTS (SELECT 1 FROM youth o WHERE o.introduced_by = {x}.introduced_by "
+             f"AND o.unit_id = {x}.unit_id AND o.id {other} {x}.id AND {_in_period(d, 'o', 'p.code', time=True)})")
+    age = f"({d.int_year(d.year_of_time(f'{x}.introduced_at'))} - {x}.birth_year)"
+    values = ["1", _flag(alone), *(_flag(condition) for condition in _youth_conditions(x, age))]
+    selected = ", ".join(f"{sign} * {v}" for v in values)
+    rollup = (f"INSERT INTO report_rollup (unit_id, period, {', '.join(YOUTH_COLUMNS)}) "
+              f"SELECT {x}.unit_id, p.code, {selected} FROM {periods} p WHERE true "
+              f"{_upsert('report_rollup', ('unit_id', 'period'), YOUTH_COLUMNS)}")
+    group = (f"INSERT INTO report_group (unit_id, period, group_code, n) "
+             f"SELECT {x}.unit_id, p.code, {x}.group_code, {sign} FROM {periods} p WHERE true "
+             f"{_upsert('report_group', ('unit_id', 'period', 'group_code'), ('n',))}")
+    return [rollup, group]
+
+
+def _youth_events_statement(d: _Dialect, x: str, sign: int) -> str:
+    """Add or remove every event-based count of youth row `x` at its unit (used when it moves or goes)."""
+    kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
+    events = (f"(SELECT {d.half_of_date('e.on_date')} AS code, e.kind FROM participation e "
+              f"WHERE e.youth_id = {x}.id AND e.kind IN ({kinds}) "
+              f"UNION ALL SELECT {d.year_of_date('e.on_date')}, e.kind FROM participation e "
+              f"WHERE e.youth_id = {x}.id AND e.kind IN ({kinds}))")
+    columns = tuple(EVENT_COLUMNS)
+    selected = ", ".join(f"{sign} * max({_flag(f'v.kind = {chr(39)}{kind}{chr(39)}')})"
+                         for kind in EVENT_COLUMNS.values())
+    return (f"INSERT INTO report_rollup (unit_id, period, {', '.join(columns)}) "
+            f"SELECT {x}.unit_id, v.code, {selected} FROM {events} v WHERE true GROUP BY v.code "
+            f"{_upsert('report_rollup', ('unit_id', 'period'), columns)}")
+
+
+def _event_statement(d: _Dialect, x: str, sign: int, other: str) -> str:
+    """Add or remove what participation row `x` counts, if it is the only one of its kind in a period."""
+    periods = (f"(SELECT {d.half_of_date(f'{x}.on_date')} AS code "
+               f"UNION ALL SELECT {d.year_of_date(f'{x}.on_date')})")
+    alone = (f"NOT EXISTS (SELECT 1 FROM participation o WHERE o.youth_id = {x}.youth_id "
+             f"AND o.kind = {x}.kind AND o.id {other} {x}.id AND {_in_period(d, 'o', 'p.code', time=False)})")
+    columns = tuple(EVENT_COLUMNS)
+    selected = ", ".join(f"{sign} * {_flag(f'{x}.kind = {chr(39)}{kind}{chr(39)}')}"
+                         for kind in EVENT_COLUMNS.values())
+    kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
+    return (f"INSERT INTO report_rollup (unit_id, period, {', '.join(columns)}) "
+            f"SELECT y.unit_id, p.code, {selected} FROM youth y, {periods} p "
+            f"WHERE y.id = {x}.youth_id AND {x}.kind IN ({kinds}) AND {alone} "
+            f"{_upsert('report_rollup', ('unit_id', 'period'), columns)}")
+
+
+def _member_statement(x: str, sign: int) -> str:
+    return (f"INSERT INTO report_unit (unit_id, members) SELECT {x}.unit_id, {sign} "
+            f"WHERE {x}.status = 'active' {_upsert('report_unit', ('unit_id',), ('members',))}")
+
+
+def _engaged_statement(x: str, sign: int) -> str:
+    return (f"INSERT INTO report_unit (unit_id, engaged) SELECT {x}.unit_id, {sign} "
+            f"WHERE {x}.status IN ({_ENGAGED}) {_upsert('report_unit', ('unit_id',), ('engaged',))}")
+
+
+def _changed(columns: tuple[str, ...], *, postgres: bool) -> str:
+    op = "IS DISTINCT FROM" if postgres else "IS NOT"
+    return " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns)
+
+
+def _bodies(d: _Dialect) -> dict[str, tuple[str, str, str, list[str]]]:
+    """name -> (timing and event, table, WHEN condition, statements)."""
+    insert_other = "<" if d.postgres else "<>"
+    youth_update = [*_youth_statements(d, "OLD", -1, "<>"), *_youth_statements(d, "NEW", 1, "<>")]
+    moved = [_youth_events_statement(d, "OLD", -1), _youth_events_statement(d, "NEW", 1)]
+    return {
+        "report_youth_ins": ("AFTER INSERT", "youth", "",
+                             [*_youth_statements(d, "NEW", 1, insert_other), _engaged_statement("NEW", 1)]),
+        "report_youth_upd": (f"BEFORE UPDATE OF {', '.join(YOUTH_WATCHED)}", "youth",
+                             _changed(YOUTH_WATCHED, postgres=d.postgres), youth_update),
+        "report_youth_move": ("BEFORE UPDATE OF unit_id", "youth", "OLD.unit_id <> NEW.unit_id", moved),
+        "report_youth_del": ("BEFORE DELETE", "youth", "",
+                             [*_youth_statements(d, "OLD", -1, "<>"), _youth_events_statement(d, "OLD", -1),
+                              _engaged_statement("OLD", -1)]),
+        "report_youth_status": ("AFTER UPDATE OF unit_id, status", "youth",
+                                "OLD.unit_id <> NEW.unit_id OR OLD.status <> NEW.status",
+                                [_engaged_statement("OLD", -1), _engaged_statement("NEW", 1)]),
+        "report_event_ins": ("AFTER INSERT", "participation", "", [_event_statement(d, "NEW", 1, insert_other)]),
+        "report_event_upd": (f"BEFORE UPDATE OF {', '.join(EVENT_WATCHED)}", "participation",
+                             _changed(EVENT_WATCHED, postgres=d.postgres),
+                             [_event_statement(d, "OLD", -1, "<>"), _event_statement(d, "NEW", 1, "<>")]),
+        "report_event_del": ("BEFORE DELETE", "participation", "", [_event_statement(d, "OLD", -1, "<>")]),
+        "report_member_ins": ("AFTER INSERT", "member", "", [_member_statement("NEW", 1)]),
+        "report_member_upd": ("AFTER UPDATE OF unit_id, status", "member",
+                              "OLD.unit_id <> NEW.unit_id OR OLD.status <> NEW.status",
+                              [_member_statement("OLD", -1), _member_statement("NEW", 1)]),
+        "report_member_del": ("AFTER DELETE", "member", "", [_member_statement("OLD", -1)]),
+    }
+
+
+def install_sql(*, postgres: bool) -> list[str]:
+    """Return the statements that create the triggers keeping the rollups exact."""
+    statements = []
+    for name, (timing, table, when, body) in _bodies(_Dialect(postgres)).items():
+        condition = f"WHEN ({when}) " if when else ""
+        if postgres:
+            result = "OLD" if "DELETE" in timing else "NEW"
+            statements.append(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + "; ".join(body) + f"; RETURN {result}; END $$")
+            statements.append(f"CREATE TRIGGER {name} {timing} ON {table} FOR EACH ROW {condition}"
+                              f"EXECUTE FUNCTION {name}()")
+        else:
+            statements.append(f"CREATE TRIGGER {name} {timing} ON {table} FOR EACH ROW {condition}"
+                              f"BEGIN {'; '.join(body)}; END")
+    return statements
+
+
+def drop_sql(*, postgres: bool) -> list[str]:
+    """Return the statements that remove the triggers (and their functions on PostgreSQL)."""
+    statements = []
+    for name, (_, table, _, _) in _bodies(_Dialect(postgres)).items():
+        if postgres:
+            statements += [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
+        else:
+            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+    return statements
+
+
+def rebuild_sql(*, postgres: bool) -> list[str]:
+    """Return the statements that recompute every rollup from the rows (emptying the tables first)."""
+    d = _Dialect(postgres)
+    per_period = (f"(SELECT y.*, {d.half_of_time('y.introduced_at')} AS code FROM youth y "
+                  f"UNION ALL SELECT y.*, {d.year_of_time('y.introduced_at')} AS code FROM youth y)")
+    age = f"({d.int_year('substr(v.code, 1, 4)')} - v.birth_year)"
+    sums = ["count(*)", "count(DISTINCT v.introduced_by)"]
+    sums += [f"sum({_flag(condition)})" for condition in _youth_conditions("v", age)]
+    kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
+    events = (f"(SELECT y.unit_id, e.youth_id, e.kind, {d.half_of_date('e.on_date')} AS code FROM participation e "
+              f"JOIN youth y ON y.id = e.youth_id WHERE e.kind IN ({kinds}) "
+              f"UNION ALL SELECT y.unit_id, e.youth_id, e.kind, {d.year_of_date('e.on_date')} FROM participation e "
+              f"JOIN youth y ON y.id = e.youth_id WHERE e.kind IN ({kinds}))")
+    event_counts = ", ".join(f"count(DISTINCT CASE WHEN v.kind = '{kind}' THEN v.youth_id END)"
+                             for kind in EVENT_COLUMNS.values())
+    event_set = ", ".join(f"{c} = excluded.{c}" for c in EVENT_COLUMNS)
+    return [
+        "DELETE FROM report_rollup",
+        "DELETE FROM report_group",
+        "DELETE FROM report_unit",
+        f"INSERT INTO report_rollup (unit_id, period, {', '.join(YOUTH_COLUMNS)}) "
+        f"SELECT v.unit_id, v.code, {', '.join(sums)} FROM {per_period} v GROUP BY v.unit_id, v.code",
+        f"INSERT INTO report_rollup (unit_id, period, {', '.join(EVENT_COLUMNS)}) "
+        f"SELECT v.unit_id, v.code, {event_counts} FROM {events} v WHERE true GROUP BY v.unit_id, v.code "
+        f"ON CONFLICT (unit_id, period) DO UPDATE SET {event_set}",
+        f"INSERT INTO report_group (unit_id, period, group_code, n) "
+        f"SELECT v.unit_id, v.code, v.group_code, count(*) FROM {per_period} v "
+        "GROUP BY v.unit_id, v.code, v.group_code",
+        "INSERT INTO report_unit (unit_id, members) "
+        "SELECT unit_id, count(*) FROM member WHERE status = 'active' GROUP BY unit_id",
+        f"INSERT INTO report_unit (unit_id, engaged) SELECT unit_id, count(*) FROM youth "
+        f"WHERE status IN ({_ENGAGED}) GROUP BY unit_id ON CONFLICT (unit_id) DO UPDATE SET engaged = excluded.engaged",
+    ]
