@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
@@ -10,7 +12,9 @@ from sqlalchemy import text
 from bot.app import App
 from tests.transcript import Chat
 
-__all__ = ["REGISTER_STEPS", "count", "join", "register", "scalar", "vi"]
+__all__ = ["REGISTER_STEPS", "count", "join", "register", "rows", "scalar", "vi"]
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # What a member types through /gioithieu, in order (labels or numbers of the offered choices).
 REGISTER_STEPS = ["/gioithieu", "1", "Trần Thị Bích", "2006", "Nữ", "0912 345 678", "Học sinh, sinh viên",
@@ -44,6 +48,14 @@ async def scalar(app: App, sql: str, **params: Any) -> Any:
 
 async def count(app: App, table: str, where: str = "1=1", **params: Any) -> int:
     return int(await scalar(app, f"SELECT count(*) FROM {table} WHERE {where}", **params))
+
+
+async def rows(app: App, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Return the rows of a query, with SQL dates read back as dates on both databases."""
+    async with app.db.connect() as connection:
+        found = (await connection.execute(text(sql), params)).all()
+    return [tuple(date.fromisoformat(v) if isinstance(v, str) and _ISO_DAY.fullmatch(v) else v for v in row)
+            for row in found]
 
 
 def vi(app: App, key: str, **values: object) -> str:
