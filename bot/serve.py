@@ -22,13 +22,13 @@ async def serve(settings: Settings) -> int:
     app = build_app(settings)
     try:
         await app.prepare()
-        if settings.telegram_bot_token is not None:
-            return await serve_telegram(app)
         console = ConsoleChannel(
             app.engine.handle, t=app.catalogs.get(None), stdin=sys.stdin, stdout=sys.stdout,
             attachment_dir=Path(settings.attachment_dir),
         )
         async with pushes_running(app, stdout=sys.stdout):
+            if settings.telegram_bot_token is not None:
+                return await serve_telegram(app)
             await console.run()
         return 0
     finally:
