@@ -25,6 +25,7 @@ from storage.units import in_subtree
 
 __all__ = [
     "GROUPS_FILE",
+    "OVERSEEING_ROLES",
     "IntroducedTo",
     "Scope",
     "YouthRow",

@@ -133,3 +133,22 @@ async def test_delete_in_english_by_the_secretary(demo: App, chat: Chat) -> None
     actor = await scalar(demo, "SELECT m.full_name FROM audit a JOIN member m ON m.id = a.actor_member_id "
                                "WHERE a.action = 'youth.deleted'")
     assert actor == "Phạm Thu Hà"
+
+
+async def test_sensitive_fields_are_withheld_above_the_branch(demo: App, chat: Chat) -> None:
+    await join(chat, "an")
+    await join(chat, "ha", "DEMO-BITHU", "Phạm Thu Hà")
+    await join(chat, "quan", "DEMO-QUANDOAN", "Đỗ Văn Quân")
+    await register(chat, "an")  # ethnicity Kinh
+    await chat.say("ha", "/sua")
+    assert "• Dân tộc (nhạy cảm): Kinh" in (await chat.say("ha", "1"))[0]
+    assert "Dân tộc (nhạy cảm)" in chat.choices("ha")
+    await chat.say("quan", "/sua")
+    officer = await chat.say("quan", "1")
+    assert "Kinh" not in officer[0]
+    assert "• Dân tộc (nhạy cảm): " + vi(demo, "youth.hidden") in officer[0]
+    assert "Dân tộc (nhạy cảm)" not in chat.choices("quan")
+    assert "Tôn giáo (nhạy cảm)" not in chat.choices("quan")
+    edited = await chat.press("quan", "Số điện thoại")
+    edited = await chat.say("quan", "0388 123 456")
+    assert "Kinh" not in edited[0] and "0388 123 456" in edited[0]

@@ -25,6 +25,7 @@ from storage.integrity import FlagKind, SameAnswer, record_flag
 from storage.models import Gender, Unit, Youth
 from storage.units import unit_by_id
 from storage.youth import (
+    OVERSEEING_ROLES,
     IntroducedTo,
     Scope,
     phone_owner,
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_AGE",
     "MIN_AGE",
     "PAGE_SIZE",
+    "SENSITIVE",
     "SKIP",
     "Field",
     "ask_field",
@@ -54,6 +56,7 @@ __all__ = [
     "picker_turn",
     "same_person",
     "scope_of",
+    "sees_sensitive",
     "show_field",
     "summary_lines",
     "youth_values",
@@ -80,6 +83,7 @@ class Field(enum.StrEnum):
 
 
 _OPTIONAL = frozenset({Field.PHONE, Field.ETHNICITY, Field.RELIGION})
+SENSITIVE = frozenset({Field.ETHNICITY, Field.RELIGION})
 _CHOICE_ONLY = frozenset({Field.GROUP, Field.INTRODUCED_TO})
 
 
@@ -148,13 +152,24 @@ def show_field(ctx: Context, field: Field, value: Any) -> str:
     return str(value)
 
 
-def summary_lines(ctx: Context, values: dict[str, Any]) -> str:
-    """Return one "• label: value" line per field; the sensitive ones are marked as such."""
+def summary_lines(ctx: Context, values: dict[str, Any], *, hide_sensitive: bool = False) -> str:
+    """Return one "• label: value" line per field; the sensitive ones are marked as such, and their values
+    are withheld when `hide_sensitive` (an officer above the branch sees them only in aggregates)."""
     return "\n".join(
         ctx.t("youth.summary_line", label=ctx.t(f"youth.label.{field}"),
-              value=show_field(ctx, field, values.get(field)))
+              value=ctx.t("youth.hidden") if hide_sensitive and field in SENSITIVE
+              else show_field(ctx, field, values.get(field)))
         for field in Field
     )
+
+
+def sees_sensitive(ctx: Context, youth: Youth) -> bool:
+    """Tell whether the caller may read a young person's ethnicity and religion: the member who
+    introduced them, or the secretary/officer of their own branch — nobody higher up."""
+    assert ctx.member is not None
+    if youth.introduced_by == ctx.member.id:
+        return True
+    return any(role in OVERSEEING_ROLES and unit.id == youth.unit_id for role, unit in ctx.roles)
 
 
 def youth_values(youth: Youth) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from conversations.engine import Answer, Context, State, Turn
 from conversations.flows.youth_common import (
+    SENSITIVE,
     Field,
     ask_field,
     column_values,
@@ -23,6 +24,7 @@ from conversations.flows.youth_common import (
     picker_turn,
     same_person,
     scope_of,
+    sees_sensitive,
     summary_lines,
     youth_values,
 )
@@ -81,8 +83,11 @@ class YouthEditFlow:
         return Turn([ask_field(ctx, field, self._groups, problem=problem)], self._at(field, data))
 
     def _ask_which(self, ctx: Context, youth: Youth) -> Turn:
-        choices = [ctx.choice(f"youth.label.{field}", field) for field in Field]
-        text = ctx.reply("youth.edit_which", lines=summary_lines(ctx, youth_values(youth)), choices=choices)
+        hide = not sees_sensitive(ctx, youth)
+        choices = [ctx.choice(f"youth.label.{field}", field) for field in Field
+                   if not (hide and field in SENSITIVE)]
+        text = ctx.reply("youth.edit_which", lines=summary_lines(ctx, youth_values(youth), hide_sensitive=hide),
+                         choices=choices)
         return Turn([text], self._at(Step.PICK_FIELD, {"youth_id": youth.id}))
 
     async def _field(self, ctx: Context, field: Field, data: dict[str, Any], answer: Answer) -> Turn:
@@ -127,7 +132,8 @@ class YouthEditFlow:
                            target=f"youth:{youth.id}", at=ctx.now)
         fresh = await youth_in_scope(ctx.session, youth_id=youth.id, scope=scope_of(ctx))
         assert fresh is not None
-        return Turn([ctx.reply("youth.edited", lines=summary_lines(ctx, youth_values(fresh)))])
+        lines = summary_lines(ctx, youth_values(fresh), hide_sensitive=not sees_sensitive(ctx, fresh))
+        return Turn([ctx.reply("youth.edited", lines=lines)])
 
 
 class YouthDeleteFlow:
