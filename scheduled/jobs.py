@@ -3,7 +3,7 @@ under a dedupe key; it remembers nothing itself. A run after downtime catches up
 found), and two runs at once or the same run twice insert nothing twice (the key is unique).
 
 Keys (one message per recipient chat, `:channel:chat` appended):
-    eval.<period>.s<step>.u<branch>      step 0 = the prompt when the window opens, step n = n-th reminder
+    eval.<period>.s<step>.u<branch>      step 0 = the prompt, step n = the reminder n intervals after it
     eval.<period>.late.u<unit>           escalation to the officers above the late branches
     nudge.<yyyy-mm>                      the monthly nudge to a member without an introduction this year
     annual.<year>.s<step>.u<unit>        reminder to Đoàn cơ sở officers before the annual report (15/10)
@@ -25,7 +25,7 @@ from scheduled.pushes import push_for
 from storage.branch import Recipient, members_to_nudge
 from storage.evaluations import LateBranch, branch_secretaries, late_branches, officers_on
 from storage.models import UnitKind
-from storage.outbox import Push, enqueue_many
+from storage.outbox import Push, enqueue_many, enqueued_at
 from storage.units import ancestor_ids
 
 __all__ = [
@@ -65,18 +65,29 @@ Job = Callable[[JobContext], Awaitable[dict[str, int]]]
 
 
 async def evaluation_prompts(ctx: JobContext) -> dict[str, int]:
-    """Prompt, then remind every few days, the secretaries of branches that have not submitted."""
+    """Prompt the secretaries of branches that have not submitted, then remind them every few days.
+
+    The prompt goes out when the window opens, or at the first run after it (downtime); reminder n is due n
+    intervals after that secretary's prompt, so reminders keep their spacing after a late prompt.
+    """
     period = ctx.calendar.evaluation_period(ctx.today)
     if period is None:
         return {"due": 0, "enqueued": 0}
-    opens, deadline = ctx.calendar.window_opens(period), ctx.calendar.deadline(period)
-    step = (ctx.today - opens).days // ctx.calendar.reminder_every_days
-    text_key = "evaluation.push_prompt" if step == 0 else "evaluation.push_reminder"
-    pushes = [
-        ctx.push(recipient, f"eval.{period}.s{step}.u{branch_id}", text_key, branch=name, period=period.code,
-                 deadline=deadline, days_left=(deadline - ctx.today).days)
-        for branch_id, name, recipient in await branch_secretaries(ctx.session, period=period.code)
-    ]
+    deadline = ctx.calendar.deadline(period)
+    values = {"period": period.code, "deadline": deadline, "days_left": (deadline - ctx.today).days}
+    pending = await branch_secretaries(ctx.session, period=period.code)
+    prompts = [ctx.push(r, f"eval.{period}.s0.u{branch}", "evaluation.push_prompt", branch=name, **values)
+               for branch, name, r in pending]
+    prompted = await enqueued_at(ctx.session, keys=[p.dedupe_key for p in prompts])
+    pushes = []
+    for prompt, (branch, name, recipient) in zip(prompts, pending, strict=True):
+        at = prompted.get(prompt.dedupe_key)
+        step = 0 if at is None else (ctx.today - at.astimezone(ctx.tz).date()).days // ctx.calendar.reminder_every_days
+        if at is None:
+            pushes.append(prompt)
+        elif step > 0:
+            pushes.append(ctx.push(recipient, f"eval.{period}.s{step}.u{branch}", "evaluation.push_reminder",
+                                   branch=name, **values))
     return await ctx.enqueue(pushes)
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "claim_due",
     "enqueue",
     "enqueue_many",
+    "enqueued_at",
     "existing_keys",
     "mark_retry",
     "mark_sent",
@@ -85,6 +86,16 @@ async def existing_keys(session: AsyncSession, *, prefix: str) -> Sequence[str]:
     upper = prefix + "\U0010ffff"
     query = select(Outbox.dedupe_key).where(col(Outbox.dedupe_key) >= prefix, col(Outbox.dedupe_key) < upper)
     return (await session.exec(query)).all()
+
+
+async def enqueued_at(session: AsyncSession, *, keys: Sequence[str], chunk: int = 500) -> dict[str, datetime]:
+    """Return when each of `keys` that exists was enqueued."""
+    found: dict[str, datetime] = {}
+    for start in range(0, len(keys), chunk):
+        query = select(Outbox.dedupe_key, Outbox.created_at).where(
+            col(Outbox.dedupe_key).in_(keys[start:start + chunk]))
+        found.update({key: at for key, at in (await session.exec(query)).all()})
+    return found
 
 
 async def claim_due(
