@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8080
     zalo_bot_token: SecretStr | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: SecretStr | None = None
+    zalo_webhook_listen: str = "127.0.0.1"
+    zalo_webhook_port: int = 8082
     log_level: str = "WARNING"
     attachment_dir: str = "./data/attachments"
     # Evaluation calendar and pushes (defaults: conversations.periods.EvaluationCalendar).

@@ -1,0 +1,226 @@
+"""The Zalo channel against a fake Zalo Bot API at the far side of an httpx transport."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import httpx
+import pytest
+
+from bot.app import App
+from bot.outlet import SendFailed, SendFailure
+from bot.text_render import split_text
+from bot.zalo import ZaloApi, ZaloChannel, ZaloOutlet, parse_update
+
+TOKEN = "1459232241:s3cr3t-zalo-token"
+SECRET = "webhook-secret-123"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+
+
+class FakeZalo:
+    """Speaks the Bot API: records sendMessage calls, serves queued getUpdates results, fails on demand."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.updates: list[dict] = []
+        self.fail_next: list[tuple[int, dict]] = []
+        self.calls: list[str] = []
+
+    async def handler(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path.startswith(f"/bot{TOKEN}/")
+        method = request.url.path.rsplit("/", 1)[1]
+        self.calls.append(method)
+        if self.fail_next:
+            status, body = self.fail_next.pop(0)
+            return httpx.Response(status, json=body)
+        payload = json.loads(request.content or b"{}")
+        if method == "sendMessage":
+            assert 1 <= len(payload["text"]) <= 2000
+            self.sent.append(payload)
+            return httpx.Response(200, json={"ok": True, "result": {"message_id": f"m{len(self.sent)}"}})
+        if method == "getUpdates":
+            if self.updates:
+                return httpx.Response(200, json={"ok": True, "result": self.updates.pop(0)})
+            await asyncio.sleep(0.01)  # a long poll that times out with nothing to deliver
+            return httpx.Response(200, json={"ok": False, "error_code": 408, "description": "Request timeout"})
+        return httpx.Response(200, json={"ok": True, "result": {}})
+
+    def texts(self, chat_id: str) -> list[str]:
+        return [call["text"] for call in self.sent if call["chat_id"] == chat_id]
+
+
+def message(text: str, *, user: str = "u1", message_id: str) -> dict:
+    return {"event_name": "message.text.received", "message": {
+        "chat": {"id": user, "chat_type": "PRIVATE"}, "text": text, "message_id": message_id,
+        "date": 1766619597466, "from": {"id": user, "display_name": "Nguyen Van A"}}}
+
+
+@pytest.fixture
+def fake() -> FakeZalo:
+    return FakeZalo()
+
+
+@pytest.fixture
+async def zalo(fake: FakeZalo, demo: App):
+    api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(fake.handler))
+    channel = ZaloChannel(api, ZaloOutlet(api, t=demo.catalogs.get("vi")), demo.engine.handle)
+    yield channel
+    await api.close()
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ({"ok": True, "result": message("Xin chào", message_id="a")}, ("a", "u1", "Xin chào")),
+    (message("/batdau X", message_id="b"), ("b", "u1", "/batdau X")),
+    ({"event_name": "message.sticker.received", "message": {"chat": {"id": "u"}, "message_id": "c",
+                                                          "from": {"id": "u"}, "sticker": "0e07"}}, ("c", "u", None)),
+], ids=["envelope", "webhook-body", "sticker"])
+def test_parse_update(body: dict, expected: tuple) -> None:
+    parsed = parse_update(body)
+    assert parsed is not None and (parsed.message_id, parsed.user_id, parsed.text) == expected
+
+
+@pytest.mark.parametrize("body", [None, [], "x", {}, {"result": None}, {"message": {"text": "no sender"}}],
+                         ids=["none", "list", "string", "empty", "null-result", "no-sender"])
+def test_parse_update_ignores_garbage(body: object) -> None:
+    assert parse_update(body) is None
+
+
+async def test_onboarding_through_the_webhook_with_numbered_choices(zalo: ZaloChannel, fake: FakeZalo) -> None:
+    for number, text in enumerate(["/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "2001"]):
+        body = json.dumps(message(text, message_id=f"m{number}")).encode()
+        status = await zalo.webhook({SECRET_HEADER: SECRET}, body, secret=SECRET)
+        assert status == 200
+    summary = fake.texts("u1")[-1]
+    assert "• Họ và tên: Nguyễn Văn An" in summary
+    assert summary.endswith("1. Đúng, tham gia\n2. Sửa họ tên\n3. Sửa năm sinh\n4. Hủy\n"
+                            "(Bạn trả lời bằng số thứ tự, ví dụ: 1)")
+    body = json.dumps(message("1", message_id="m9")).encode()
+    assert await zalo.webhook({SECRET_HEADER.lower(): SECRET}, body, secret=SECRET) == 200
+    assert fake.texts("u1")[-1].startswith("Xong! Nguyễn Văn An đã tham gia Chi đoàn Khu phố 1")
+    sent = len(fake.sent)
+    # The platform delivers the same message again: acknowledged, not processed.
+    assert await zalo.webhook({SECRET_HEADER: SECRET}, body, secret=SECRET) == 200
+    assert len(fake.sent) == sent
+
+
+@pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET + "x"}],
+                         ids=["missing", "wrong", "longer"])
+async def test_wrong_secret_is_refused_and_nothing_happens(zalo: ZaloChannel, fake: FakeZalo, headers: dict) -> None:
+    body = json.dumps(message("/batdau DEMO-DOANVIEN", message_id="x")).encode()
+    assert await zalo.webhook(headers, body, secret=SECRET) == 403
+    assert fake.sent == []
+
+
+async def test_malformed_body_is_a_bad_request(zalo: ZaloChannel, fake: FakeZalo) -> None:
+    assert await zalo.webhook({SECRET_HEADER: SECRET}, b"{not json", secret=SECRET) == 400
+    assert await zalo.webhook({SECRET_HEADER: SECRET}, b'{"event_name": "x"}', secret=SECRET) == 200
+    assert fake.sent == []
+
+
+async def test_polling_handles_messages_until_stopped(zalo: ZaloChannel, fake: FakeZalo) -> None:
+    fake.updates = [message("xin chào", message_id="p1"), message("xin chào", message_id="p1")]
+    fake.fail_next = [(502, {"ok": False, "description": "Bad Gateway"})]
+    stop = asyncio.Event()
+    task = asyncio.create_task(zalo.poll(stop, backoff=0.01))
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if not fake.updates:
+            break
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert fake.calls[0] == "deleteWebhook"
+    # The same message id delivered twice is answered once.
+    assert len(fake.texts("u1")) == 1
+    assert fake.texts("u1")[0].startswith("Chào bạn! Đây là Bot 1+1 của Đoàn TNCS Hồ Chí Minh.")
+
+
+@pytest.mark.parametrize(("status", "body", "failure"), [
+    (429, {"ok": False, "error_code": 429, "description": "Too many", "parameters": {"retry_after": 7}},
+     SendFailure.THROTTLED),
+    (500, {"ok": False, "description": "Internal"}, SendFailure.RETRYABLE),
+    (200, {"ok": False, "error_code": 403, "description": "User blocked the bot"}, SendFailure.BLOCKED),
+    (400, {"ok": False, "error_code": 400, "description": "Bad chat_id"}, SendFailure.PERMANENT),
+    (502, {}, SendFailure.RETRYABLE),
+], ids=["throttled", "server-error", "blocked", "bad-request", "not-json"])
+async def test_failures_map_to_the_closed_set(fake: FakeZalo, status: int, body: dict, failure: SendFailure) -> None:
+    fake.fail_next = [(status, body)]
+    api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(fake.handler))
+    with pytest.raises(SendFailed) as caught:
+        await api.send_message("u1", "hello")
+    await api.close()
+    assert caught.value.failure == failure
+    assert TOKEN not in str(caught.value)
+    if failure == SendFailure.THROTTLED:
+        assert caught.value.retry_after == 7
+
+
+async def test_the_token_never_reaches_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"cannot connect to {request.url}", request=request)
+
+    api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(refuse))
+    channel = ZaloChannel(api, ZaloOutlet(api, t=None), lambda inbound: asyncio.sleep(0, []))  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(SendFailed) as caught:
+            await api.send_message("u1", "hello")
+        task = asyncio.create_task(channel.poll(stop, backoff=0.01))
+        await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    await api.close()
+    assert caught.value.failure == SendFailure.RETRYABLE
+    assert "zalo.test/bot<token>/sendMessage" in str(caught.value)
+    assert TOKEN not in str(caught.value) and TOKEN not in caplog.text
+    assert "getUpdates failed" in caplog.text
+
+
+async def test_long_replies_are_split_below_the_limit(fake: FakeZalo, demo: App) -> None:
+    from conversations.messages import Attachment, Reply
+
+    api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(fake.handler))
+    outlet = ZaloOutlet(api, t=demo.catalogs.get("vi"))
+    text = "\n".join(f"Dòng {i}: " + "đoàn viên " * 20 for i in range(40))
+    await outlet.send("u9", Reply(text, attachment=Attachment("baocao.xlsx", b"x", "application/vnd.ms-excel")))
+    await api.close()
+    pieces = fake.texts("u9")
+    assert len(pieces) >= 5 and all(len(piece) <= 2000 for piece in pieces)
+    note = "📎 Tệp baocao.xlsx chưa gửi được qua Zalo. Bạn mở bot trên Telegram hoặc nhờ cán bộ đoàn gửi giúp."
+    assert "".join("".join(pieces).split()) == "".join((text + note).split())
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), [
+    ("short", 10, ["short"]),
+    ("", 10, [""]),
+    ("aaaa\nbbbb\ncccc", 9, ["aaaa\nbbbb", "cccc"]),
+    ("one two three", 8, ["one two", "three"]),
+    ("x" * 25, 10, ["x" * 10, "x" * 10, "x" * 5]),
+], ids=["fits", "empty", "lines", "words", "no-breaks"])
+def test_split_text(text: str, limit: int, expected: list[str]) -> None:
+    assert split_text(text, limit) == expected
+
+
+async def test_webhook_over_real_http(zalo: ZaloChannel, fake: FakeZalo) -> None:
+    from tornado.httpserver import HTTPServer
+    from tornado.netutil import bind_sockets
+
+    from bot.zalo.service import webhook_application
+
+    sockets = bind_sockets(0, address="127.0.0.1")
+    server = HTTPServer(webhook_application(zalo, path="/zalo", secret=SECRET))
+    server.add_sockets(sockets)
+    base = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+    body = json.dumps(message("/batdau DEMO-DOANVIEN", message_id="h1"))
+    try:
+        async with httpx.AsyncClient(base_url=base) as client:
+            assert (await client.get("/healthz")).status_code == 200
+            assert (await client.post("/zalo", content=body, headers={SECRET_HEADER: "nope"})).status_code == 403
+            assert fake.sent == []
+            assert (await client.post("/zalo", content=body, headers={SECRET_HEADER: SECRET})).status_code == 200
+            assert (await client.post("/zalo", content=body, headers={SECRET_HEADER: SECRET})).status_code == 200
+    finally:
+        server.stop()
+    assert fake.texts("u1") == ["Chào mừng bạn đến với Bot 1+1! Mã mời này dành cho đoàn viên của Chi đoàn Khu phố 1.",
+                                "Bạn cho biết họ và tên đầy đủ (có dấu):"]
