@@ -3,6 +3,7 @@
     bot11                      run: console chat without a platform token, Telegram/Zalo with one
     bot11 admin tree           print the unit tree with codes
     bot11 admin invite --unit CD-KP1 --role member [--days 30] [--uses 50]
+    bot11 report --unit QD-HB --period 2026-H1 --xlsx out.xlsx --png chart.png
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import timedelta
 from typing import TextIO
 
 from bot.app import App, build_app
+from bot.report_cli import add_report_parser, run_report
 from bot.settings import Settings
 from storage.invites import create_invite
 from storage.models import RoleName
@@ -35,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", default=RoleName.MEMBER, choices=[role.value for role in RoleName])
     invite.add_argument("--days", type=int, default=30, help="days until the code expires")
     invite.add_argument("--uses", type=int, default=50, help="how many people may use the code")
+    add_report_parser(commands)
     return parser
 
 
@@ -47,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.serve import serve
 
         return asyncio.run(serve(settings))
+    if args.command == "report":
+        return asyncio.run(run_report(settings, args, sys.stdout))
     return asyncio.run(_admin(settings, args, sys.stdout))
 
 

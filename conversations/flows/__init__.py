@@ -9,6 +9,7 @@ from conversations.flows.branch import BranchFlow
 from conversations.flows.evaluate import EvaluateFlow
 from conversations.flows.invite import InviteFlow
 from conversations.flows.remind import NudgeSwitchFlow, RemindFlow
+from conversations.flows.report import report_commands
 from conversations.periods import EvaluationCalendar
 from storage.models import RoleName
 from conversations.flows.youth_edit import YouthDeleteFlow, YouthEditFlow
@@ -41,6 +42,7 @@ def default_commands(
         Command(("tatnhac", "mute"), NudgeSwitchFlow(on=False), "help.mute", members_only=True),
         Command(("batnhac", "unmute"), NudgeSwitchFlow(on=True), "help.unmute", members_only=True),
     ]
+    commands += report_commands(calendar)
     commands.append(Command(("trogiup", "help"), HelpFlow(lambda: commands), "help.help"))
     return commands
 

@@ -1,0 +1,346 @@
+"""Reports for officers: /baocao (/report) with drill-down, /xephang (/ranking), /chamnop (/overdue), and
+/chitieu (/targets) to set the targets of child units.
+
+Scope is decided here from the roles the engine loaded for this turn, never from what was typed or pressed:
+an officer (or admin) sees their unit's subtree, a secretary their branch. A unit outside that scope gets the
+same answer as a unit that does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from datetime import date
+from typing import Any
+
+from conversations.engine import Answer, Command, Context, State, Turn
+from conversations.messages import Attachment, Choice, Reply
+from conversations.periods import EvaluationCalendar, Period
+from conversations.reports import period_label, render_chart, render_summary, render_workbook
+from conversations.reports.summary import rate
+from conversations.text import nfc
+from conversations.validate import Invalid
+from storage import audit
+from storage.models import RoleName, TargetMetric, Unit
+from storage.reports import (
+    REPORT_ROLES,
+    Report,
+    child_units,
+    late_branch_count,
+    late_branches,
+    may_view,
+    report_for,
+    viewable_root,
+)
+from storage.targets import TARGET_MAX, set_target, targets_for
+from storage.units import unit_by_code, unit_by_id
+
+__all__ = ["OverdueFlow", "RankingFlow", "ReportFlow", "TargetsFlow", "parse_report_args", "report_commands"]
+
+TARGET_ROLES = frozenset({RoleName.OFFICER, RoleName.ADMIN})
+MAX_DRILL = 12
+MAX_RANKING = 40
+MAX_LATE = 30
+MAX_TARGET_UNITS = 20
+PNG, XLSX = "image/png", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def report_commands(calendar: EvaluationCalendar) -> list[Command]:
+    """Return the report commands for the command table."""
+    return [
+        Command(("baocao", "report"), ReportFlow(calendar), "report.help_report", roles=REPORT_ROLES),
+        Command(("xephang", "ranking"), RankingFlow(calendar), "report.help_ranking", roles=REPORT_ROLES),
+        Command(("chamnop", "overdue"), OverdueFlow(calendar), "report.help_overdue", roles=REPORT_ROLES),
+        Command(("chitieu", "targets"), TargetsFlow(), "report.help_targets", roles=TARGET_ROLES),
+    ]
+
+
+def parse_report_args(text: str) -> tuple[str | None, Period | None]:
+    """Read "[unit code] [period]" in any order, e.g. "QD-HB 2026-H1"; raise `Invalid` otherwise."""
+    code: str | None = None
+    period: Period | None = None
+    words = nfc(text).split()
+    if len(words) > 2:
+        raise Invalid("report.bad_args")
+    for word in words:
+        try:
+            found = Period.parse(word)
+        except ValueError:
+            found = None
+        if found is not None and period is None:
+            period = found
+        elif found is None and code is None and _looks_like_code(word):
+            code = word.upper()
+        else:
+            raise Invalid("report.bad_args")
+    return code, period
+
+
+def _looks_like_code(word: str) -> bool:
+    return 0 < len(word) <= 32 and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in word)
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.tz).date()
+
+
+async def _resolve(ctx: Context, args: str, *, roles: frozenset[str] = REPORT_ROLES
+                   ) -> tuple[Unit, Period | None] | Reply:
+    """Return the unit asked for (default: the caller's highest) and the period typed, or the refusal."""
+    try:
+        code, period = parse_report_args(args)
+    except Invalid as error:
+        return ctx.reply(error.key)
+    held = [(role, unit) for role, unit in ctx.roles if role in roles]
+    if code is None:
+        unit = viewable_root(held)
+        return (unit, period) if unit is not None else ctx.reply("engine.not_allowed")
+    unit = await unit_by_code(ctx.session, code=code)
+    if unit is None or not unit.active or not may_view(held, unit):
+        return ctx.reply("report.unit_not_found", code=code)
+    return unit, period
+
+
+class ReportFlow:
+    """/baocao [unit] [period]: the summary, the chart and the workbook; then a choice of child to drill into."""
+
+    name = "report"
+    _STEP = "drill"
+
+    def __init__(self, calendar: EvaluationCalendar) -> None:
+        self.calendar = calendar
+
+    def accepts_text(self, step: str) -> bool:
+        return False
+
+    async def start(self, ctx: Context, args: str) -> Turn:
+        found = await _resolve(ctx, args)
+        if isinstance(found, Reply):
+            return Turn([found])
+        unit, period = found
+        return await self._report(ctx, unit, period or Period.half_of(_today(ctx)))
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        payload = str(answer.choice)
+        if payload == "done":
+            return Turn([ctx.reply("report.drill_done")])
+        unit = await unit_by_id(ctx.session, unit_id=int(payload.removeprefix("u")))
+        if unit is None or not unit.active or not may_view(ctx.roles, unit):
+            return Turn([ctx.reply("report.unit_not_found", code="")])
+        return await self._report(ctx, unit, Period.parse(state.data["period"]))
+
+    async def _report(self, ctx: Context, unit: Unit, period: Period) -> Turn:
+        report = await report_for(ctx.session, unit=unit, period=period, calendar=self.calendar, tz=ctx.tz)
+        chart, workbook = await asyncio.gather(
+            asyncio.to_thread(render_chart, ctx.t, report),
+            asyncio.to_thread(render_workbook, ctx.t, report, today=_today(ctx)),
+        )
+        stem = f"baocao-{unit.code}-{period.code}"
+        replies = [
+            ctx.reply("report.working", unit=unit.name, period=period_label(ctx.t, period)),
+            Reply(render_summary(ctx.t, report)),
+            Reply(ctx.t("report.chart_caption"), attachment=Attachment(f"{stem}.png", chart, PNG)),
+            Reply(ctx.t("report.xlsx_caption"), attachment=Attachment(f"{stem}.xlsx", workbook, XLSX)),
+        ]
+        choices = await self._drill_choices(ctx, report)
+        if not choices:
+            return Turn(replies)
+        replies.append(ctx.reply("report.drill_ask", choices=choices))
+        return Turn(replies, State(self.name, self._STEP, {"period": period.code, "unit_id": unit.id}))
+
+    async def _drill_choices(self, ctx: Context, report: Report) -> list[Choice]:
+        """Offer the best child units, and the unit above when the caller may see it."""
+        choices = [Choice(child.name, f"u{child.unit_id}") for child in report.children[:MAX_DRILL]]
+        parent_id = report.unit.parent_id
+        parent = await unit_by_id(ctx.session, unit_id=parent_id) if parent_id is not None else None
+        if parent is not None and may_view(ctx.roles, parent):
+            choices.append(ctx.choice("report.drill_up", f"u{parent.id}", unit=parent.name))
+        if choices:
+            choices.append(ctx.choice("report.drill_finish", "done"))
+        return choices
+
+
+class RankingFlow:
+    """/xephang [unit] [period]: the child units ranked by 1+1 fulfilment."""
+
+    name = "ranking"
+
+    def __init__(self, calendar: EvaluationCalendar) -> None:
+        self.calendar = calendar
+
+    def accepts_text(self, step: str) -> bool:
+        return False
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        return Turn([])
+
+    async def start(self, ctx: Context, args: str) -> Turn:
+        found = await _resolve(ctx, args)
+        if isinstance(found, Reply):
+            return Turn([found])
+        unit, period = found
+        period = period or Period.half_of(_today(ctx))
+        report = await report_for(ctx.session, unit=unit, period=period, calendar=self.calendar, tz=ctx.tz)
+        if not report.children:
+            return Turn([ctx.reply("report.ranking_none", unit=unit.name)])
+        t = ctx.t
+        lines = [t("report.ranking_head", unit=unit.name, period=period_label(t, period))]
+        for place, child in enumerate(report.children[:MAX_RANKING], 1):
+            lines.append(t("report.ranking_line", place=place, unit=child.name, rate=rate(t, child.fulfilment_rate),
+                           fulfilled=t.number(child.fulfilled), members=t.number(child.members),
+                           admitted=t.number(child.admitted)))
+        if len(report.children) > MAX_RANKING:
+            lines.append(t("report.ranking_more", count=t.number(len(report.children) - MAX_RANKING)))
+        return Turn([Reply("\n".join(lines))])
+
+
+class OverdueFlow:
+    """/chamnop [unit] [half-year]: the branches whose evaluation is missing or came after the deadline."""
+
+    name = "overdue"
+
+    def __init__(self, calendar: EvaluationCalendar) -> None:
+        self.calendar = calendar
+
+    def accepts_text(self, step: str) -> bool:
+        return False
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        return Turn([])
+
+    async def start(self, ctx: Context, args: str) -> Turn:
+        found = await _resolve(ctx, args)
+        if isinstance(found, Reply):
+            return Turn([found])
+        unit, period = found
+        today = _today(ctx)
+        if period is None:
+            period = Period.half_of(today)
+            while self.calendar.deadline(period) >= today:
+                period = period.previous()
+        if period.half is None:
+            return Turn([ctx.reply("report.overdue_half_only")])
+        return Turn([await self._list(ctx, unit, period, today)])
+
+    async def _list(self, ctx: Context, unit: Unit, period: Period, today: date) -> Reply:
+        t, deadline = ctx.t, self.calendar.deadline(period)
+        values: dict[str, Any] = {"unit": unit.name, "period": period_label(t, period),
+                                  "deadline": f"{deadline:%d/%m/%Y}"}
+        args: dict[str, Any] = {"root": unit, "period": period, "calendar": self.calendar, "tz": ctx.tz}
+        count = await late_branch_count(ctx.session, **args)
+        if count == 0:
+            return ctx.reply("report.overdue_none" if deadline < today else "report.pending_none", **values)
+        rows = await late_branches(ctx.session, limit=MAX_LATE, **args)
+        head = "report.overdue_head" if deadline < today else "report.pending_head"
+        lines = [t(head, count=t.number(count), **values)]
+        for row in rows:
+            if row.submitted_at is None:
+                lines.append(t("report.overdue_missing", unit=row.name, parent=row.parent_name))
+            else:
+                day = row.submitted_at.astimezone(ctx.tz)
+                lines.append(t("report.overdue_late", unit=row.name, parent=row.parent_name, day=f"{day:%d/%m/%Y}"))
+        if count > len(rows):
+            lines.append(t("report.overdue_more", count=t.number(count - len(rows))))
+        return Reply("\n".join(lines))
+
+
+class TargetStep(enum.StrEnum):
+    UNIT = "unit"
+    METRIC = "metric"
+    VALUE = "value"
+
+
+class TargetsFlow:
+    """/chitieu [unit] [year]: see the targets of the child units for a year, and set one."""
+
+    name = "targets"
+
+    def accepts_text(self, step: str) -> bool:
+        return step == TargetStep.VALUE
+
+    async def start(self, ctx: Context, args: str) -> Turn:
+        words = nfc(args).split()
+        year = next((int(w) for w in words if w.isdigit() and len(w) == 4), ctx.today_year)
+        rest = " ".join(w for w in words if not (w.isdigit() and len(w) == 4))
+        if not 2000 <= year <= 2100:
+            return Turn([ctx.reply("report.bad_args")])
+        found = await _resolve(ctx, rest, roles=TARGET_ROLES)
+        if isinstance(found, Reply):
+            return Turn([found])
+        unit = found[0]
+        children = list(await child_units(ctx.session, root=unit))
+        if not children:
+            return Turn([ctx.reply("report.targets_no_children", unit=unit.name)])
+        targets = await targets_for(ctx.session, unit_ids=[c.id for c in children if c.id], year=year)
+        t = ctx.t
+        lines = [t("report.targets_head", unit=unit.name, year=year)]
+        for child in children:
+            own = targets.get(child.id or 0, {})
+            parts = [t("report.targets_part", metric=t(f"report.metric.{m}"), value=t.number(own[m]))
+                     for m in TargetMetric if m in own]
+            lines.append(t("report.targets_line", unit=child.name,
+                           values="; ".join(parts) if parts else t("report.targets_unset")))
+        choices = [Choice(child.name, f"u{child.id}") for child in children[:MAX_TARGET_UNITS]]
+        choices.append(ctx.choice("report.drill_finish", "done"))
+        replies = [Reply("\n".join(lines)), ctx.reply("report.targets_pick_unit", choices=choices)]
+        return Turn(replies, State(self.name, TargetStep.UNIT, {"year": year, "root": unit.id}))
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        data = state.data
+        match TargetStep(state.step):
+            case TargetStep.UNIT:
+                if answer.choice == "done":
+                    return Turn([ctx.reply("report.drill_done")])
+                unit = await self._settable(ctx, int(str(answer.choice).removeprefix("u")))
+                if unit is None:
+                    return Turn([ctx.reply("report.unit_not_found", code="")])
+                choices = [ctx.choice(f"report.metric.{m}", m.value) for m in TargetMetric]
+                data.update(unit_id=unit.id, unit=unit.name)
+                return Turn([ctx.reply("report.targets_pick_metric", unit=unit.name, year=data["year"],
+                                       choices=choices)], State(self.name, TargetStep.METRIC, data))
+            case TargetStep.METRIC:
+                data["metric"] = str(answer.choice)
+                return Turn([self._ask_value(ctx, data)], State(self.name, TargetStep.VALUE, data))
+            case TargetStep.VALUE:
+                return await self._save(ctx, data, answer.text or "")
+
+    def _ask_value(self, ctx: Context, data: dict[str, Any]) -> Reply:
+        return ctx.reply("report.targets_ask_value", metric=ctx.t(f"report.metric.{data['metric']}"),
+                         unit=data["unit"], year=data["year"])
+
+    async def _settable(self, ctx: Context, unit_id: int) -> Unit | None:
+        """Return the unit if the caller is officer or admin of a unit strictly above it, else None."""
+        unit = await unit_by_id(ctx.session, unit_id=unit_id)
+        if unit is None or not unit.active:
+            return None
+        above = any(role in TARGET_ROLES and held.id != unit.id and unit.path.startswith(held.path)
+                    for role, held in ctx.roles)
+        return unit if above else None
+
+    async def _save(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
+        try:
+            value = parse_target(text)
+        except Invalid as error:
+            return Turn([ctx.reply(error.key, limit=ctx.t.number(TARGET_MAX)), self._ask_value(ctx, data)],
+                        State(self.name, TargetStep.VALUE, data))
+        unit = await self._settable(ctx, data["unit_id"])
+        if unit is None or unit.id is None or ctx.member is None or ctx.member.id is None:
+            return Turn([ctx.reply("report.unit_not_found", code="")])
+        metric = TargetMetric(data["metric"])
+        await set_target(ctx.session, unit_id=unit.id, year=data["year"], metric=metric, value=value,
+                         set_by=ctx.member.id, at=ctx.now)
+        await audit.record(ctx.session, actor_member_id=ctx.member.id, action="target.set",
+                           target=f"unit:{unit.id}:{data['year']}:{metric.value}", at=ctx.now)
+        return Turn([ctx.reply("report.targets_saved", unit=unit.name, year=data["year"],
+                               metric=ctx.t(f"report.metric.{metric.value}"), value=ctx.t.number(value))])
+
+
+def parse_target(text: str) -> int:
+    """Read a whole number such as "120", "1.200" or "1 200" (0 to TARGET_MAX); raise `Invalid` otherwise."""
+    digits = "".join(nfc(text).replace(".", "").replace(",", "").split())
+    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > 9:
+        raise Invalid("report.targets_bad_value")
+    value = int(digits)
+    if value > TARGET_MAX:
+        raise Invalid("report.targets_bad_value")
+    return value

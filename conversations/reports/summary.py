@@ -1,0 +1,64 @@
+"""The chat summary of a report, from the locale's Jinja2 template, numbers formatted by Babel."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from conversations.i18n import Translator
+from conversations.periods import Period
+from storage.reports import Figures, Report
+from storage.rollups import AGE_BANDS
+
+__all__ = ["group_label", "period_label", "rate", "render_summary"]
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "locales" / "templates"
+TOP_CHILDREN = 10
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=False,
+                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+
+
+def period_label(t: Translator, period: Period) -> str:
+    """Return "6 tháng đầu năm 2026" / "first half of 2026" / "năm 2026"."""
+    if period.half is None:
+        return t("report.period_year", year=period.year)
+    return t(f"report.period_h{period.half}", year=period.year)
+
+
+def rate(t: Translator, value: float | None) -> str:
+    """Return a percentage such as `101,5%`, or a dash when there is nothing to divide by."""
+    return t.percent(value) if value is not None else "–"
+
+
+def group_label(t: Translator, code: str) -> str:
+    """Return the label of a youth group (the youth catalog's), or the code itself when none exists."""
+    key = f"youth.group.{code}"
+    label = t(key)
+    return code if label == key else label
+
+
+def render_summary(t: Translator, report: Report, *, top: int = TOP_CHILDREN) -> str:
+    """Return the chat summary of `report` in `t`'s language."""
+    total: Figures = report.total
+    template = _environment().get_template(f"{t.locale}/report_summary.txt")
+    groups = sorted(report.groups.items(), key=lambda item: (-item[1], item[0]))
+    return template.render(
+        r=report, f=total, unit=report.unit.name, period=period_label(t, report.period),
+        num=t.number, pct=lambda value: rate(t, value),
+        groups=[(group_label(t, code), n) for code, n in groups],
+        ages=[(t(f"report.age.{band}"), getattr(total, band)) for band, _, _ in AGE_BANDS],
+        targets=[(t(f"report.target.{metric}"), total.targets[metric], total.target_rate(metric),
+                  _done(total, metric)) for metric in ("admissions", "joined_hoi", "introduced")
+                 if metric in total.targets],
+        children=report.children[:top], more=max(0, len(report.children) - top),
+    ).strip()
+
+
+def _done(figures: Figures, metric: str) -> int:
+    return {"admissions": figures.admitted, "joined_hoi": figures.joined_hoi, "introduced": figures.introduced}[metric]
