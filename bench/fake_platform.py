@@ -37,6 +37,7 @@ class FakePlatform:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.deliveries: Counter[str] = Counter()
+        self.held_after: list[str] = []  # texts delivered whose response was held
         self.per_chat: Counter[str] = Counter()
         self.blocked: set[str] = set()
         self.failures: dict[str, list[tuple[int, str, int | None]]] = {}  # chat → queued error answers
@@ -58,10 +59,15 @@ class FakePlatform:
         return {text: count for text, count in self.deliveries.items() if count > 1}
 
     def hold_before(self, count: int) -> None:
-        self._hold = ("before", count)
+        self._gate(("before", count))
 
     def hold_after(self, count: int) -> None:
-        self._hold = ("after", count)
+        self._gate(("after", count))
+
+    def _gate(self, hold: tuple[str, int]) -> None:
+        self._hold = hold
+        self.held.clear()
+        self._release = asyncio.Event()
 
     def release(self) -> None:
         """Let held requests go: ones held before delivery are dropped undelivered."""
@@ -105,10 +111,12 @@ class FakePlatform:
         if self._hold is not None and self._hold[0] == "before" and self.delivered >= self._hold[1]:
             self.held.set()
             await self._release.wait()
+            # Dropped: the sender was killed while this request was on its way; the platform never got it.
             return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
         self.deliveries[str(params.get("text", ""))] += 1
         self.per_chat[chat] += 1
         if self._hold is not None and self._hold[0] == "after" and self.delivered > self._hold[1]:
+            self.held_after.append(str(params.get("text", "")))
             self.held.set()
             await self._release.wait()
         message = {"message_id": self.delivered, "date": 1764039600, "from": _BOT,
