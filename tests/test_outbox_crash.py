@@ -52,9 +52,10 @@ async def _count(app: App, status: str) -> int:
         return int((await session.exec(query)).one())
 
 
-async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
-    async with asyncio.timeout(timeout):
-        while not await check():
+async def _until(check: Callable[[], Awaitable[bool]]) -> None:
+    """Poll the database (another process writes it, so there is no event to wait on) for up to a minute."""
+    async with asyncio.timeout(60):
+        while not await check():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
 
