@@ -16,7 +16,8 @@ from storage.models import Evaluation, Member, Participation, Survey, Unit, Yout
 from tests.conftest import Clock
 from tests.transcript import Chat
 
-PNG_MAGIC, XLSX_MAGIC = b"\x89PNG", b"PK"
+PNG_MAGIC = b"\x89PNG"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _members(app: App, code: str) -> list[int]:
@@ -95,7 +96,7 @@ async def test_district_officer_gets_summary_chart_and_workbook(data: App, chat:
     files = _attachments(chat, "cb")
     assert files["image/png"].startswith(PNG_MAGIC)
     assert chat.choices("cb") == ["Đoàn phường Bình An", "Đoàn trường THPT Lê Lợi", "Xong"]  # nothing above QD-HB
-    book = openpyxl.load_workbook(io.BytesIO(files["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]))
+    book = openpyxl.load_workbook(io.BytesIO(files[XLSX]))
     sheet = book.worksheets[0]
     assert sheet["A5"].value == "BÁO CÁO KẾT QUẢ THỰC HIỆN CHỦ TRƯƠNG “1+1”"
     assert sheet.freeze_panes == "C9"
@@ -185,7 +186,8 @@ async def test_forged_drill_payload_is_refused(data: App, chat: Chat) -> None:
     ts_id = await _unit_id(data, "HD-TS")
     version = chat.payload("cb", "Xong").split(".")[0]
     texts = await chat.send(chat.inbound("cb", choice=f"{version}.u{ts_id}"))
-    assert texts == ["Nút này đã cũ hoặc không còn dùng được. Bạn xem tin nhắn mới nhất của bot, hoặc gõ /trogiup để bắt đầu lại."]
+    assert texts == ["Nút này đã cũ hoặc không còn dùng được. Bạn xem tin nhắn mới nhất của bot, "
+                     "hoặc gõ /trogiup để bắt đầu lại."]
 
 
 async def test_ranking(data: App, chat: Chat) -> None:
