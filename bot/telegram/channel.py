@@ -126,10 +126,16 @@ class TelegramChannel:
         if not replies:
             return  # a redelivery: the first delivery answered it
         if incoming.pressed_message_id is not None and incoming.pressed_message_text and incoming.pressed_label:
-            await self._outlet.show_pressed(inbound.chat_id, incoming.pressed_message_id,
-                                            incoming.pressed_message_text, incoming.pressed_label)
-        await self._deliver(inbound, replies)
-        if self._menus is not None:
+            # The edit touches an older message, so it need not hold the new replies back.
+            await asyncio.gather(
+                self._outlet.show_pressed(inbound.chat_id, incoming.pressed_message_id,
+                                          incoming.pressed_message_text, incoming.pressed_label),
+                self._deliver(inbound, replies))
+        else:
+            await self._deliver(inbound, replies)
+        # Roles change only at the end of a dialog step reached by a command or a press (joining, taking a
+        # role), so typed answers, the bulk of the traffic, skip the menu check and its database read.
+        if self._menus is not None and (inbound.choice is not None or (inbound.text or "").startswith("/")):
             await self._menus.refresh(inbound.user_id, inbound.chat_id)
 
     async def _deliver(self, inbound: Inbound, replies: list[Reply]) -> None:

@@ -15,14 +15,16 @@ from telegram import Update
 from bot.app import App
 from bot.outlet import SendFailed
 from bot.settings import Settings
-from bot.telegram.channel import TelegramChannel
+from bot.telegram.channel import Handler, TelegramChannel
 from bot.telegram.commands import CommandMenus
 from bot.telegram.outlet import TelegramOutlet
 from bot.telegram.payload import ALLOWED_UPDATES
 from bot.telegram.ratelimit import FloodLimits
 from bot.telegram.webhook import MalformedUpdate, WebhookServer
+from conversations.messages import Inbound, Reply
+from storage.db import is_sqlite
 
-__all__ = ["TelegramService", "serve_telegram"]
+__all__ = ["TelegramService", "channel_for", "engine_handler", "serve_telegram"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,32 @@ async def serve_telegram(app: App) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
     return 0
+
+
+def engine_handler(app: App) -> Handler:
+    """Return the engine's `handle`; on SQLite, one update's transaction at a time in this process.
+
+    SQLite has a single writer anyway, and waiting on an asyncio lock is much cheaper than SQLite's busy
+    handler, which sleeps up to 100 ms between retries. On PostgreSQL updates run truly at once.
+    """
+    handle: Handler = app.engine.handle
+    if not is_sqlite(app.settings.database_url):
+        return handle
+    lock = asyncio.Lock()
+
+    async def one_at_a_time(inbound: Inbound) -> list[Reply]:
+        async with lock:
+            return await handle(inbound)
+
+    return one_at_a_time
+
+
+def channel_for(app: App, outlet: TelegramOutlet, *, concurrency: int = 4) -> tuple[TelegramChannel, CommandMenus]:
+    """Wire the channel and its command menus to the app."""
+    menus = CommandMenus(outlet=outlet, commands=app.engine.commands, catalogs=app.catalogs, sessions=app.sessions)
+    channel = TelegramChannel(outlet=outlet, handle=engine_handler(app), sessions=app.sessions, clock=app.clock,
+                              menus=menus, concurrency=concurrency)
+    return channel, menus
 
 
 class TelegramService:
@@ -68,12 +96,8 @@ class TelegramService:
     async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
         """Connect, publish the command menus, then serve until `stop` is set."""
         async with self.outlet:
-            app = self._app
-            menus = CommandMenus(outlet=self.outlet, commands=app.engine.commands, catalogs=app.catalogs,
-                                 sessions=app.sessions)
+            channel, menus = channel_for(self._app, self.outlet)
             await menus.publish()
-            channel = TelegramChannel(outlet=self.outlet, handle=app.engine.handle, sessions=app.sessions,
-                                      clock=app.clock, menus=menus)
             if self._settings.telegram_webhook_url:
                 await self._webhook(channel, stop, ready)
             else:

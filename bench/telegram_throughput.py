@@ -1,0 +1,196 @@
+"""Inbound throughput of the Telegram channel: python-telegram-bot + dialog engine + SQLite, against the
+loopback fake Bot API, next to a bare echo bot run the same way in the same process.
+
+Every person goes through a realistic mix of dialog steps (join with an invite code, a refused name, the
+name, the birth year, a button press, /trogiup, /gioithieu with its consent button and a name, /huy). All
+updates are queued at the fake server first; the bot then long-polls them in batches of 100, exactly as in
+production (same TelegramChannel, same outlet, same command-menu check), except that no flood limiter
+paces the replies: the far side is a local fake, and what is measured is our cost per update.
+
+    .venv/bin/python bench/telegram_throughput.py [--people 500] [--concurrency 32]
+
+Latency is per update, from the moment the channel starts on it to its last reply acknowledged by the
+server (so it includes waiting for SQLite's write lock behind the other people handled at the same time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: `tests` is not installed
+
+from telegram import Update
+
+from bot.app import build_app
+from bot.settings import Settings
+from bot.telegram.channel import TelegramChannel
+from bot.telegram.commands import CommandMenus
+from bot.telegram.outlet import TelegramOutlet
+from bot.telegram.service import engine_handler
+from conversations.messages import Inbound, Reply
+from tests.telegram.fake_api import BOT_USER, FakeBotApi
+from tests.telegram.people import callback_update, message_update
+
+FIRST_USER = 6_000_000_000
+STALE_PREFIX = "Nút này đã cũ"  # engine.stale_choice in Vietnamese: a press the script got wrong
+
+
+def script(person: int) -> list[tuple[str, str]]:
+    """What one person sends, in order: ("say", text) or ("press", callback data, as the engine stamps it)."""
+    return [
+        ("say", "/start DEMO-DOANVIEN"),
+        ("say", "Nguyễn 123"),  # refused: digits in a name
+        ("say", "Trương Quốc Bảo"),
+        ("say", str(1990 + person % 15)),
+        ("press", "4.yes"),  # the join summary is the 4th state of this conversation
+        ("say", "/trogiup"),
+        ("say", "/gioithieu"),
+        ("press", "1.yes"),  # consent
+        ("say", "Lý Thị Diễm"),
+        ("say", "/huy"),
+    ]
+
+
+def updates(people: int) -> list[dict[str, Any]]:
+    """All updates, step by step across people (so each batch mixes many people, as real traffic does)."""
+    scripts = [script(person) for person in range(people)]
+    queued: list[dict[str, Any]] = []
+    for step in range(len(scripts[0])):
+        for person, steps in enumerate(scripts):
+            user = {"id": FIRST_USER + person, "is_bot": False, "first_name": "Bảo", "language_code": "vi"}
+            kind, value = steps[step]
+            if kind == "say":
+                queued.append(message_update(user, value))
+                continue
+            shown = {"message_id": 1, "date": 1764039600, "from": BOT_USER, "text": "…",
+                     "chat": {"id": user["id"], "type": "private", "first_name": "Bảo"},
+                     "reply_markup": {"inline_keyboard": [[{"text": "Đồng ý", "callback_data": value}]]}}
+            queued.append(callback_update(user, shown, value))
+    return queued
+
+
+class Timed(TelegramChannel):
+    """The production channel, timing each update and telling when `expected` updates were handled."""
+
+    def __init__(self, expected: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.latencies: list[float] = []
+        self.expected = expected
+        self.finished = asyncio.Event()
+
+    async def process(self, update: Update) -> None:
+        started = time.perf_counter()
+        await super().process(update)
+        self.latencies.append(time.perf_counter() - started)
+        if len(self.latencies) == self.expected:
+            self.finished.set()
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    updates: int
+    seconds: float
+    latencies: list[float]
+    replies: int
+
+    @property
+    def per_second(self) -> float:
+        return self.updates / self.seconds
+
+    def quantile(self, q: float) -> float:
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1] * 1000
+
+
+async def echo(inbound: Inbound) -> list[Reply]:
+    return [Reply(inbound.text or inbound.choice or "")]
+
+
+def serve_fake_api(people: int, port_out: Any, stop_in: Any) -> None:
+    """In a child process: serve the queued updates until told to stop, then report what the bot sent."""
+
+    async def serve() -> None:
+        api = await FakeBotApi().start()
+        for update in updates(people):
+            await api.push(update)
+        port_out.send((api.port, api.token))
+        await asyncio.get_running_loop().run_in_executor(None, stop_in.recv)
+        stale = sum(1 for message in api.sent if message.get("text", "").startswith(STALE_PREFIX))
+        port_out.send((len(api.sent), stale))
+        await api.stop()
+
+    asyncio.run(serve())
+
+
+async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Result:
+    total = people * len(script(0))
+    to_child, from_parent = multiprocessing.Pipe()
+    from_child, to_parent = multiprocessing.Pipe()
+    child = multiprocessing.Process(target=serve_fake_api, args=(people, to_parent, from_parent), daemon=True)
+    child.start()
+    port, token = from_child.recv()
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder}/bench.db",  # type: ignore[call-arg]
+                            seed_demo=True, attachment_dir=folder)
+        app = build_app(settings, clock=lambda: datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+        await app.prepare()
+        try:
+            base_url = f"http://127.0.0.1:{port}/bot"
+            async with TelegramOutlet(token=token, base_url=base_url, limits=None, poll_timeout=1) as outlet:
+                # Wired as `channel_for` does for production, plus timing.
+                menus = CommandMenus(outlet=outlet, commands=app.engine.commands, catalogs=app.catalogs,
+                                     sessions=app.sessions)
+                channel = Timed(total, outlet=outlet, handle=engine_handler(app) if dialogs else echo,
+                                sessions=app.sessions, clock=app.clock, menus=menus if dialogs else None,
+                                concurrency=concurrency)
+                stop = asyncio.Event()
+                started = time.perf_counter()
+                polling = asyncio.create_task(channel.poll(stop))
+                await channel.finished.wait()
+                seconds = time.perf_counter() - started
+                stop.set()
+                await polling
+        finally:
+            await app.close()
+    to_child.send("stop")
+    replies, stale = from_child.recv()
+    child.join()
+    assert stale == 0, "the script drifted: some presses were refused as stale"
+    return Result(name, total, seconds, channel.latencies, replies)
+
+
+def table(results: list[Result]) -> str:
+    rows = [f"{'bot':<34}{'updates':>9}{'replies':>9}{'seconds':>9}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}"]
+    for r in results:
+        rows.append(f"{r.name:<34}{r.updates:>9}{r.replies:>9}{r.seconds:>9.2f}{r.per_second:>9.0f}"
+                    f"{r.quantile(50):>9.2f}{r.quantile(99):>9.2f}")
+    echo_run, dialog_run = results
+    ratio = echo_run.per_second / dialog_run.per_second
+    rows.append(f"cost per update, dialogs / echo: {ratio:.2f}×")
+    return "\n".join(rows)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=4, help="people handled at once (production: 4)")
+    args = parser.parse_args()
+    echo_run = await run("echo bot (PTB only)", args.people, args.concurrency, dialogs=False)
+    dialog_run = await run("dialogs (PTB + engine + SQLite)", args.people, args.concurrency, dialogs=True)
+    print(f"{args.people} people × {len(script(0))} updates, concurrency {args.concurrency}, Python "
+          f"{sys.version.split()[0]}")
+    print(table([echo_run, dialog_run]))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
