@@ -56,7 +56,8 @@ def report_commands(calendar: EvaluationCalendar) -> list[Command]:
 
 
 def parse_report_args(text: str) -> tuple[str | None, Period | None]:
-    """Read "[unit code] [period]" in any order, e.g. "QD-HB 2026-H1"; raise `Invalid` otherwise."""
+    """Read "[unit code] [period]" in any order, e.g. "QD-HB 2026-H1"; raise `Invalid` otherwise (a word
+    starting with a year must be a period, so "2026-H3" is refused rather than looked up as a code)."""
     code: str | None = None
     period: Period | None = None
     words = nfc(text).split()
@@ -69,7 +70,7 @@ def parse_report_args(text: str) -> tuple[str | None, Period | None]:
             found = None
         if found is not None and period is None:
             period = found
-        elif found is None and code is None and _looks_like_code(word):
+        elif found is None and code is None and _looks_like_code(word) and not word[:4].isdigit():
             code = word.upper()
         else:
             raise Invalid("report.bad_args")
