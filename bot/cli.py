@@ -4,6 +4,7 @@
     bot11 admin tree           print the unit tree with codes
     bot11 admin invite --unit CD-KP1 --role member [--days 30] [--uses 50]
     bot11 report --unit QD-HB --period 2026-H1 --xlsx out.xlsx --png chart.png
+    bot11 simulate --from 2026-06-01 --to 2027-01-31   a half-year of pushes with the demo and a fake clock
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TextIO
 from bot.app import App, build_app
 from bot.report_cli import add_report_parser, run_report
 from bot.settings import Settings
+from bot.simulate import add_simulate_parser, simulate
 from storage.invites import create_invite
 from storage.models import RoleName
 from storage.units import subtree_units, unit_by_code
@@ -38,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, default=30, help="days until the code expires")
     invite.add_argument("--uses", type=int, default=50, help="how many people may use the code")
     add_report_parser(commands)
+    add_simulate_parser(commands)
     return parser
 
 
@@ -52,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(serve(settings))
     if args.command == "report":
         return asyncio.run(run_report(settings, args, sys.stdout))
+    if args.command == "simulate":
+        return asyncio.run(simulate(settings, args, sys.stdout))
     return asyncio.run(_admin(settings, args, sys.stdout))
 
 

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     quiet_hours_start: int = 21
     quiet_hours_end: int = 7
     nudge_day_of_month: int = 5
+    evaluation_escalate_within_days: int = 30
     scheduler_enabled: bool = True
     outbox_rate_per_second: float = 25.0
     outbox_per_chat_interval_seconds: float = 1.0

@@ -76,7 +76,7 @@ class EvaluationCalendar:
     """When branches evaluate a half-year. Defaults: the window opens 15 days before the half-year ends, the
     evaluation is due 10 days after it ends, reminders every 3 days; the annual report is due 15/10, with
     reminders from 14 days before. Pushes wait out the quiet hours 21:00–07:00; the monthly nudge goes from
-    the 5th of the month."""
+    the 5th of the month. Late branches are escalated at the first run within 30 days after the deadline."""
 
     opens_days_before_end: int = 15
     due_days_after_end: int = 10
@@ -87,6 +87,7 @@ class EvaluationCalendar:
     quiet_start_hour: int = 21
     quiet_end_hour: int = 7
     nudge_day_of_month: int = 5
+    escalate_within_days: int = 30
 
     def window_opens(self, period: Period) -> date:
         return period.last_day - timedelta(days=self.opens_days_before_end)

@@ -22,6 +22,7 @@ def calendar_from(settings: Settings) -> EvaluationCalendar:
         quiet_start_hour=settings.quiet_hours_start,
         quiet_end_hour=settings.quiet_hours_end,
         nudge_day_of_month=settings.nudge_day_of_month,
+        escalate_within_days=settings.evaluation_escalate_within_days,
     )
 
 

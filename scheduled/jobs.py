@@ -92,11 +92,13 @@ async def evaluation_prompts(ctx: JobContext) -> dict[str, int]:
 
 
 def _escalation_period(calendar: EvaluationCalendar, today: date) -> Period | None:
-    """Return the half-year whose deadline has passed and whose successor's window is not open yet."""
+    """Return the half-year whose deadline passed at most `escalate_within_days` ago (a deployment that starts
+    later does not escalate periods nobody was asked about)."""
     period = Period.half_of(today).previous()
     if calendar.deadline(period) >= today:
         period = period.previous()
-    if calendar.deadline(period) < today < calendar.window_opens(period.next()):
+    deadline = calendar.deadline(period)
+    if deadline < today <= deadline + timedelta(days=calendar.escalate_within_days):
         return period
     return None
 

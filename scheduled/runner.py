@@ -103,6 +103,7 @@ class LeaderLock:
         connection = await self._engine.connect()
         got = (await connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
                                         {"key": ADVISORY_LOCK_KEY})).scalar_one()
+        await connection.commit()  # the lock is the session's; no transaction stays open (it would hold back vacuum)
         if got:
             self._connection = connection
             return True
@@ -121,6 +122,12 @@ class LeaderLock:
         return False
 
     async def release(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()  # closing the session releases the lock
-            self._connection = None
+        if self._connection is None:
+            return
+        connection, self._connection = self._connection, None
+        try:
+            # Closing only returns the connection to the pool, where the session (and its lock) lives on.
+            await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            await connection.commit()
+        finally:
+            await connection.close()
