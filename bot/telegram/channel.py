@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Inbound], Awaitable[list[Reply]]]
 T = TypeVar("T")
 _BACKOFF = (1, 2, 5, 10, 30)  # seconds between failed polls, the last one repeated
+_RETRY_BATCH = (1, 3, 10)  # seconds before handling failed updates again, before giving up on them
 
 
 class TelegramChannel:
@@ -64,13 +65,17 @@ class TelegramChannel:
         async with self._locks.hold(incoming.user_id):
             await self._process(incoming)
 
-    async def process_batch(self, updates: Iterable[Update]) -> None:
-        """Handle a batch: each person's updates in order, different people at the same time."""
+    async def process_batch(self, updates: Iterable[Update]) -> list[Update]:
+        """Handle a batch: each person's updates in order, different people at the same time.
+
+        Return the updates not handled: one that failed, and the same person's later ones (kept in order).
+        """
         by_person: dict[str, list[Update]] = {}
         for update in updates:
             person = TelegramUpdate.parse(update).user_id or f"#{update.update_id}"
             by_person.setdefault(person, []).append(update)
-        await asyncio.gather(*(self._in_order(batch) for batch in by_person.values()))
+        left = await asyncio.gather(*(self._in_order(batch) for batch in by_person.values()))
+        return sorted((update for rest in left for update in rest), key=lambda update: update.update_id)
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set; updates are confirmed only once handled."""
@@ -91,10 +96,28 @@ class TelegramChannel:
                 break
             failures = itertools.count()
             if updates:
-                await self.process_batch(updates)
-                offset = updates[-1].update_id + 1
+                offset = await self._handle_batch(updates, stop)
         if offset is not None:
             await self._confirm(offset)
+
+    async def _handle_batch(self, updates: tuple[Update, ...], stop: asyncio.Event) -> int:
+        """Handle a batch, retrying what failed (the database may be back); return the offset to confirm."""
+        left: list[Update] = list(updates)
+        for delay in _RETRY_BATCH:
+            left = await self.process_batch(left)
+            if not left or stop.is_set():
+                break
+            log.warning("%d update(s) failed; retrying in %s s", len(left), delay)
+            await self._sleep(stop, delay)
+        else:
+            left = await self.process_batch(left)
+            if left:
+                # Most likely a bug this update triggers every time: skip it rather than stall everyone.
+                log.error("giving up on update(s) %s", ", ".join(str(update.update_id) for update in left))
+                return updates[-1].update_id + 1
+        if left:  # stopping: leave them unconfirmed, for the next start
+            return left[0].update_id
+        return updates[-1].update_id + 1
 
     async def _confirm(self, offset: int) -> None:
         """Tell Telegram the last batch was handled, so a restart does not fetch it again."""
@@ -103,15 +126,17 @@ class TelegramChannel:
         except SendFailed as failed:
             log.warning("could not confirm handled updates (they will be redelivered and skipped): %s", failed)
 
-    async def _in_order(self, updates: list[Update]) -> None:
+    async def _in_order(self, updates: list[Update]) -> list[Update]:
         async with self._slots:
-            for update in updates:
+            for position, update in enumerate(updates):
                 try:
                     await self.process(update)
                 except Exception:
-                    # One poison update must not stall everyone: its transaction rolled back, it is logged
-                    # (by id only: the text is personal data) and the batch goes on.
+                    # Its transaction rolled back; logged by id only (the text is personal data). Other
+                    # people's updates go on; this person's wait, to stay in order.
                     log.exception("update %s could not be handled", update.update_id)
+                    return updates[position:]
+        return []
 
     async def _process(self, incoming: TelegramUpdate) -> None:
         if incoming.callback_id is not None:

@@ -68,8 +68,9 @@ class FloodLimiter(BaseRateLimiter[int]):
             try:
                 async with AsyncExitStack() as limits:
                     if chat is not None:
-                        await limits.enter_async_context(self._bot)
+                        # The chat's turn first, so a busy chat does not hold one of the bot's slots meanwhile.
                         await limits.enter_async_context(self._chat(str(chat)))
+                        await limits.enter_async_context(self._bot)
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = retry_after_seconds(exc)
