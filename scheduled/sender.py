@@ -33,7 +33,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.outlet import Outlet, SendFailed, SendFailure
 from conversations.messages import Choice, Reply
 from storage.models import Outbox, OutboxStatus
-from storage.outbox import block_chat, claim_due, mark_retry, mark_sent, mark_unsendable, release
+from storage.outbox import block_chat, claim_due, mark_retry, mark_sent_many, mark_unsendable, release
 
 __all__ = ["Pacer", "Sender", "SenderConfig", "reply_of"]
 
@@ -155,12 +155,18 @@ class Sender:
         deadline = now + self.config.lease - self.config.lease_margin
         rows = await self._defer_busy_chats(rows)
         gate = asyncio.Semaphore(self.config.concurrency)
+        recorder = _Recorder(self)
+        recording = asyncio.create_task(recorder.run())
 
         async def one(row: Outbox) -> None:
             async with gate:
-                await self._deliver(row, deadline)
+                await self._deliver(row, deadline, recorder)
 
-        await asyncio.gather(*(one(row) for row in rows))
+        try:
+            await asyncio.gather(*(one(row) for row in rows))
+        finally:
+            recorder.close()
+            await recording
         return claimed
 
     def _batch_size(self) -> int:
@@ -185,7 +191,7 @@ class Sender:
             self.tally.released += 1
         return keep
 
-    async def _deliver(self, row: Outbox, deadline: datetime) -> None:
+    async def _deliver(self, row: Outbox, deadline: datetime, recorder: _Recorder) -> None:
         await self.pacer.wait(row.chat_id)
         if self.clock() >= deadline:
             # Too little of the lease is left: sending now could race the sender that takes the row over.
@@ -197,11 +203,7 @@ class Sender:
         except SendFailed as failure:
             await self._failed(row, failure)
             return
-        if await self._write(mark_sent, row, now=self.clock()):
-            self.tally.sent += 1
-        else:
-            self.tally.lost_lease += 1
-            log.warning("sender %s: row %s was sent after its lease was lost", self.channel, row.id)
+        recorder.add(row)
 
     async def _failed(self, row: Outbox, failure: SendFailed) -> None:
         error = str(failure)[:500]
@@ -230,6 +232,46 @@ class Sender:
     async def _write(self, action: Callable[..., object], row: Outbox, **values: object) -> bool:
         async with self.sessions() as session, session.begin():
             return bool(await action(session, row_id=_id(row), attempt=row.attempts, **values))  # type: ignore[misc]
+
+
+class _Recorder:
+    """Group commit of deliveries: a delivered row is recorded in the first commit that starts after it went
+    out, so the window between delivery and record stays about one commit long while concurrent sends share
+    transactions (one transaction per message would make the database, not the platform, the bottleneck)."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+        self._pending: list[Outbox] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+
+    def add(self, row: Outbox) -> None:
+        self._pending.append(row)
+        self._wake.set()
+
+    def close(self) -> None:
+        self._closing = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._pending = self._pending, []
+            if batch:
+                await self._record(batch)
+            if self._closing and not self._pending:
+                return
+
+    async def _record(self, batch: list[Outbox]) -> None:
+        sender = self._sender
+        async with sender.sessions() as session, session.begin():
+            recorded = await mark_sent_many(session, held=[(_id(r), r.attempts) for r in batch], now=sender.clock())
+        sender.tally.sent += recorded
+        if recorded < len(batch):
+            sender.tally.lost_lease += len(batch) - recorded
+            log.warning("sender %s: %d rows were sent after their lease was lost", sender.channel,
+                        len(batch) - recorded)
 
 
 def _id(row: Outbox) -> int:

@@ -12,6 +12,7 @@ lease ends.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ __all__ = [
     "existing_keys",
     "mark_retry",
     "mark_sent",
+    "mark_sent_many",
     "mark_unsendable",
     "outbox_counts",
     "release",
@@ -132,10 +134,24 @@ def _held(row_id: int, attempt: int) -> Any:
 
 async def mark_sent(session: AsyncSession, *, row_id: int, attempt: int, now: datetime) -> bool:
     """Record a delivery; False when the lease was lost meanwhile (another sender holds the row)."""
-    statement = update(Outbox).where(_held(row_id, attempt)).values(
-        status=OutboxStatus.SENT, sent_at=now, last_error=None)
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount == 1)
+    return await mark_sent_many(session, held=[(row_id, attempt)], now=now) == 1
+
+
+async def mark_sent_many(session: AsyncSession, *, held: Sequence[tuple[int, int]], now: datetime) -> int:
+    """Record deliveries given as (id, attempt) leases; return how many were still held and are now sent."""
+    by_attempt: dict[int, list[int]] = defaultdict(list)
+    for row_id, attempt in held:
+        by_attempt[attempt].append(row_id)
+    recorded = 0
+    for attempt, ids in by_attempt.items():
+        statement = (
+            update(Outbox)
+            .where(col(Outbox.id).in_(ids), col(Outbox.attempts) == attempt, col(Outbox.status) == SENDING)
+            .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
+        )
+        result = await session.exec(statement)  # type: ignore[call-overload]
+        recorded += result.rowcount
+    return recorded
 
 
 async def mark_retry(
