@@ -27,7 +27,7 @@ async def _serve(settings: Settings) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         async with AsyncExitStack() as stack:
-            outlets = await open_outlets(settings, stack, stdout=sys.stdout)
+            outlets = await open_outlets(app, stack, stdout=sys.stdout)
             await run_pushes(app, outlets, stop, scheduler=False)
     finally:
         await app.close()

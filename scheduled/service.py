@@ -15,10 +15,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from pydantic import SecretStr
+
 from bot.app import App
 from bot.console.outlet import ConsoleOutlet
 from bot.outlet import Outlet
-from bot.settings import Settings
 from scheduled.config import calendar_from, sender_config_from
 from scheduled.runner import JobRunner, LeaderLock, build_scheduler, default_jobs
 from scheduled.sender import Sender
@@ -28,16 +29,30 @@ __all__ = ["open_outlets", "pushes_running", "run_pushes"]
 log = logging.getLogger(__name__)
 
 
-async def open_outlets(settings: Settings, stack: AsyncExitStack, *, stdout: TextIO) -> list[Outlet]:
+async def open_outlets(app: App, stack: AsyncExitStack, *, stdout: TextIO) -> list[Outlet]:
     """Open the outlet of every channel the settings enable (the console's when no platform token is set)."""
-    token = settings.telegram_bot_token
-    if token is None or not token.get_secret_value():
-        return [ConsoleOutlet(stdout)]
-    from bot.telegram.outlet import TelegramOutlet
+    settings = app.settings
+    outlets: list[Outlet] = []
+    telegram_token = _secret(settings.telegram_bot_token)
+    if telegram_token:
+        from bot.telegram.outlet import TelegramOutlet
 
-    # No flood limiter inside the outlet: the sender paces pushes itself (rate, 1/s per chat, retry_after).
-    telegram = TelegramOutlet(token=token.get_secret_value(), base_url=settings.telegram_api_base_url, limits=None)
-    return [await stack.enter_async_context(telegram)]
+        # No flood limiter inside the outlet: the sender paces pushes itself (rate, 1/s per chat, retry_after).
+        telegram = TelegramOutlet(token=telegram_token, base_url=settings.telegram_api_base_url, limits=None)
+        outlets.append(await stack.enter_async_context(telegram))
+    zalo_token = _secret(settings.zalo_bot_token)
+    if zalo_token:
+        from bot.zalo.api import ZaloApi
+        from bot.zalo.outlet import ZaloOutlet
+
+        api = ZaloApi(zalo_token, base_url=settings.zalo_api_base_url)
+        stack.push_async_callback(api.close)
+        outlets.append(ZaloOutlet(api, t=app.catalogs.get(None)))
+    return outlets or [ConsoleOutlet(stdout)]
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
 
 
 def job_runner(app: App) -> JobRunner:
@@ -74,7 +89,7 @@ async def pushes_running(app: App, *, stdout: TextIO) -> AsyncIterator[None]:
     """Run pushes in the background for the duration of the block."""
     stop = asyncio.Event()
     async with AsyncExitStack() as stack:
-        outlets = await open_outlets(app.settings, stack, stdout=stdout)
+        outlets = await open_outlets(app, stack, stdout=stdout)
         task = asyncio.create_task(run_pushes(app, outlets, stop))
         try:
             yield

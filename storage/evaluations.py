@@ -99,12 +99,14 @@ async def refresh_lines(session: AsyncSession, *, evaluation_id: int, progress: 
         for line in (await session.exec(select(EvaluationLine).where(
             EvaluationLine.evaluation_id == evaluation_id))).all()
     }
+    new = [{"evaluation_id": evaluation_id, "member_id": m.member_id, "introduced": m.introduced,
+            "fulfilled": m.introduced > 0, "corrected": False}
+           for m in progress if m.member_id not in existing]
+    if new:  # two secretaries opening the draft at once add each line once
+        await session.exec(upsert_insert(session, EvaluationLine).values(new).on_conflict_do_nothing())  # type: ignore[call-overload]
     for member in progress:
         line = existing.get(member.member_id)
-        if line is None:
-            session.add(EvaluationLine(evaluation_id=evaluation_id, member_id=member.member_id,
-                                       introduced=member.introduced, fulfilled=member.introduced > 0))
-        else:
+        if line is not None:
             line.introduced = member.introduced
             if not line.corrected:
                 line.fulfilled = member.introduced > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from datetime import UTC, datetime
 
@@ -10,7 +11,9 @@ from sqlmodel import select
 
 from bot.app import App, build_app
 from bot.settings import Settings
+from storage.members import grant_role
 from storage.models import Evaluation, EvaluationLine, Member, RoleName, Survey
+from storage.units import unit_by_code
 from tests.conftest import Clock
 from tests.evaluation_support import add_youth, connect, outbox_rows
 from tests.transcript import Chat
@@ -120,7 +123,7 @@ async def test_resume_later_then_edit_after_submitting_until_the_deadline(
     assert await chat.say("bt", "/huy") == ["Đã hủy. Những gì bạn vừa nhập không được lưu."]
 
     clock.advance(days=2)  # the survey was saved; the draft resumes at the lessons
-    intro, ask = await chat.say("bt", "/danhgia")
+    _, ask = await chat.say("bt", "/danhgia")
     assert ask == "Bước 4/4 — Bài học kinh nghiệm rút ra trong 6 tháng qua là gì?"
     await chat.say("bt", "Bài học một")
     await chat.press("bt", "Bỏ qua")
@@ -224,7 +227,8 @@ async def test_officers_see_branches_of_their_subtree_only(chat: Chat, branch: d
 async def test_forged_and_replayed_presses_change_nothing(chat: Chat, demo: App, branch: dict[str, int]) -> None:
     await chat.say("bt", "/danhgia")
     payload = chat.payload("bt", "Đúng, xác nhận")
-    stale = "Nút này đã cũ hoặc không còn dùng được. Bạn xem tin nhắn mới nhất của bot, hoặc gõ /trogiup để bắt đầu lại."
+    stale = ("Nút này đã cũ hoặc không còn dùng được. Bạn xem tin nhắn mới nhất của bot, "
+             "hoặc gõ /trogiup để bắt đầu lại.")
     assert await chat.send(chat.inbound("bt", choice="1.submit")) == [stale]
     assert await chat.send(chat.inbound("bt", choice="999.confirm")) == [stale]
     first = await chat.send(chat.inbound("bt", choice=payload, update_id="u-77"))
@@ -288,3 +292,17 @@ async def test_mute_and_unmute_the_monthly_nudge(chat: Chat, demo: App, clock: C
     assert await chat.say("dv", "/batnhac") == ["Đã bật tin nhắc hằng tháng."]
     assert await chat.say("stranger", "/tatnhac") == [
         "Bạn cần tham gia bằng mã mời của chi đoàn trước. Gửi /batdau MÃ_MỜI (xin mã ở bí thư chi đoàn)."]
+
+
+async def test_two_secretaries_of_one_branch_at_once(chat: Chat, demo: App, clock: Clock,
+                                                     branch: dict[str, int]) -> None:
+    second = await connect(demo, "bt2", unit_code="CD-KP2", now=clock.now)
+    async with demo.sessions() as session, session.begin():
+        unit = await unit_by_code(session, code="CD-KP2")
+        assert unit is not None and unit.id is not None
+        await grant_role(session, member_id=second, role=RoleName.SECRETARY, unit_id=unit.id)
+    first, other = await asyncio.gather(chat.say("bt", "/danhgia"), chat.say("bt2", "/danhgia"))
+    assert "1/7 đoàn viên đạt" in first[1] and "1/7 đoàn viên đạt" in other[1]
+    async with demo.sessions() as session:
+        assert len((await session.exec(select(Evaluation))).all()) == 1
+        assert len((await session.exec(select(EvaluationLine))).all()) == 7
