@@ -1,8 +1,8 @@
 """Reports for upper levels: the "1+1" figures of a unit's whole subtree for a period, and of each child unit.
 
-Every figure is summed in SQL over the unit's subtree (one range on `unit.path`), from the rollup tables that
-triggers keep exact (storage/rollups.py) and from the small per-branch tables (evaluation, survey, target).
-Meanings, the same in the property test's brute force:
+The counts of young people and members are read from the rollup rows of the unit and of its children, which
+triggers keep exact for every subtree (storage/rollups.py); evaluations and surveys are summed in SQL over the
+subtree (one range on `unit.path`) per child. Meanings, the same in the property test's brute force:
 
 - members: active members of the units in the subtree.
 - fulfilled: members who introduced at least one young person in the period, counted in the unit where
@@ -12,8 +12,9 @@ Meanings, the same in the property test's brute force:
 - participating / joined_hoi / admitted: young people of the subtree with an activity, joining Hội or
   admission to Đoàn dated in the period (any introduction date).
 - targets: the unit's own target (chỉ tiêu) for the period's year, set by its parent's officers.
-- gathering rate: over the branches with a survey for the period, reached / youth population, where
-  reached is the survey's figure when recorded, else the branch's members plus its young people taking part.
+- gathering rate: over the units with a survey for the period, reached / youth population, where reached is
+  the survey's figure when recorded, else the members plus the young people taking part in the surveyed
+  unit's subtree (for a branch, the branch itself).
 - evaluations: branches (units of kind branch) × half-years of the period; submitted; submitted on time
   (by the evaluation calendar's deadline, in the report's time zone).
 """
@@ -56,9 +57,9 @@ __all__ = [
     "late_branch_count",
     "late_branches",
     "may_view",
-    "members_by_child",
+    "members_of",
     "report_for",
-    "rollups_by_child",
+    "rollups_of",
     "surveys_by_child",
     "viewable_root",
 ]
@@ -180,43 +181,28 @@ async def child_units(session: AsyncSession, *, root: Unit) -> Sequence[Unit]:
     return (await session.exec(query)).all()
 
 
-async def rollups_by_child(session: AsyncSession, *, root: Unit, period: Period) -> dict[str, dict[str, int]]:
-    """Sum the rollup counts of the subtree for `period`, per child of `root`."""
-    key = _child_key(session, root)
-    sums = [func.sum(getattr(ReportRollup, name)) for name in ROLLUP_COLUMNS]
-    query = (
-        select(key, *sums)
-        .select_from(ReportRollup)
-        .join(Unit, col(Unit.id) == ReportRollup.unit_id)
-        .where(ReportRollup.period == period.code, in_subtree(Unit.path, root.path))
-        .group_by(key)
-    )
+async def rollups_of(
+    session: AsyncSession, *, unit_ids: Sequence[int], period: Period
+) -> dict[int, dict[str, int]]:
+    """Return the rollup counts of the subtrees of `unit_ids` for `period` (units without any are left out)."""
+    columns = [getattr(ReportRollup, name) for name in ROLLUP_COLUMNS]
+    query = select(ReportRollup.unit_id, *columns).where(
+        ReportRollup.period == period.code, col(ReportRollup.unit_id).in_(list(unit_ids)))
     rows = (await session.exec(query)).all()
-    return {row[0]: dict(zip(ROLLUP_COLUMNS, (int(v or 0) for v in row[1:]), strict=True)) for row in rows}
+    return {row[0]: dict(zip(ROLLUP_COLUMNS, (int(v) for v in row[1:]), strict=True)) for row in rows}
 
 
 async def groups_in_subtree(session: AsyncSession, *, root: Unit, period: Period) -> dict[str, int]:
     """Count the young people introduced in the subtree in `period`, by group."""
-    query = (
-        select(ReportGroup.group_code, func.sum(ReportGroup.n))
-        .join(Unit, col(Unit.id) == ReportGroup.unit_id)
-        .where(ReportGroup.period == period.code, in_subtree(Unit.path, root.path))
-        .group_by(col(ReportGroup.group_code))
-    )
-    rows = (await session.exec(query)).all()
-    return {code: int(n) for code, n in rows if n}
+    query = select(ReportGroup.group_code, ReportGroup.n).where(
+        ReportGroup.unit_id == root.id, ReportGroup.period == period.code, ReportGroup.n != 0)
+    return {code: int(n) for code, n in (await session.exec(query)).all()}
 
 
-async def members_by_child(session: AsyncSession, *, root: Unit) -> dict[str, int]:
-    """Count the active members of the subtree, per child of `root`."""
-    key = _child_key(session, root)
-    query = (
-        select(key, func.sum(ReportUnit.members))
-        .join(Unit, col(Unit.id) == ReportUnit.unit_id)
-        .where(in_subtree(Unit.path, root.path))
-        .group_by(key)
-    )
-    return {child: int(n or 0) for child, n in (await session.exec(query)).all()}
+async def members_of(session: AsyncSession, *, unit_ids: Sequence[int]) -> dict[int, int]:
+    """Count the active members of the subtrees of `unit_ids`."""
+    query = select(ReportUnit.unit_id, ReportUnit.members).where(col(ReportUnit.unit_id).in_(list(unit_ids)))
+    return {unit_id: int(n) for unit_id, n in (await session.exec(query)).all()}
 
 
 def _deadline_ends(period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> dict[str, datetime]:
@@ -231,21 +217,13 @@ async def evaluations_by_child(
     """Count the branches of the subtree, the evaluations submitted and those on time, per child of `root`."""
     ends = _deadline_ends(period, calendar, tz)
     on_time = or_(*(and_(Evaluation.period == code, col(Evaluation.submitted_at) < end) for code, end in ends.items()))
-    per_branch = (
-        select(
-            Evaluation.unit_id,
-            func.sum(case((col(Evaluation.submitted_at).is_not(None), 1), else_=0)).label("submitted"),
-            func.sum(case((on_time, 1), else_=0)).label("on_time"),
-        )
-        .where(col(Evaluation.period).in_(list(ends)))
-        .group_by(col(Evaluation.unit_id))
-        .subquery()
-    )
     key = _child_key(session, root)
     query = (
-        select(key, func.count(), func.sum(per_branch.c.submitted), func.sum(per_branch.c.on_time))
+        select(key, func.count(func.distinct(Unit.id)),
+               func.sum(case((col(Evaluation.submitted_at).is_not(None), 1), else_=0)),
+               func.sum(case((on_time, 1), else_=0)))
         .select_from(Unit)
-        .outerjoin(per_branch, per_branch.c.unit_id == Unit.id)
+        .outerjoin(Evaluation, and_(col(Evaluation.unit_id) == Unit.id, col(Evaluation.period).in_(list(ends))))
         .where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active))
         .group_by(key)
     )
@@ -257,11 +235,13 @@ async def surveys_by_child(
     session: AsyncSession, *, root: Unit, period: Period
 ) -> dict[str, tuple[int, int, int]]:
     """Count the surveyed units of the subtree, their youth population and the young people reached, per
-    child of `root`. For a year, each unit's latest survey of that year counts."""
+    child of `root`. For a year, each unit's latest survey of that year counts. Reached is the survey's
+    figure, or else the surveyed unit's members plus its young people taking part."""
     codes = [period.code] if period.half else [str(period.year), f"{period.year}-H1", f"{period.year}-H2"]
     latest = (
         select(Survey.unit_id, func.max(Survey.period).label("period"))
-        .where(col(Survey.period).in_(codes), Survey.youth_population > 0)
+        .join(Unit, col(Unit.id) == Survey.unit_id)
+        .where(col(Survey.period).in_(codes), Survey.youth_population > 0, in_subtree(Unit.path, root.path))
         .group_by(col(Survey.unit_id))
         .subquery()
     )
@@ -270,11 +250,10 @@ async def surveys_by_child(
     key = _child_key(session, root)
     query = (
         select(key, func.count(), func.sum(Survey.youth_population), func.sum(reached))
-        .select_from(Survey)
-        .join(latest, and_(latest.c.unit_id == Survey.unit_id, latest.c.period == Survey.period))
+        .select_from(latest)
+        .join(Survey, and_(col(Survey.unit_id) == latest.c.unit_id, col(Survey.period) == latest.c.period))
         .join(Unit, col(Unit.id) == Survey.unit_id)
         .outerjoin(ReportUnit, col(ReportUnit.unit_id) == Survey.unit_id)
-        .where(in_subtree(Unit.path, root.path))
         .group_by(key)
     )
     rows = (await session.exec(query)).all()
@@ -284,40 +263,42 @@ async def surveys_by_child(
 async def report_for(
     session: AsyncSession, *, unit: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo
 ) -> Report:
-    """Compute the report of `unit`'s subtree for `period`: totals, the unit's own rows, and each child,
-    ranked by 1+1 fulfilment (then admissions, then name). The caller checks `may_view` first."""
+    """Compute the report of `unit`'s subtree for `period`: totals, the unit's own rows (total minus its
+    active children), and each child, ranked by 1+1 fulfilment (then admissions, then name). The caller
+    checks `may_view` first."""
     assert unit.id is not None
     children = await child_units(session, root=unit)
-    figures = {str(c.id): Figures(c.id or 0, c.code, c.name, c.kind) for c in children}
-    own = Figures(unit.id, unit.code, unit.name, unit.kind)
-    figures[OWN] = own
-
-    def at(key: str) -> Figures:
-        # A child deactivated after its data was recorded still counts towards the totals.
-        if key not in figures:
-            figures[key] = Figures(int(key), "", "", "")
-        return figures[key]
-
-    for key, counts in (await rollups_by_child(session, root=unit, period=period)).items():
-        for name, value in counts.items():
-            setattr(at(key), name, value)
-    for key, members in (await members_by_child(session, root=unit)).items():
-        at(key).members = members
-    evaluations = await evaluations_by_child(session, root=unit, period=period, calendar=calendar, tz=tz)
-    for key, (branches, submitted, on_time) in evaluations.items():
-        target = at(key)
-        target.branches, target.submitted, target.on_time = branches, submitted, on_time
-        target.evaluations_due = branches * len(_halves(period))
-    for key, (surveyed, population, reached) in (await surveys_by_child(session, root=unit, period=period)).items():
-        target = at(key)
-        target.surveyed, target.youth_population, target.youth_reached = surveyed, population, reached
     total = Figures(unit.id, unit.code, unit.name, unit.kind)
-    for part in figures.values():
-        for name in COUNT_FIELDS:
-            setattr(total, name, getattr(total, name) + getattr(part, name))
-    targets = await targets_for(session, unit_ids=[unit.id, *(c.id for c in children if c.id)], year=period.year)
-    total.targets = targets.get(unit.id, {})
+    figures = {str(c.id): Figures(c.id or 0, c.code, c.name, c.kind) for c in children}
+    ids = [unit.id, *(c.id for c in children if c.id is not None)]
+    for unit_id, counts in (await rollups_of(session, unit_ids=ids, period=period)).items():
+        target = total if unit_id == unit.id else figures[str(unit_id)]
+        for name, value in counts.items():
+            setattr(target, name, value)
+    for unit_id, members in (await members_of(session, unit_ids=ids)).items():
+        (total if unit_id == unit.id else figures[str(unit_id)]).members = members
+    halves = len(_halves(period))
+    evaluations = await evaluations_by_child(session, root=unit, period=period, calendar=calendar, tz=tz)
+    surveys = await surveys_by_child(session, root=unit, period=period)
+    for key in {*evaluations, *surveys}:
+        # Rows under a deactivated child, or at the unit itself, count in the total only.
+        parts = [total, figures[key]] if key in figures else [total]
+        branches, submitted, on_time = evaluations.get(key, (0, 0, 0))
+        surveyed, population, reached = surveys.get(key, (0, 0, 0))
+        for part in parts:
+            part.branches += branches
+            part.evaluations_due += branches * halves
+            part.submitted += submitted
+            part.on_time += on_time
+            part.surveyed += surveyed
+            part.youth_population += population
+            part.youth_reached += reached
     ranked = [figures[str(c.id)] for c in children]
+    own = Figures(unit.id, unit.code, unit.name, unit.kind)
+    for name in COUNT_FIELDS:
+        setattr(own, name, getattr(total, name) - sum(getattr(child, name) for child in ranked))
+    targets = await targets_for(session, unit_ids=ids, year=period.year)
+    total.targets = targets.get(unit.id, {})
     for child in ranked:
         child.targets = targets.get(child.unit_id, {})
     ranked.sort(key=_rank_key)

@@ -1,23 +1,26 @@
 """Rollup tables that make reports fast at national scale, kept exact by database triggers.
 
-Three tables hold per-unit counts; a report sums them over a subtree instead of reading millions of rows:
+Three tables hold, for every unit, the counts of its whole subtree; a report reads the row of the unit and
+the rows of its children instead of millions of rows:
 
-- `report_rollup(unit_id, period)`: the young people registered at a unit whose introduction falls in a
-  period (`2026-H1`, `2026-H2` and the year `2026`; each row counts in its half-year and in its year),
-  by gender, age band, ethnic minority, religion; the distinct members who introduced someone there
-  (`fulfilled`); and the distinct young people of the unit with an activity, joining Hội, or admission to
-  Đoàn dated in the period.
+- `report_rollup(unit_id, period)`: the young people registered in the subtree whose introduction falls in
+  a period (`2026-H1`, `2026-H2` and the year `2026`; each row counts in its half-year and in its year), by
+  gender, age band, ethnic minority, religion; the distinct (member, unit registered at) pairs among them
+  (`fulfilled`); and the distinct young people with an activity, joining Hội, or admission to Đoàn dated in
+  the period.
 - `report_group(unit_id, period, group_code)`: the same young people by group.
-- `report_unit(unit_id)`: active members, and the young people registered there who are taking part
-  (status participating, joined Hội or admitted), the "reached" side of the gathering rate.
+- `report_unit(unit_id)`: active members, and the young people taking part (status participating, joined
+  Hội or admitted), the "reached" side of the gathering rate.
 
-Triggers on `youth`, `participation` and `member` update these counts in the transaction that changes the
-rows, so any code that writes those tables (registration, edits, deletion, bulk SQL) keeps them exact. A
+Every count is additive up the tree, so a change adds the same +1 or -1 to the unit of the row and to each
+unit on its path. Triggers on `youth`, `participation` and `member` do that in the transaction that changes
+the rows, so any code that writes those tables (registration, edits, deletion, bulk SQL) keeps them exact. A
 distinct count moves only when the first matching row appears or the last one goes: inserts are counted by
 AFTER triggers (on PostgreSQL the row with the smallest id among those a statement adds counts, because
 AFTER triggers there see the whole statement), updates and deletes by BEFORE triggers, which see the rows
 earlier in the same statement already changed. Periods are computed in Asia/Ho_Chi_Minh (UTC+7 all year:
-Vietnam has no daylight saving time), matching `Period.bounds` with the default time zone.
+Vietnam has no daylight saving time), matching `Period.bounds` with the default time zone. Moving a unit to
+another parent is not supported (paths never change).
 
 `rebuild_sql` recomputes every count from the rows (the migration's initial fill, the benchmark after a
 bulk COPY with triggers off, and the tests that compare both ways).
@@ -80,6 +83,16 @@ class _Dialect:
     def int_year(self, text: str) -> str:
         return f"CAST({text} AS INTEGER)"
 
+    def ancestors(self, path: str) -> str:
+        """A FROM item with one row per id on `path` (the unit and every unit above it), column `a.value`."""
+        if self.postgres:
+            return f"unnest(string_to_array(trim(both '/' from {path}), '/')::int[]) AS a(value)"
+        return f"json_each('[' || replace(trim({path}, '/'), '/', ',') || ']') AS a"
+
+
+def _path_of(x: str) -> str:
+    return f"(SELECT path FROM unit WHERE id = {x}.unit_id)"
+
 
 def _half(year: str, month: str) -> str:
     return f"({year} || CASE WHEN {month} <= 6 THEN '-H1' ELSE '-H2' END)"
@@ -126,10 +139,10 @@ def _youth_statements(d: _Dialect, x: str, sign: int, other: str) -> list[str]:
     values = ["1", _flag(alone), *(_flag(condition) for condition in _youth_conditions(x, age))]
     selected = ", ".join(f"{sign} * {v}" for v in values)
     rollup = (f"INSERT INTO report_rollup (unit_id, period, {', '.join(YOUTH_COLUMNS)}) "
-              f"SELECT {x}.unit_id, p.code, {selected} FROM {periods} p WHERE true "
+              f"SELECT a.value, p.code, {selected} FROM {periods} p, {d.ancestors(_path_of(x))} WHERE true "
               f"{_upsert('report_rollup', ('unit_id', 'period'), YOUTH_COLUMNS)}")
     group = (f"INSERT INTO report_group (unit_id, period, group_code, n) "
-             f"SELECT {x}.unit_id, p.code, {x}.group_code, {sign} FROM {periods} p WHERE true "
+             f"SELECT a.value, p.code, {x}.group_code, {sign} FROM {periods} p, {d.ancestors(_path_of(x))} WHERE true "
              f"{_upsert('report_group', ('unit_id', 'period', 'group_code'), ('n',))}")
     return [rollup, group]
 
@@ -145,7 +158,8 @@ def _youth_events_statement(d: _Dialect, x: str, sign: int) -> str:
     selected = ", ".join(f"{sign} * max({_flag(f'v.kind = {chr(39)}{kind}{chr(39)}')})"
                          for kind in EVENT_COLUMNS.values())
     return (f"INSERT INTO report_rollup (unit_id, period, {', '.join(columns)}) "
-            f"SELECT {x}.unit_id, v.code, {selected} FROM {events} v WHERE true GROUP BY v.code "
+            f"SELECT a.value, v.code, {selected} FROM {events} v, {d.ancestors(_path_of(x))} WHERE true "
+            f"GROUP BY a.value, v.code "
             f"{_upsert('report_rollup', ('unit_id', 'period'), columns)}")
 
 
@@ -160,18 +174,19 @@ def _event_statement(d: _Dialect, x: str, sign: int, other: str) -> str:
                          for kind in EVENT_COLUMNS.values())
     kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
     return (f"INSERT INTO report_rollup (unit_id, period, {', '.join(columns)}) "
-            f"SELECT y.unit_id, p.code, {selected} FROM youth y, {periods} p "
+            f"SELECT a.value, p.code, {selected} FROM youth y JOIN unit yu ON yu.id = y.unit_id, "
+            f"{d.ancestors('yu.path')}, {periods} p "
             f"WHERE y.id = {x}.youth_id AND {x}.kind IN ({kinds}) AND {alone} "
             f"{_upsert('report_rollup', ('unit_id', 'period'), columns)}")
 
 
-def _member_statement(x: str, sign: int) -> str:
-    return (f"INSERT INTO report_unit (unit_id, members) SELECT {x}.unit_id, {sign} "
+def _member_statement(d: _Dialect, x: str, sign: int) -> str:
+    return (f"INSERT INTO report_unit (unit_id, members) SELECT a.value, {sign} FROM {d.ancestors(_path_of(x))} "
             f"WHERE {x}.status = 'active' {_upsert('report_unit', ('unit_id',), ('members',))}")
 
 
-def _engaged_statement(x: str, sign: int) -> str:
-    return (f"INSERT INTO report_unit (unit_id, engaged) SELECT {x}.unit_id, {sign} "
+def _engaged_statement(d: _Dialect, x: str, sign: int) -> str:
+    return (f"INSERT INTO report_unit (unit_id, engaged) SELECT a.value, {sign} FROM {d.ancestors(_path_of(x))} "
             f"WHERE {x}.status IN ({_ENGAGED}) {_upsert('report_unit', ('unit_id',), ('engaged',))}")
 
 
@@ -187,26 +202,26 @@ def _bodies(d: _Dialect) -> dict[str, tuple[str, str, str, list[str]]]:
     moved = [_youth_events_statement(d, "OLD", -1), _youth_events_statement(d, "NEW", 1)]
     return {
         "report_youth_ins": ("AFTER INSERT", "youth", "",
-                             [*_youth_statements(d, "NEW", 1, insert_other), _engaged_statement("NEW", 1)]),
+                             [*_youth_statements(d, "NEW", 1, insert_other), _engaged_statement(d, "NEW", 1)]),
         "report_youth_upd": (f"BEFORE UPDATE OF {', '.join(YOUTH_WATCHED)}", "youth",
                              _changed(YOUTH_WATCHED, postgres=d.postgres), youth_update),
         "report_youth_move": ("BEFORE UPDATE OF unit_id", "youth", "OLD.unit_id <> NEW.unit_id", moved),
         "report_youth_del": ("BEFORE DELETE", "youth", "",
                              [*_youth_statements(d, "OLD", -1, "<>"), _youth_events_statement(d, "OLD", -1),
-                              _engaged_statement("OLD", -1)]),
+                              _engaged_statement(d, "OLD", -1)]),
         "report_youth_status": ("AFTER UPDATE OF unit_id, status", "youth",
                                 "OLD.unit_id <> NEW.unit_id OR OLD.status <> NEW.status",
-                                [_engaged_statement("OLD", -1), _engaged_statement("NEW", 1)]),
+                                [_engaged_statement(d, "OLD", -1), _engaged_statement(d, "NEW", 1)]),
         "report_event_ins": ("AFTER INSERT", "participation", "", [_event_statement(d, "NEW", 1, insert_other)]),
         "report_event_upd": (f"BEFORE UPDATE OF {', '.join(EVENT_WATCHED)}", "participation",
                              _changed(EVENT_WATCHED, postgres=d.postgres),
                              [_event_statement(d, "OLD", -1, "<>"), _event_statement(d, "NEW", 1, "<>")]),
         "report_event_del": ("BEFORE DELETE", "participation", "", [_event_statement(d, "OLD", -1, "<>")]),
-        "report_member_ins": ("AFTER INSERT", "member", "", [_member_statement("NEW", 1)]),
+        "report_member_ins": ("AFTER INSERT", "member", "", [_member_statement(d, "NEW", 1)]),
         "report_member_upd": ("AFTER UPDATE OF unit_id, status", "member",
                               "OLD.unit_id <> NEW.unit_id OR OLD.status <> NEW.status",
-                              [_member_statement("OLD", -1), _member_statement("NEW", 1)]),
-        "report_member_del": ("AFTER DELETE", "member", "", [_member_statement("OLD", -1)]),
+                              [_member_statement(d, "OLD", -1), _member_statement(d, "NEW", 1)]),
+        "report_member_del": ("AFTER DELETE", "member", "", [_member_statement(d, "OLD", -1)]),
     }
 
 
@@ -240,35 +255,51 @@ def drop_sql(*, postgres: bool) -> list[str]:
 
 
 def rebuild_sql(*, postgres: bool) -> list[str]:
-    """Return the statements that recompute every rollup from the rows (emptying the tables first)."""
+    """Return the statements that recompute every rollup from the rows (emptying the tables first): the counts
+    of each unit's own rows first, in temporary tables, then summed into the unit and every unit above it."""
     d = _Dialect(postgres)
     per_period = (f"(SELECT y.*, {d.half_of_time('y.introduced_at')} AS code FROM youth y "
                   f"UNION ALL SELECT y.*, {d.year_of_time('y.introduced_at')} AS code FROM youth y)")
     age = f"({d.int_year('substr(v.code, 1, 4)')} - v.birth_year)"
-    sums = ["count(*)", "count(DISTINCT v.introduced_by)"]
-    sums += [f"sum({_flag(condition)})" for condition in _youth_conditions("v", age)]
+    sums = [f"count(*) AS {YOUTH_COLUMNS[0]}", f"count(DISTINCT v.introduced_by) AS {YOUTH_COLUMNS[1]}"]
+    sums += [f"sum({_flag(condition)}) AS {name}"
+             for condition, name in zip(_youth_conditions("v", age), YOUTH_COLUMNS[2:], strict=True)]
     kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
     events = (f"(SELECT y.unit_id, e.youth_id, e.kind, {d.half_of_date('e.on_date')} AS code FROM participation e "
               f"JOIN youth y ON y.id = e.youth_id WHERE e.kind IN ({kinds}) "
               f"UNION ALL SELECT y.unit_id, e.youth_id, e.kind, {d.year_of_date('e.on_date')} FROM participation e "
               f"JOIN youth y ON y.id = e.youth_id WHERE e.kind IN ({kinds}))")
-    event_counts = ", ".join(f"count(DISTINCT CASE WHEN v.kind = '{kind}' THEN v.youth_id END)"
-                             for kind in EVENT_COLUMNS.values())
+    event_counts = ", ".join(f"count(DISTINCT CASE WHEN v.kind = '{kind}' THEN v.youth_id END) AS {column}"
+                             for column, kind in EVENT_COLUMNS.items())
+    up = f"JOIN unit u ON u.id = o.unit_id, {d.ancestors('u.path')} WHERE true"
+
+    def summed(columns: tuple[str, ...]) -> str:
+        return ", ".join(f"sum(o.{c})" for c in columns)
+
     event_set = ", ".join(f"{c} = excluded.{c}" for c in EVENT_COLUMNS)
+    temporary = ("own_rollup", "own_events", "own_group", "own_unit")
     return [
         "DELETE FROM report_rollup",
         "DELETE FROM report_group",
         "DELETE FROM report_unit",
+        *(f"DROP TABLE IF EXISTS {name}" for name in temporary),
+        f"CREATE TEMPORARY TABLE own_rollup AS SELECT v.unit_id, v.code AS period, {', '.join(sums)} "
+        f"FROM {per_period} v GROUP BY v.unit_id, v.code",
+        f"CREATE TEMPORARY TABLE own_events AS SELECT v.unit_id, v.code AS period, {event_counts} "
+        f"FROM {events} v GROUP BY v.unit_id, v.code",
+        f"CREATE TEMPORARY TABLE own_group AS SELECT v.unit_id, v.code AS period, v.group_code, count(*) AS n "
+        f"FROM {per_period} v GROUP BY v.unit_id, v.code, v.group_code",
+        f"CREATE TEMPORARY TABLE own_unit AS SELECT unit_id, count(*) AS members, 0 AS engaged FROM member "
+        f"WHERE status = 'active' GROUP BY unit_id UNION ALL SELECT unit_id, 0, count(*) FROM youth "
+        f"WHERE status IN ({_ENGAGED}) GROUP BY unit_id",
         f"INSERT INTO report_rollup (unit_id, period, {', '.join(YOUTH_COLUMNS)}) "
-        f"SELECT v.unit_id, v.code, {', '.join(sums)} FROM {per_period} v GROUP BY v.unit_id, v.code",
+        f"SELECT a.value, o.period, {summed(YOUTH_COLUMNS)} FROM own_rollup o {up} GROUP BY a.value, o.period",
         f"INSERT INTO report_rollup (unit_id, period, {', '.join(EVENT_COLUMNS)}) "
-        f"SELECT v.unit_id, v.code, {event_counts} FROM {events} v WHERE true GROUP BY v.unit_id, v.code "
+        f"SELECT a.value, o.period, {summed(tuple(EVENT_COLUMNS))} FROM own_events o {up} GROUP BY a.value, o.period "
         f"ON CONFLICT (unit_id, period) DO UPDATE SET {event_set}",
         f"INSERT INTO report_group (unit_id, period, group_code, n) "
-        f"SELECT v.unit_id, v.code, v.group_code, count(*) FROM {per_period} v "
-        "GROUP BY v.unit_id, v.code, v.group_code",
-        "INSERT INTO report_unit (unit_id, members) "
-        "SELECT unit_id, count(*) FROM member WHERE status = 'active' GROUP BY unit_id",
-        f"INSERT INTO report_unit (unit_id, engaged) SELECT unit_id, count(*) FROM youth "
-        f"WHERE status IN ({_ENGAGED}) GROUP BY unit_id ON CONFLICT (unit_id) DO UPDATE SET engaged = excluded.engaged",
+        f"SELECT a.value, o.period, o.group_code, sum(o.n) FROM own_group o {up} GROUP BY a.value, o.period, o.group_code",
+        f"INSERT INTO report_unit (unit_id, members, engaged) "
+        f"SELECT a.value, sum(o.members), sum(o.engaged) FROM own_unit o {up} GROUP BY a.value",
+        *(f"DROP TABLE {name}" for name in temporary),
     ]

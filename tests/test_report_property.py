@@ -250,9 +250,10 @@ def brute_force(rows: dict[str, list[Any]], root: Unit, period: Period) -> Figur
         if not surveys:
             continue
         survey = max(surveys, key=lambda s: s.period)
-        engaged = sum(1 for y in rows["youth"] if y.unit_id == unit_id
+        below = {u.id for u in rows["unit"] if u.path.startswith(units[unit_id].path)}
+        engaged = sum(1 for y in rows["youth"] if y.unit_id in below
                       and y.status in ("participating", "joined_hoi", "admitted"))
-        members = sum(1 for m in rows["member"] if m.unit_id == unit_id and m.status == "active")
+        members = sum(1 for m in rows["member"] if m.unit_id in below and m.status == "active")
         figures.surveyed += 1
         figures.youth_population += survey.youth_population
         figures.youth_reached += survey.youth_reached if survey.youth_reached is not None else members + engaged
