@@ -151,7 +151,7 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Res
                 menus = CommandMenus(outlet=outlet, commands=app.engine.commands, catalogs=app.catalogs,
                                      sessions=app.sessions)
                 channel = Timed(total, outlet=outlet, handle=engine_handler(app) if dialogs else echo,
-                                sessions=app.sessions, clock=app.clock, menus=menus if dialogs else None,
+                                sessions=app.sessions, menus=menus if dialogs else None,
                                 concurrency=concurrency)
                 stop = asyncio.Event()
                 started = time.perf_counter()

@@ -12,7 +12,6 @@ import itertools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -45,14 +44,12 @@ class TelegramChannel:
         outlet: TelegramOutlet,
         handle: Handler,
         sessions: async_sessionmaker[AsyncSession],
-        clock: Callable[[], datetime],
         menus: CommandMenus | None = None,
-        concurrency: int = 32,
+        concurrency: int = 4,
     ) -> None:
         self._outlet = outlet
         self._handle = handle
         self._sessions = sessions
-        self._clock = clock
         self._menus = menus
         self._slots = asyncio.Semaphore(concurrency)
         self._locks = _PersonLocks()

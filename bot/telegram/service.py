@@ -67,7 +67,7 @@ def engine_handler(app: App) -> Handler:
 def channel_for(app: App, outlet: TelegramOutlet, *, concurrency: int = 4) -> tuple[TelegramChannel, CommandMenus]:
     """Wire the channel and its command menus to the app."""
     menus = CommandMenus(outlet=outlet, commands=app.engine.commands, catalogs=app.catalogs, sessions=app.sessions)
-    channel = TelegramChannel(outlet=outlet, handle=engine_handler(app), sessions=app.sessions, clock=app.clock,
+    channel = TelegramChannel(outlet=outlet, handle=engine_handler(app), sessions=app.sessions,
                               menus=menus, concurrency=concurrency)
     return channel, menus
 
