@@ -27,6 +27,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -214,16 +215,18 @@ def _deadline_ends(period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -
 async def evaluations_by_child(
     session: AsyncSession, *, root: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo
 ) -> dict[str, tuple[int, int, int]]:
-    """Count the branches of the subtree, the evaluations submitted and those on time, per child of `root`."""
-    ends = _deadline_ends(period, calendar, tz)
-    on_time = or_(*(and_(Evaluation.period == code, col(Evaluation.submitted_at) < end) for code, end in ends.items()))
+    """Count the branches of the subtree, the evaluations submitted and those on time, per child of `root`.
+    Each half-year of the period joins its own evaluation row, so a branch stays one row."""
     key = _child_key(session, root)
+    query = select(key, func.count()).select_from(Unit)
+    submitted, on_time = [], []
+    for code, end in _deadline_ends(period, calendar, tz).items():
+        row = aliased(Evaluation, name=f"evaluation_{code[-2:].lower()}")
+        query = query.outerjoin(row, and_(col(row.unit_id) == Unit.id, row.period == code))
+        submitted.append(func.sum(case((col(row.submitted_at).is_not(None), 1), else_=0)))
+        on_time.append(func.sum(case((col(row.submitted_at) < end, 1), else_=0)))
     query = (
-        select(key, func.count(func.distinct(Unit.id)),
-               func.sum(case((col(Evaluation.submitted_at).is_not(None), 1), else_=0)),
-               func.sum(case((on_time, 1), else_=0)))
-        .select_from(Unit)
-        .outerjoin(Evaluation, and_(col(Evaluation.unit_id) == Unit.id, col(Evaluation.period).in_(list(ends))))
+        query.add_columns(_sum_of(submitted), _sum_of(on_time))
         .where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active))
         .group_by(key)
     )
@@ -231,31 +234,40 @@ async def evaluations_by_child(
     return {child: (int(n), int(s or 0), int(t or 0)) for child, n, s, t in rows}
 
 
+def _sum_of(parts: list[ColumnElement[int]]) -> ColumnElement[int]:
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
 async def surveys_by_child(
     session: AsyncSession, *, root: Unit, period: Period
 ) -> dict[str, tuple[int, int, int]]:
     """Count the surveyed units of the subtree, their youth population and the young people reached, per
     child of `root`. For a year, each unit's latest survey of that year counts. Reached is the survey's
-    figure, or else the surveyed unit's members plus its young people taking part."""
+    figure, or else the members plus the young people taking part in the surveyed unit's subtree."""
     codes = [period.code] if period.half else [str(period.year), f"{period.year}-H1", f"{period.year}-H2"]
-    latest = (
-        select(Survey.unit_id, func.max(Survey.period).label("period"))
-        .join(Unit, col(Unit.id) == Survey.unit_id)
-        .where(col(Survey.period).in_(codes), Survey.youth_population > 0, in_subtree(Unit.path, root.path))
-        .group_by(col(Survey.unit_id))
-        .subquery()
+    later = aliased(Survey, name="later")
+    superseded = (
+        select(literal(1))
+        .where(col(later.unit_id) == Survey.unit_id, col(later.period).in_(codes), later.youth_population > 0,
+               col(later.period) > Survey.period)
+        .exists()
     )
     reached = func.coalesce(Survey.youth_reached,
                             func.coalesce(ReportUnit.members, 0) + func.coalesce(ReportUnit.engaged, 0))
     key = _child_key(session, root)
     query = (
         select(key, func.count(), func.sum(Survey.youth_population), func.sum(reached))
-        .select_from(latest)
-        .join(Survey, and_(col(Survey.unit_id) == latest.c.unit_id, col(Survey.period) == latest.c.period))
+        .select_from(Survey)
         .join(Unit, col(Unit.id) == Survey.unit_id)
         .outerjoin(ReportUnit, col(ReportUnit.unit_id) == Survey.unit_id)
+        .where(col(Survey.period).in_(codes), Survey.youth_population > 0, in_subtree(Unit.path, root.path))
         .group_by(key)
     )
+    if len(codes) > 1:
+        query = query.where(~superseded)
     rows = (await session.exec(query)).all()
     return {child: (int(n), int(p or 0), int(r or 0)) for child, n, p, r in rows}
 
