@@ -89,19 +89,19 @@ class TelegramOutlet:
         # 429 it parses emits a deprecation warning.
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._exit.enter_context(redacted_logs(self.redact))
-        self._bot = ExtBot(
-            self._token,
-            base_url=self._base_url,
-            request=HTTPXRequest(connection_pool_size=self._connections, pool_timeout=10),
-            get_updates_request=HTTPXRequest(
-                connection_pool_size=1, read_timeout=self._poll_timeout + 10, pool_timeout=10),
-            rate_limiter=FloodLimiter(self._limits) if self._limits is not None else None,
-        )
         try:
+            self._bot = ExtBot(
+                self._token,
+                base_url=self._base_url,
+                request=HTTPXRequest(connection_pool_size=self._connections, pool_timeout=10),
+                get_updates_request=HTTPXRequest(
+                    connection_pool_size=1, read_timeout=self._poll_timeout + 10, pool_timeout=10),
+                rate_limiter=FloodLimiter(self._limits) if self._limits is not None else None,
+            )
             async with mapped_errors(self.redact):
                 await self._bot.initialize()
-        except SendFailed:
-            await self.close()
+        except BaseException:
+            await self.close()  # `async with` does not call __aexit__ when __aenter__ fails
             raise
 
     async def close(self) -> None:

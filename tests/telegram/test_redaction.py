@@ -43,8 +43,10 @@ async def test_a_rejected_token_is_not_quoted(api: FakeBotApi, caplog: pytest.Lo
     caplog.set_level(logging.DEBUG)
     wrong = "123456789:AAF-wrong-token-that-must-stay-secret"
     outlet = TelegramOutlet(token=wrong, base_url=api.base_url)
+    factory = logging.getLogRecordFactory()
     with pytest.raises(SendFailed) as caught:
         await outlet.open()
+    assert logging.getLogRecordFactory() is factory  # the failed open cleaned up after itself
     error = caught.value
     assert error.failure is SendFailure.PERMANENT
     shown = str(error) + repr(error) + "".join(traceback.format_exception(error)) + caplog.text
