@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -39,6 +40,7 @@ from storage.youth import add_youth
 __all__ = ["add_simulate_parser", "simulate"]
 
 CHANNEL = "console"
+_RUN = uuid.uuid4().hex[:8]  # update ids stay new when a simulation reuses a database
 # Who evaluates when: (day, branch code). Khu phố 1 never does; Phân xưởng 1 is late each time.
 SUBMISSIONS = [
     (date(2026, 6, 17), "CD-KP2"), (date(2026, 6, 25), "CD-12A1"), (date(2026, 7, 3), "CD-12A2"),
@@ -176,7 +178,7 @@ async def _say_all(app: App, user: str, texts: Sequence[str], printer: _DayPrint
     for text in texts:
         count += 1
         printer.note(app.catalogs.get(None)("simulate.says", who=user, text=text))
-        inbound = Inbound(channel=CHANNEL, user_id=user, chat_id=user, update_id=f"sim-{count}", text=text)
+        inbound = Inbound(channel=CHANNEL, user_id=user, chat_id=user, update_id=f"sim-{_RUN}-{count}", text=text)
         for reply in await app.engine.handle(inbound):
             printer.note(app.catalogs.get(None)("simulate.says", who="bot", text=reply.text.split("\n", 1)[0]))
     return count
