@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.app import App
+from bot.outlet import SendFailed, SendFailure
 from bot.telegram import FloodLimits, TelegramOutlet
 from conversations.messages import Reply
 from storage.models import ChatIdentity
@@ -151,3 +152,23 @@ async def test_an_update_that_failed_is_handled_again_once_the_database_is_back(
 async def rename(app: App, table: str, to: str) -> None:
     async with app.db.begin() as connection:
         await connection.execute(text(f"ALTER TABLE {table} RENAME TO {to}"))
+
+
+async def test_the_bot_wide_rate_is_kept_across_chats(api: FakeBotApi) -> None:
+    limits = FloodLimits(per_bot_per_second=20)
+    async with TelegramOutlet(token=api.token, base_url=api.base_url, limits=limits) as outlet:
+        started = time.monotonic()
+        await asyncio.gather(*(outlet.send(str(AN + n), Reply("Nhắc việc")) for n in range(30)))
+        # Twenty at once, the other ten at 20 a second.
+        assert time.monotonic() - started >= 0.45
+    assert len(api.sent) == 30
+
+
+async def test_a_long_retry_after_is_handed_back_not_slept(api: FakeBotApi) -> None:
+    async with TelegramOutlet(token=api.token, base_url=api.base_url, limits=FloodLimits(longest_wait=60)) as outlet:
+        api.fail("sendMessage", Failure(429, "Too Many Requests: retry after 600", retry_after=600))
+        started = time.monotonic()
+        with pytest.raises(SendFailed) as caught:
+            await outlet.send(str(AN), Reply("Nhắc việc"))
+    assert time.monotonic() - started < 5
+    assert (caught.value.failure, caught.value.retry_after) == (SendFailure.THROTTLED, 600)
