@@ -286,3 +286,15 @@ def test_cli_report_refuses_bad_arguments(env: str, capsys: pytest.CaptureFixtur
     assert main(["report", *args]) == 2
     assert capsys.readouterr().out.strip()
 
+
+
+async def test_drill_into_a_unit_deactivated_meanwhile(data: App, chat: Chat) -> None:
+    await _join(chat, "cb", "DEMO-QUANDOAN")
+    await chat.say("cb", "/baocao")
+    async with data.sessions() as session, session.begin():
+        unit = (await session.exec(select(Unit).where(Unit.code == "CS-PBA"))).one()
+        unit.active = False
+    texts = await chat.press("cb", "Đoàn phường Bình An")
+    assert texts == ["Đơn vị này không còn trong phạm vi bạn phụ trách hoặc đã ngừng hoạt động. "
+                     "Gõ /baocao để xem lại từ đầu."]
+    assert all(reply.attachment is None for reply in chat.last["cb"])

@@ -127,7 +127,7 @@ class ReportFlow:
             return Turn([ctx.reply("report.drill_done")])
         unit = await unit_by_id(ctx.session, unit_id=int(payload.removeprefix("u")))
         if unit is None or not unit.active or not may_view(ctx.roles, unit):
-            return Turn([ctx.reply("report.unit_not_found", code="")])
+            return Turn([ctx.reply("report.unit_gone")])
         return await self._report(ctx, unit, Period.parse(state.data["period"]))
 
     async def _report(self, ctx: Context, unit: Unit, period: Period) -> Turn:
@@ -294,7 +294,7 @@ class TargetsFlow:
                     return Turn([ctx.reply("report.drill_done")])
                 unit = await self._settable(ctx, int(str(answer.choice).removeprefix("u")))
                 if unit is None:
-                    return Turn([ctx.reply("report.unit_not_found", code="")])
+                    return Turn([ctx.reply("report.unit_gone")])
                 choices = [ctx.choice(f"report.metric.{m}", m.value) for m in TargetMetric]
                 data.update(unit_id=unit.id, unit=unit.name)
                 return Turn([ctx.reply("report.targets_pick_metric", unit=unit.name, year=data["year"],
@@ -326,7 +326,7 @@ class TargetsFlow:
                         State(self.name, TargetStep.VALUE, data))
         unit = await self._settable(ctx, data["unit_id"])
         if unit is None or unit.id is None or ctx.member is None or ctx.member.id is None:
-            return Turn([ctx.reply("report.unit_not_found", code="")])
+            return Turn([ctx.reply("report.unit_gone")])
         metric = TargetMetric(data["metric"])
         await set_target(ctx.session, unit_id=unit.id, year=data["year"], metric=metric, value=value,
                          set_by=ctx.member.id, at=ctx.now)
