@@ -298,7 +298,8 @@ def rebuild_sql(*, postgres: bool) -> list[str]:
         f"SELECT a.value, o.period, {summed(tuple(EVENT_COLUMNS))} FROM own_events o {up} GROUP BY a.value, o.period "
         f"ON CONFLICT (unit_id, period) DO UPDATE SET {event_set}",
         f"INSERT INTO report_group (unit_id, period, group_code, n) "
-        f"SELECT a.value, o.period, o.group_code, sum(o.n) FROM own_group o {up} GROUP BY a.value, o.period, o.group_code",
+        f"SELECT a.value, o.period, o.group_code, sum(o.n) FROM own_group o {up} "
+        "GROUP BY a.value, o.period, o.group_code",
         f"INSERT INTO report_unit (unit_id, members, engaged) "
         f"SELECT a.value, sum(o.members), sum(o.engaged) FROM own_unit o {up} GROUP BY a.value",
         *(f"DROP TABLE {name}" for name in temporary),
