@@ -4,7 +4,6 @@ send can fail. Raw httpx or python-telegram-bot exceptions never cross this line
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Protocol
 
 from conversations.messages import Reply
