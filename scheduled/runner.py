@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from conversations.i18n import Catalogs
 from conversations.periods import EvaluationCalendar
 from scheduled.jobs import Job, JobContext, annual_reminders, escalations, evaluation_prompts, monthly_nudges
 
-__all__ = ["JobRunner", "LeaderLock", "ScheduledJob", "build_scheduler", "default_jobs"]
+__all__ = ["JobRunner", "LeaderLock", "ScheduledJob", "build_scheduler", "default_jobs", "stop_scheduler"]
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,13 @@ class JobRunner:
     calendar: EvaluationCalendar
     tz: ZoneInfo
     catalogs: Catalogs
+    _running: set[asyncio.Task[object]] = field(default_factory=set, init=False, repr=False)
 
     async def run(self, scheduled: ScheduledJob) -> dict[str, int]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         started = time.perf_counter()
         try:
             async with self.sessions() as session, session.begin():
@@ -70,6 +75,10 @@ class JobRunner:
         log.info("job %s took %.3fs: %s", scheduled.name, time.perf_counter() - started,
                  " ".join(f"{k}={v}" for k, v in counts.items()))
         return counts
+
+    async def idle(self) -> None:
+        """Wait for the runs in progress to finish, so shutting down never closes the database under a job."""
+        await asyncio.gather(*self._running, return_exceptions=True)
 
     async def run_all(self, jobs: Sequence[ScheduledJob]) -> dict[str, dict[str, int]]:
         return {job.name: await self.run(job) for job in jobs}
@@ -84,6 +93,16 @@ def build_scheduler(runner: JobRunner, jobs: Sequence[ScheduledJob], *, run_now:
         scheduler.add_job(runner.run, CronTrigger(timezone=runner.tz, **job.cron), args=[job], id=job.name,
                           coalesce=True, max_instances=1, misfire_grace_time=None, **extra)
     return scheduler
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, runner: JobRunner) -> None:
+    """Stop starting runs, let a run under way finish, then shut down.
+
+    APScheduler's shutdown cancels asyncio jobs in progress; a job cancelled mid-query would leave the database
+    to be closed under it (a process that never exits) and log a half-done run."""
+    scheduler.pause()
+    await runner.idle()
+    scheduler.shutdown(wait=False)
 
 
 class LeaderLock:

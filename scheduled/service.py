@@ -21,7 +21,7 @@ from bot.app import App
 from bot.console.outlet import ConsoleOutlet
 from bot.outlet import Outlet
 from scheduled.config import calendar_from, sender_config_from
-from scheduled.runner import JobRunner, LeaderLock, build_scheduler, default_jobs
+from scheduled.runner import JobRunner, LeaderLock, build_scheduler, default_jobs, stop_scheduler
 from scheduled.sender import Sender
 
 __all__ = ["open_outlets", "pushes_running", "run_pushes"]
@@ -74,13 +74,14 @@ async def _lead(app: App, stop: asyncio.Event) -> None:
     lock = LeaderLock(app.db)
     if not await lock.wait(stop):
         return
-    scheduler = build_scheduler(job_runner(app), default_jobs())
+    runner = job_runner(app)
+    scheduler = build_scheduler(runner, default_jobs())
     scheduler.start()
     log.info("this process runs the scheduled jobs")
     try:
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(scheduler, runner)
         await lock.release()
 
 
