@@ -29,6 +29,7 @@ run: install
 # The whole suite, once on SQLite and once on the PostgreSQL server. `--db` picks the database; pytest's own
 # exit code passes through, so "no tests collected" (5) fails the run rather than passing silently.
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest --db sqlite
 	$(BIN)/python -m pytest --db postgres --db-url '$(TEST_DATABASE_URL)'
 

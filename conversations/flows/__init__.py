@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from conversations.engine import Command
 from conversations.flows.basics import CancelFlow, HelpFlow, LanguageFlow
-from conversations.flows.join import JoinFlow
 from conversations.flows.branch import BranchFlow
 from conversations.flows.evaluate import EvaluateFlow
 from conversations.flows.invite import InviteFlow
+from conversations.flows.join import JoinFlow
 from conversations.flows.remind import NudgeSwitchFlow, RemindFlow
 from conversations.flows.report import report_commands
-from conversations.periods import EvaluationCalendar
-from storage.models import RoleName
 from conversations.flows.youth_edit import YouthDeleteFlow, YouthEditFlow
 from conversations.flows.youth_mine import YouthMineFlow
 from conversations.flows.youth_register import YouthRegisterFlow
 from conversations.flows.youth_update import YouthUpdateFlow
+from conversations.periods import EvaluationCalendar
+from storage.models import RoleName
 from storage.youth import load_youth_groups
 
 __all__ = ["default_commands"]
