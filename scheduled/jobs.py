@@ -7,6 +7,8 @@ Keys (one message per recipient chat, `:channel:chat` appended):
     eval.<period>.late.u<unit>           escalation to the officers above the late branches
     nudge.<yyyy-mm>                      the monthly nudge to a member without an introduction this year
     annual.<year>.s<step>.u<unit>        reminder to Đoàn cơ sở officers before the annual report (15/10)
+
+`housekeeping` enqueues nothing: it forgets processed update ids and abandoned dialogs once they are old.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from conversations.i18n import Catalogs
 from conversations.periods import EvaluationCalendar, Period
 from scheduled.pushes import push_for
 from storage.branch import Recipient, members_to_nudge
+from storage.dialog_state import forget_conversations_expired_before
 from storage.evaluations import LateBranch, branch_secretaries, late_branches, officers_on
 from storage.models import UnitKind
 from storage.outbox import Push, enqueue_many, enqueued_at
 from storage.units import ancestor_ids
+from storage.updates import forget_updates_before
 
 __all__ = [
     "Job",
@@ -34,8 +38,13 @@ __all__ = [
     "annual_reminders",
     "escalations",
     "evaluation_prompts",
+    "housekeeping",
     "monthly_nudges",
 ]
+
+# Far longer than any platform redelivers an update, and than anyone would come back to a dropped dialog.
+KEEP_UPDATE_IDS = timedelta(days=7)
+KEEP_EXPIRED_DIALOGS = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,3 +163,10 @@ async def annual_reminders(ctx: JobContext) -> dict[str, int]:
         for unit_id, r in await officers_on(ctx.session, kind=UnitKind.GRASSROOTS)
     ]
     return await ctx.enqueue(pushes)
+
+
+async def housekeeping(ctx: JobContext) -> dict[str, int]:
+    """Forget update ids older than a week and dialogs that expired more than a day ago."""
+    updates = await forget_updates_before(ctx.session, before=ctx.now - KEEP_UPDATE_IDS)
+    dialogs = await forget_conversations_expired_before(ctx.session, before=ctx.now - KEEP_EXPIRED_DIALOGS)
+    return {"update_ids": updates, "dialogs": dialogs}

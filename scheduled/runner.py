@@ -20,9 +20,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.i18n import Catalogs
 from conversations.periods import EvaluationCalendar
-from scheduled.jobs import Job, JobContext, annual_reminders, escalations, evaluation_prompts, monthly_nudges
+from scheduled.jobs import (
+    Job,
+    JobContext,
+    annual_reminders,
+    escalations,
+    evaluation_prompts,
+    housekeeping,
+    monthly_nudges,
+)
 
-__all__ = ["JobRunner", "LeaderLock", "ScheduledJob", "build_scheduler", "default_jobs", "stop_scheduler"]
+__all__ = [
+    "JobRunner",
+    "LeaderLock",
+    "ScheduledJob",
+    "build_scheduler",
+    "default_jobs",
+    "maintenance_jobs",
+    "stop_scheduler",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +61,11 @@ def default_jobs() -> list[ScheduledJob]:
         ScheduledJob("monthly_nudges", monthly_nudges, {"minute": "15"}),
         ScheduledJob("annual_reminders", annual_reminders, {"minute": "20"}),
     ]
+
+
+def maintenance_jobs() -> list[ScheduledJob]:
+    """Return the jobs that push nothing: nightly housekeeping."""
+    return [ScheduledJob("housekeeping", housekeeping, {"hour": "3", "minute": "40"})]
 
 
 @dataclass

@@ -21,7 +21,14 @@ from bot.app import App
 from bot.console.outlet import ConsoleOutlet
 from bot.outlet import Outlet
 from scheduled.config import calendar_from, sender_config_from
-from scheduled.runner import JobRunner, LeaderLock, build_scheduler, default_jobs, stop_scheduler
+from scheduled.runner import (
+    JobRunner,
+    LeaderLock,
+    build_scheduler,
+    default_jobs,
+    maintenance_jobs,
+    stop_scheduler,
+)
 from scheduled.sender import Sender
 
 __all__ = ["open_outlets", "pushes_running", "run_pushes"]
@@ -75,7 +82,7 @@ async def _lead(app: App, stop: asyncio.Event) -> None:
     if not await lock.wait(stop):
         return
     runner = job_runner(app)
-    scheduler = build_scheduler(runner, default_jobs())
+    scheduler = build_scheduler(runner, [*default_jobs(), *maintenance_jobs()])
     scheduler.start()
     log.info("this process runs the scheduled jobs")
     try:

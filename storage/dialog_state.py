@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Conversation
 
-__all__ = ["clear_conversation", "conversation_for", "save_conversation"]
+__all__ = ["clear_conversation", "conversation_for", "forget_conversations_expired_before", "save_conversation"]
 
 
 async def conversation_for(session: AsyncSession, *, channel: str, external_id: str) -> Conversation | None:
@@ -44,3 +44,10 @@ async def clear_conversation(session: AsyncSession, *, channel: str, external_id
         Conversation.channel == channel, Conversation.external_id == external_id  # type: ignore[arg-type]
     )
     await session.exec(statement)
+
+
+async def forget_conversations_expired_before(session: AsyncSession, *, before: datetime) -> int:
+    """Delete dialogs abandoned before `before` (what they collected was never saved); return how many."""
+    statement = delete(Conversation).where(col(Conversation.expires_at) < before)
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import upsert_insert
 from storage.models import ProcessedUpdate
 
-__all__ = ["claim_update"]
+__all__ = ["claim_update", "forget_updates_before"]
 
 
 async def claim_update(session: AsyncSession, *, channel: str, update_id: str, now: datetime) -> bool:
@@ -21,3 +22,11 @@ async def claim_update(session: AsyncSession, *, channel: str, update_id: str, n
     statement = upsert_insert(session, ProcessedUpdate).values(channel=channel, update_id=update_id, processed_at=now)
     result = await session.exec(statement.on_conflict_do_nothing())  # type: ignore[call-overload]
     return bool(result.rowcount == 1)
+
+
+async def forget_updates_before(session: AsyncSession, *, before: datetime) -> int:
+    """Delete the ids of updates processed before `before`; return how many. Platforms stop redelivering long
+    before (Telegram keeps an update 24 hours), so older ids only take space."""
+    statement = delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before)
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return int(result.rowcount or 0)

@@ -34,3 +34,24 @@ async def test_a_run_in_progress_finishes_before_shutdown(app: App, caplog: pyte
     assert not scheduler.running
     assert "job slow took" in caplog.text and "done=1" in caplog.text
     assert "raised an exception" not in caplog.text and "CancelledError" not in caplog.text
+
+
+async def test_housekeeping_forgets_old_update_ids_and_abandoned_dialogs(demo: App, clock) -> None:
+    from sqlmodel import func, select
+
+    from scheduled.runner import maintenance_jobs
+    from storage.models import Conversation, ProcessedUpdate
+    from tests.transcript import Chat
+
+    chat = Chat(demo.engine)
+    await chat.say("old", "/batdau DEMO-DOANVIEN", update_id="old-1")  # a dialog then left alone
+    clock.advance(days=8)
+    await chat.say("new", "/batdau DEMO-DOANVIEN", update_id="new-1")  # a dialog still in progress
+    (housekeeping,) = maintenance_jobs()
+    assert await job_runner(demo).run(housekeeping) == {"update_ids": 1, "dialogs": 1}
+    async with demo.sessions() as session:
+        kept = (await session.exec(select(ProcessedUpdate.update_id))).all()
+        dialogs = (await session.exec(select(func.count()).select_from(Conversation))).one()
+    assert kept == ["new-1"] and dialogs == 1
+    # The one still in progress continues.
+    assert await chat.say("new", "Nguyễn Văn An") == ["Bạn sinh năm nào? (ví dụ: 2003)"]
