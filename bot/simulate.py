@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App, build_app
@@ -32,9 +31,9 @@ from scheduled.runner import default_jobs
 from scheduled.sender import Sender, SenderConfig
 from scheduled.service import job_runner
 from storage.identities import link_member
-from storage.members import add_member, grant_role
-from storage.models import Role, RoleName, Unit, UnitKind, YouthStatus
-from storage.units import unit_by_code
+from storage.members import add_member, grant_role, role_holder
+from storage.models import RoleName, UnitKind, YouthStatus
+from storage.units import subtree_units, unit_by_code
 from storage.youth import add_youth
 
 __all__ = ["add_simulate_parser", "simulate"]
@@ -98,12 +97,11 @@ async def _cast(app: App, now: datetime) -> None:
     Secretaries and officers have introduced someone this year already (they lead by example), so only the two
     members get the monthly nudge."""
     async with app.sessions() as session, session.begin():
-        units = (await session.exec(select(Unit).order_by(col(Unit.path)))).all()
+        units = await subtree_units(session)
         for unit in units:
             assert unit.id is not None
             if unit.kind == UnitKind.BRANCH:
-                member_id = (await session.exec(select(Role.member_id).where(
-                    Role.unit_id == unit.id, Role.role == RoleName.SECRETARY))).first()
+                member_id = await role_holder(session, unit_id=unit.id, role=RoleName.SECRETARY)
                 if member_id is None:
                     member = await add_member(session, full_name="Trương Thị Bích", birth_year=1998,
                                               unit_id=unit.id, joined_at=now)

@@ -12,7 +12,7 @@ from storage.db import upsert_insert
 from storage.models import Member, Role, Unit
 from storage.units import ancestor_ids
 
-__all__ = ["add_member", "grant_role", "member_by_id", "roles_of", "roles_over_unit"]
+__all__ = ["add_member", "grant_role", "member_by_id", "role_holder", "roles_of", "roles_over_unit"]
 
 
 async def add_member(
@@ -55,3 +55,9 @@ async def roles_over_unit(session: AsyncSession, *, member_id: int, unit: Unit) 
         Role.member_id == member_id, col(Role.unit_id).in_(ancestor_ids(unit.path))
     )
     return set((await session.exec(query)).all())
+
+
+async def role_holder(session: AsyncSession, *, unit_id: int, role: str) -> int | None:
+    """Return the id of a member holding `role` on exactly `unit_id`, if any (the lowest id)."""
+    query = select(Role.member_id).where(Role.unit_id == unit_id, Role.role == role).order_by(col(Role.member_id))
+    return (await session.exec(query)).first()
