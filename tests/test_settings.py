@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +17,9 @@ def test_every_setting_is_documented_in_env_example() -> None:
     assert {name.upper() for name in Settings.model_fields} <= documented
 
 
-def test_defaults_need_no_token_and_use_sqlite() -> None:
+def test_defaults_need_no_token_and_use_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.telegram_bot_token is None and settings.zalo_bot_token is None
     assert settings.database_url.startswith("sqlite+aiosqlite:///./data/")
