@@ -1,7 +1,8 @@
 """Reporting periods (`2026-H1` = January–June, `2026-H2` = July–December, `2026` = the year) and the
 evaluation calendar: when a half-year's evaluation window opens and when it is due.
 
-Pure date arithmetic; the calendar's numbers come from settings (`EvaluationCalendar`)."""
+Pure date arithmetic; the calendar's numbers come from settings (`EvaluationCalendar`). Messages name a period
+with `period_label` ("6 tháng đầu năm 2026"); the code is for data and commands."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["EvaluationCalendar", "Period"]
+from conversations.i18n import Translator
+
+__all__ = ["EvaluationCalendar", "Period", "period_label"]
 
 _PATTERN = re.compile(r"^(\d{4})(?:-?H([12]))?$")
 
@@ -69,6 +72,13 @@ class Period:
 
     def __str__(self) -> str:
         return self.code
+
+
+def period_label(t: Translator, period: Period) -> str:
+    """Return "6 tháng đầu năm 2026" / "first half of 2026" / "năm 2026"."""
+    if period.half is None:
+        return t("report.period_year", year=period.year)
+    return t(f"report.period_h{period.half}", year=period.year)
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,7 +83,7 @@ async def evaluation_prompts(ctx: JobContext) -> dict[str, int]:
     if period is None:
         return {"due": 0, "enqueued": 0}
     deadline = ctx.calendar.deadline(period)
-    values = {"period": period.code, "deadline": deadline, "days_left": (deadline - ctx.today).days}
+    values = {"period": period, "deadline": deadline, "days_left": (deadline - ctx.today).days}
     pending = await branch_secretaries(ctx.session, period=period.code)
     prompts = [ctx.push(r, f"eval.{period}.s0.u{branch}", "evaluation.push_prompt", branch=name, **values)
                for branch, name, r in pending]
@@ -130,7 +130,7 @@ async def escalations(ctx: JobContext) -> dict[str, int]:
         if nearest is not None:
             by_unit[nearest].append(branch)
     pushes = [
-        ctx.push(recipient, f"eval.{period}.late.u{unit_id}", "evaluation.push_escalation", period=period.code,
+        ctx.push(recipient, f"eval.{period}.late.u{unit_id}", "evaluation.push_escalation", period=period,
                  deadline=deadline, count=len(branches), branches="\n".join(f"• {b.name}" for b in branches))
         for unit_id, branches in by_unit.items()
         for recipient in officers[unit_id]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from conversations.i18n import Catalogs, Translator
-from conversations.periods import EvaluationCalendar
+from conversations.periods import EvaluationCalendar, Period, period_label
 from storage.branch import Recipient
 from storage.outbox import Push
 
@@ -26,9 +26,10 @@ def push_for(
     now: datetime, text_key: str, **values: object,
 ) -> Push:
     """Build the push `text_key` for `recipient`; `key` is completed with the recipient's chat, so one
-    logical message reaches each of their chats once."""
+    logical message reaches each of their chats once. Dates and periods among `values` are written in the
+    recipient's language."""
     t = catalogs.get(recipient.locale)
-    shown = {name: day_text(t, value) if isinstance(value, date) else value for name, value in values.items()}
+    shown = {name: _shown(t, value) for name, value in values.items()}
     return Push(
         dedupe_key=f"{key}:{recipient.channel}:{recipient.chat_id}"[:160],
         channel=recipient.channel,
@@ -36,3 +37,9 @@ def push_for(
         payload={"text": t(text_key, **shown), "kind": text_key},
         not_before=calendar.deliver_at(now, tz),
     )
+
+
+def _shown(t: Translator, value: object) -> object:
+    if isinstance(value, date):
+        return day_text(t, value)
+    return period_label(t, value) if isinstance(value, Period) else value

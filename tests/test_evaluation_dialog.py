@@ -45,7 +45,7 @@ async def _fill(chat: Chat, user: str, *, lessons: str = "Đi từng nhà, gặp
 
 async def test_evaluation_in_vietnamese_from_lines_to_submission(chat: Chat, demo: App, branch: dict[str, int]) -> None:
     intro, lines = await chat.say("bt", "/danhgia")
-    assert intro.startswith("Đánh giá 6 tháng 2026-H2 — Chi đoàn Khu phố 2. Hạn nộp: 10/01/2027.")
+    assert intro.startswith("Đánh giá 6 tháng cuối năm 2026 — Chi đoàn Khu phố 2. Hạn nộp: 10/01/2027.")
     assert "1/6 đoàn viên đạt" in lines and "3. Phan Minh An — giới thiệu 1 — Đạt" in lines
     assert chat.choices("bt") == ["Đúng, xác nhận", "Sửa kết quả một đoàn viên"]
 
@@ -71,7 +71,7 @@ async def test_evaluation_in_vietnamese_from_lines_to_submission(chat: Chat, dem
     await chat.press("bt", "Bỏ qua")
     (summary,) = await chat.say("bt", "Đề nghị khen đồng chí Phan Minh An")
     assert summary == (
-        "Tóm tắt đánh giá 6 tháng 2026-H2 — Chi đoàn Khu phố 2\n"
+        "Tóm tắt đánh giá 6 tháng cuối năm 2026 — Chi đoàn Khu phố 2\n"
         "• Kết quả 1+1: 2/6 đoàn viên đạt (33,3%); số dòng đã sửa: 1\n"
         "• Đề xuất kết nạp Đoàn: 1 thanh niên\n"
         "• Khảo sát địa bàn: 1.200 thanh niên; 3 CLB/đội/nhóm (CLB bóng đá, Đội tình nguyện)\n"
@@ -80,12 +80,14 @@ async def test_evaluation_in_vietnamese_from_lines_to_submission(chat: Chat, dem
         "• Đề xuất khen thưởng: Đề nghị khen đồng chí Phan Minh An\n"
         "Hạn nộp: 10/01/2027. Chưa nộp (đang là bản nháp).")
     assert await chat.press("bt", "Nộp đánh giá") == [
-        "Đã nộp đánh giá 6 tháng 2026-H2 của Chi đoàn Khu phố 2. Cấp trên đã được thông báo. "
+        "Đã nộp đánh giá 6 tháng cuối năm 2026 của Chi đoàn Khu phố 2. Cấp trên đã được thông báo. "
         "Đồng chí vẫn sửa được đến hết ngày 10/01/2027 (gõ /danhgia)."]
 
     notices = {row.chat_id: row.payload["text"] for row in await outbox_rows(demo, "eval.2026-H2.submitted")}
-    assert notices == {"cs": "✅ Chi đoàn Khu phố 2 đã nộp đánh giá 6 tháng 2026-H2.",
-                       "qd": "✅ Chi đoàn Khu phố 2 submitted its 2026-H2 evaluation."}  # not "hd": another district
+    assert notices == {  # not "hd": another district
+        "cs": "✅ Chi đoàn Khu phố 2 đã nộp đánh giá 6 tháng cuối năm 2026.",
+        "qd": "✅ Chi đoàn Khu phố 2 submitted its evaluation for the second half of 2026.",
+    }
     async with demo.sessions() as session:
         survey = (await session.exec(select(Survey))).one()
         lines_saved = (await session.exec(select(EvaluationLine).where(EvaluationLine.corrected))).all()
@@ -97,7 +99,7 @@ async def test_evaluation_in_english(chat: Chat, demo: App, clock: Clock) -> Non
     clock.now = IN_WINDOW
     await connect(demo, "sec", unit_code="CD-APD", role=RoleName.SECRETARY, now=clock.now, locale="en")
     intro, lines = await chat.say("sec", "/evaluate")
-    assert intro.startswith("2026-H2 evaluation — Chi đoàn ấp Đông. Due: 10 Jan 2027.")
+    assert intro.startswith("Evaluation for the second half of 2026 — Chi đoàn ấp Đông. Due: 10 Jan 2027.")
     assert lines.startswith('Step 1/4 — Members\' "1+1" results (from the recorded data): 0/6 members fulfilled.')
     assert chat.choices("sec") == ["Yes, confirm", "Correct a member's result"]
     replies = await chat.press("sec", "Yes, confirm")
@@ -111,7 +113,8 @@ async def test_evaluation_in_english(chat: Chat, demo: App, clock: Clock) -> Non
     (summary,) = await chat.press("sec", "Skip")
     assert "• Area survey: 250 young people; 0 clubs/teams/groups (—)" in summary
     assert summary.endswith("Due: 10 Jan 2027. Not submitted (draft).")
-    assert (await chat.press("sec", "Submit"))[0].startswith("The 2026-H2 evaluation of Chi đoàn ấp Đông is submitted")
+    assert (await chat.press("sec", "Submit"))[0].startswith(
+        "Chi đoàn ấp Đông's evaluation for the second half of 2026 is submitted")
 
 
 async def test_resume_later_then_edit_after_submitting_until_the_deadline(
@@ -135,23 +138,24 @@ async def test_resume_later_then_edit_after_submitting_until_the_deadline(
     assert "Đã nộp ngày 22/12/2026; vẫn sửa được đến hạn." in summary
     await chat.press("bt", "Sửa bài học kinh nghiệm")
     assert "• Bài học kinh nghiệm: Bài học hai" in (await chat.say("bt", "Bài học hai"))[0]
-    assert await chat.press("bt", "Nộp đánh giá") == ["Đã cập nhật đánh giá 6 tháng 2026-H2 của Chi đoàn Khu phố 2."]
+    assert await chat.press("bt", "Nộp đánh giá") == [
+        "Đã cập nhật đánh giá 6 tháng cuối năm 2026 của Chi đoàn Khu phố 2."]
     assert len(await outbox_rows(demo, "eval.2026-H2.submitted")) == 2  # told once per officer chat, not again
 
     clock.now = datetime(2027, 1, 11, 3, 0, tzinfo=UTC)
     assert await chat.say("bt", "/danhgia") == [
-        "Đánh giá 6 tháng 2026-H2 đã nộp và đã hết hạn chỉnh sửa. Kỳ đánh giá tiếp theo mở ngày 15/06/2027."]
+        "Đánh giá 6 tháng cuối năm 2026 đã nộp và đã hết hạn chỉnh sửa. Kỳ đánh giá tiếp theo mở ngày 15/06/2027."]
 
 
 async def test_a_late_branch_can_still_submit_and_upper_levels_hear_it_was_late(
         chat: Chat, demo: App, clock: Clock, branch: dict[str, int]) -> None:
     clock.now = datetime(2027, 1, 20, 3, 0, tzinfo=UTC)
     intro, _ = await chat.say("bt", "/danhgia")
-    assert intro.startswith("Đánh giá 6 tháng 2026-H2 — Chi đoàn Khu phố 2 đã quá hạn (10/01/2027)")
+    assert intro.startswith("Đánh giá 6 tháng cuối năm 2026 — Chi đoàn Khu phố 2 đã quá hạn (10/01/2027)")
     await _fill(chat, "bt")
     await chat.press("bt", "Nộp đánh giá")
     texts = [row.payload["text"] for row in await outbox_rows(demo, "eval.2026-H2.submitted")]
-    assert "✅ Chi đoàn Khu phố 2 đã nộp đánh giá 6 tháng 2026-H2 (sau hạn)." in texts
+    assert "✅ Chi đoàn Khu phố 2 đã nộp đánh giá 6 tháng cuối năm 2026 (sau hạn)." in texts
 
 
 async def test_submit_refused_while_the_lessons_are_missing(chat: Chat, demo: App, branch: dict[str, int]) -> None:
@@ -249,8 +253,8 @@ async def test_branch_progress(chat: Chat, branch: dict[str, int]) -> None:
         "Bùi Ngọc An, Ngô Ngọc Sơn, Võ Minh Khánh, Đặng Minh Sơn, Đỗ Ngọc Khánh\n"
         "👥 Thanh niên được giới thiệu: Mới giới thiệu 0 · Đang tham gia 1 · Đã vào Hội 0 · Đã kết nạp Đoàn 0 · "
         "Ngừng tham gia 0\n"
-        "📋 Đánh giá 6 tháng 2026-H2: chưa nộp, hạn 10/01/2027. Còn thiếu: khảo sát địa bàn, bài học kinh nghiệm. "
-        "Gõ /danhgia để làm.")
+        "📋 Đánh giá 6 tháng cuối năm 2026: chưa nộp, hạn 10/01/2027. Còn thiếu: khảo sát địa bàn, "
+        "bài học kinh nghiệm. Gõ /danhgia để làm.")
 
 
 async def test_invite_code_and_deep_link(settings: Settings, clock: Clock, demo: App) -> None:

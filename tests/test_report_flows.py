@@ -126,9 +126,11 @@ async def test_year_and_half_year_periods(data: App, chat: Chat) -> None:
     year = (await chat.say("cb", "/baocao CD-KP1 2026"))[1]
     assert "Chi đoàn Khu phố 1 — năm 2026" in year
     assert "đã giới thiệu ít nhất 1 thanh niên: 3 (50,0%)" in year
-    assert "Đánh giá 6 tháng: 1/2 lượt chi đoàn đã nộp (50,0%), đúng hạn 1 (50,0%)" in year
+    # A year counts each branch twice, once per half-year evaluation.
+    assert "Đánh giá 6 tháng: 1/2 bản đánh giá của chi đoàn đã nộp (50,0%), đúng hạn 1 (50,0%)" in year
     h1 = (await chat.say("cb", "/baocao 2026-h1 cd-kp1"))[1]
     assert "6 tháng đầu năm 2026" in h1 and "đã giới thiệu ít nhất 1 thanh niên: 1 (16,7%)" in h1
+    assert "Đánh giá 6 tháng: 1/1 chi đoàn đã nộp (100,0%), đúng hạn 1 (100,0%)" in h1
 
 
 async def test_english_report(data: App, chat: Chat) -> None:
@@ -137,6 +139,10 @@ async def test_english_report(data: App, chat: Chat) -> None:
     texts = await chat.say("cb", "/report")
     assert "Quận Đoàn Hòa Bình — second half of 2026" in texts[1]
     assert "• Members: 25; introduced at least one young person: 3 (12.0%)" in texts[1]
+    assert "• Semiannual evaluations: 0/4 branches submitted (0.0%), on time 0 (0.0%)" in texts[1]
+    assert (await chat.say("cb", "/overdue 2026-H2"))[0].startswith(
+        "Quận Đoàn Hòa Bình: 4 branches have not yet submitted their evaluation for the second half of 2026, "
+        "due 10/01/2027:")
 
 
 @pytest.mark.parametrize(("invite", "ask", "expected"), [

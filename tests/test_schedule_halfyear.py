@@ -88,7 +88,7 @@ async def test_a_whole_half_year(demo: App, clock: Clock, people: dict[str, int]
                 await chat.say("bt-CD-KP2", text)
             await chat.press("bt-CD-KP2", "Bỏ qua")
             await chat.press("bt-CD-KP2", "Bỏ qua")
-            assert (await chat.press("bt-CD-KP2", "Nộp đánh giá"))[0].startswith("Đã nộp đánh giá 6 tháng 2026-H1")
+            assert (await chat.press("bt-CD-KP2", "Nộp đánh giá"))[0].startswith("Đã nộp đánh giá 6 tháng đầu năm 2026")
         if day == date(2026, 7, 2):
             await submit(demo, "CD-12A1", people["CD-12A1"], at(day, 15))
         if day == date(2026, 7, 10):  # 23:30 on the deadline day still counts as on time
@@ -103,7 +103,7 @@ async def test_a_whole_half_year(demo: App, clock: Clock, people: dict[str, int]
     prompts = [r for r in rows if r.dedupe_key.startswith("eval.2026-H1.s0.")]
     assert len(prompts) == 7
     assert {r.created_at for r in prompts} == {at(date(2026, 6, 15))}
-    assert prompts[0].payload["text"].startswith("📋 Đã đến kỳ đánh giá 6 tháng 2026-H1")
+    assert prompts[0].payload["text"].startswith("📋 Đã đến kỳ đánh giá 6 tháng đầu năm 2026")
 
     # Reminders every 3 days until submitted or the deadline (10/7: reminder days 18/6 … 9/7).
     assert steps_by_branch(rows, codes, "2026-H1") == {

@@ -30,15 +30,15 @@ async def test_simulate_shows_prompts_reminders_submissions_and_escalation(setti
     text = out.getvalue()
     days = text.split("\n──── ")
     opened = next(d for d in days if d.startswith("15/06/2026"))
-    assert opened.count("📋 Đã đến kỳ đánh giá 6 tháng 2026-H1") == 7
+    assert opened.count("📋 Đã đến kỳ đánh giá 6 tháng đầu năm 2026") == 7
     assert "📨 → bithu-cd-kp1: ⏰ Nhắc việc: Chi đoàn Khu phố 1 chưa nộp" in next(d for d in days
                                                                             if d.startswith("18/06/2026"))
     submitted = next(d for d in days if d.startswith("17/06/2026"))
-    assert "💬 bot: Đã nộp đánh giá 6 tháng 2026-H1 của Chi đoàn Khu phố 2." in submitted
-    assert "📨 → canbo-cs-pba: ✅ Chi đoàn Khu phố 2 đã nộp đánh giá 6 tháng 2026-H1." in submitted
+    assert "💬 bot: Đã nộp đánh giá 6 tháng đầu năm 2026 của Chi đoàn Khu phố 2." in submitted
+    assert "📨 → canbo-cs-pba: ✅ Chi đoàn Khu phố 2 đã nộp đánh giá 6 tháng đầu năm 2026." in submitted
     escalated = next(d for d in days if d.startswith("11/07/2026"))
     assert escalated.count("⚠️") == 2
-    assert "canbo-cs-pba: ⚠️ Đã quá hạn nộp đánh giá 6 tháng 2026-H1 (10/07/2026). Còn 1 chi đoàn" in escalated
+    assert "canbo-cs-pba: ⚠️ Đã quá hạn nộp đánh giá 6 tháng đầu năm 2026 (10/07/2026). Còn 1 chi đoàn" in escalated
     assert "• Chi đoàn Khu phố 1\n" in escalated and "• Chi đoàn Phân xưởng 1\n" in escalated
     assert text.rstrip().endswith("Mô phỏng từ 2026-06-01 đến 2026-07-31: 65 tin đã gửi, 6 chi đoàn nộp đánh giá.")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from conversations.engine import Answer, Context, State, Turn
 from conversations.flows.evaluate import evaluation_period_for, secretary_branch
 from conversations.messages import Reply
-from conversations.periods import EvaluationCalendar, Period
+from conversations.periods import EvaluationCalendar, Period, period_label
 from conversations.text import nfc
 from scheduled.pushes import day_text
 from storage.branch import member_progress, youth_by_status
@@ -75,16 +75,16 @@ class BranchFlow:
         if evaluation is not None and evaluation.submitted_at is not None:
             if late:
                 upcoming = period.next()
-                return ctx.t("branch.evaluation_next", period=upcoming.code,
+                return ctx.t("branch.evaluation_next", period=period_label(ctx.t, upcoming),
                              opens=day_text(ctx.t, self.calendar.window_opens(upcoming)))
-            return ctx.t("branch.evaluation_submitted", period=period.code,
+            return ctx.t("branch.evaluation_submitted", period=period_label(ctx.t, period),
                          at=day_text(ctx.t, evaluation.submitted_at.astimezone(ctx.tz).date()))
         survey = await survey_for(ctx.session, period=period.code, unit_id=unit_id)
         missing = [ctx.t(key) for key, absent in (("branch.missing_survey", survey is None),
                                                    ("branch.missing_lessons", not (evaluation and evaluation.lessons)))
                    if absent]
         key = "branch.evaluation_late" if late else "branch.evaluation_open"
-        return ctx.t(key, period=period.code, deadline=deadline,
+        return ctx.t(key, period=period_label(ctx.t, period), deadline=deadline,
                      opens=day_text(ctx.t, self.calendar.window_opens(period)),
                      missing=", ".join(missing) or ctx.t("branch.missing_nothing"))
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from conversations.engine import Answer, Context, State, Turn
 from conversations.messages import Reply
-from conversations.periods import EvaluationCalendar, Period
+from conversations.periods import EvaluationCalendar, Period, period_label
 from conversations.text import nfc
 from scheduled.pushes import day_text, push_for
 from storage import audit
@@ -129,13 +129,14 @@ class EvaluateFlow:
         existing = await evaluation_for(ctx.session, period=period.code, unit_id=unit_id)
         if late and existing is not None and existing.submitted_at is not None:
             upcoming = period.next()
-            return Turn([ctx.reply("evaluation.closed", period=period.code,
+            return Turn([ctx.reply("evaluation.closed", period=period_label(ctx.t, period),
                                    opens=day_text(ctx.t, self.calendar.window_opens(upcoming)))])
         evaluation = await open_evaluation(ctx.session, period=period.code, unit_id=unit_id, now=ctx.now)
         data = {"unit_id": unit_id, "unit": unit_name, "period": period.code, "evaluation_id": evaluation.id}
         await self._refresh(ctx, data)
         intro = ctx.reply("evaluation.intro_late" if late else "evaluation.intro", unit=unit_name,
-                          period=period.code, deadline=day_text(ctx.t, self.calendar.deadline(period)))
+                          period=period_label(ctx.t, period),
+                          deadline=day_text(ctx.t, self.calendar.deadline(period)))
         survey = await survey_for(ctx.session, period=period.code, unit_id=unit_id)
         if survey is None:
             turn = await self._lines(ctx, data)
@@ -335,7 +336,7 @@ class EvaluateFlow:
                                                                    .date()))
                   if evaluation.submitted_at else ctx.t("evaluation.status_draft"))
         return ctx.t(
-            "evaluation.summary", unit=data["unit"], period=period.code,
+            "evaluation.summary", unit=data["unit"], period=period_label(ctx.t, period),
             done=done, total=len(lines), percent=ctx.t.percent(done / len(lines) if lines else 0),
             corrected=sum(line.corrected for line in lines), proposed=proposed, survey=survey_text,
             lessons=_shown(evaluation.lessons, missing), difficulties=_shown(evaluation.difficulties, "—"),
@@ -377,7 +378,8 @@ class EvaluateFlow:
         if first:
             await self._tell_upper_levels(ctx, data, on_time)
         key = "evaluation.submitted" if first else "evaluation.resubmitted"
-        return Turn([ctx.reply(key, unit=data["unit"], period=period.code, deadline=day_text(ctx.t, deadline))])
+        return Turn([ctx.reply(key, unit=data["unit"], period=period_label(ctx.t, period),
+                                deadline=day_text(ctx.t, deadline))])
 
     async def _tell_upper_levels(self, ctx: Context, data: dict[str, Any], on_time: bool) -> None:
         unit = next(u for _, u in ctx.roles if u.id == data["unit_id"])
@@ -387,7 +389,7 @@ class EvaluateFlow:
         pushes = [
             push_for(recipient, key=f"eval.{data['period']}.submitted.u{data['unit_id']}", catalogs=ctx.catalogs,
                      calendar=self.calendar, tz=ctx.tz, now=ctx.now, text_key=text_key, branch=data["unit"],
-                     period=data["period"])
+                     period=Period.parse(data["period"]))
             for _, recipient in officers
         ]
         await enqueue_many(ctx.session, pushes=pushes, now=ctx.now)

@@ -15,8 +15,8 @@ from typing import Any
 
 from conversations.engine import Answer, Command, Context, State, Turn
 from conversations.messages import Attachment, Choice, Reply
-from conversations.periods import EvaluationCalendar, Period
-from conversations.reports import period_label, render_chart, render_summary, render_workbook
+from conversations.periods import EvaluationCalendar, Period, period_label
+from conversations.reports import render_chart, render_summary, render_workbook
 from conversations.reports.summary import rate
 from conversations.text import nfc
 from conversations.validate import Invalid

@@ -11,7 +11,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from conversations.i18n import Translator
-from conversations.reports.summary import period_label, rate
+from conversations.periods import period_label
+from conversations.reports.summary import rate
 from storage.reports import Report
 
 __all__ = ["MAX_BARS", "render_chart"]

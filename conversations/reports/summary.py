@@ -8,11 +8,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from conversations.i18n import Translator
-from conversations.periods import Period
+from conversations.periods import period_label
 from storage.reports import Figures, Report
 from storage.rollups import AGE_BANDS
 
-__all__ = ["group_label", "period_label", "rate", "render_summary"]
+__all__ = ["group_label", "rate", "render_summary"]
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "locales" / "templates"
 TOP_CHILDREN = 10
@@ -22,13 +22,6 @@ TOP_CHILDREN = 10
 def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, autoescape=False,
                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-
-
-def period_label(t: Translator, period: Period) -> str:
-    """Return "6 tháng đầu năm 2026" / "first half of 2026" / "năm 2026"."""
-    if period.half is None:
-        return t("report.period_year", year=period.year)
-    return t(f"report.period_h{period.half}", year=period.year)
 
 
 def rate(t: Translator, value: float | None) -> str:

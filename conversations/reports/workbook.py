@@ -15,7 +15,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from conversations.i18n import Translator
-from conversations.reports.summary import group_label, period_label
+from conversations.periods import period_label
+from conversations.reports.summary import group_label
 from storage.reports import Figures, Report
 from storage.rollups import AGE_BANDS
 
