@@ -26,7 +26,7 @@ from storage.members import member_by_id, roles_of
 from storage.models import ChatIdentity, Conversation, Member, Unit
 from storage.updates import claim_update
 
-__all__ = ["Answer", "Command", "Context", "Engine", "Flow", "State", "Turn"]
+__all__ = ["Answer", "Command", "Context", "Engine", "Flow", "OneShotFlow", "State", "Turn"]
 
 Clock = Callable[[], datetime]
 _OFFERED = "_offered"
@@ -101,6 +101,18 @@ class Flow(Protocol):
     def accepts_text(self, step: str) -> bool:
         """Tell whether `step` takes free text, or only one of the offered choices."""
         ...
+
+
+class OneShotFlow:
+    """Base of a command that answers at once and opens no dialog, so it is never resumed."""
+
+    name: str
+
+    def accepts_text(self, step: str) -> bool:
+        return False
+
+    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
+        return Turn([])
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from conversations.engine import Answer, Command, Context, State, Turn
+from conversations.engine import Answer, Command, Context, OneShotFlow, State, Turn
 from conversations.i18n import LOCALES
 from conversations.messages import Reply
 from storage.identities import set_locale
@@ -42,19 +42,13 @@ class HelpFlow:
         return False
 
 
-class CancelFlow:
+class CancelFlow(OneShotFlow):
     """Leave any dialog; nothing it collected is kept."""
 
     name = "cancel"
 
     async def start(self, ctx: Context, args: str) -> Turn:
         return Turn([ctx.reply("cancel.done" if ctx.state else "cancel.nothing")])
-
-    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        return Turn([])
-
-    def accepts_text(self, step: str) -> bool:
-        return False
 
 
 class LanguageFlow:

@@ -4,7 +4,7 @@ branch of their subtree by code (`/chidoan CD-KP2`)."""
 
 from __future__ import annotations
 
-from conversations.engine import Answer, Context, State, Turn
+from conversations.engine import Context, OneShotFlow, Turn
 from conversations.flows.evaluate import evaluation_period_for, secretary_branch
 from conversations.messages import Reply
 from conversations.periods import EvaluationCalendar, Period, period_label
@@ -22,17 +22,11 @@ NAMES_SHOWN = 40
 _VIEWERS = {RoleName.SECRETARY, RoleName.OFFICER, RoleName.ADMIN}
 
 
-class BranchFlow:
+class BranchFlow(OneShotFlow):
     name = "branch"
 
     def __init__(self, calendar: EvaluationCalendar | None = None) -> None:
         self.calendar = calendar or EvaluationCalendar()
-
-    def accepts_text(self, step: str) -> bool:
-        return False
-
-    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        return Turn([])
 
     async def start(self, ctx: Context, args: str) -> Turn:
         found = await self._branch(ctx, args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conversations.engine import Answer, Context, State, Turn
+from conversations.engine import Context, OneShotFlow, Turn
 from conversations.flows.evaluate import secretary_branch
 from scheduled.pushes import day_text
 from storage import audit
@@ -18,17 +18,11 @@ INVITE_DAYS = 30
 INVITE_USES = 50
 
 
-class InviteFlow:
+class InviteFlow(OneShotFlow):
     name = "invite"
 
     def __init__(self, bot_username: str | None = None) -> None:
         self._bot = (bot_username or "").lstrip("@") or None
-
-    def accepts_text(self, step: str) -> bool:
-        return False
-
-    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        return Turn([])
 
     async def start(self, ctx: Context, args: str) -> Turn:
         found = secretary_branch(ctx, args)

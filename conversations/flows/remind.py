@@ -4,7 +4,7 @@ monthly nudge off or on (a secretary's own reminder still reaches them)."""
 
 from __future__ import annotations
 
-from conversations.engine import Answer, Context, State, Turn
+from conversations.engine import Context, OneShotFlow, Turn
 from conversations.flows.evaluate import secretary_branch
 from conversations.periods import EvaluationCalendar, Period
 from scheduled.pushes import push_for
@@ -15,17 +15,11 @@ from storage.outbox import enqueue_many, existing_keys
 __all__ = ["NudgeSwitchFlow", "RemindFlow"]
 
 
-class RemindFlow:
+class RemindFlow(OneShotFlow):
     name = "remind"
 
     def __init__(self, calendar: EvaluationCalendar | None = None) -> None:
         self.calendar = calendar or EvaluationCalendar()
-
-    def accepts_text(self, step: str) -> bool:
-        return False
-
-    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        return Turn([])
 
     async def start(self, ctx: Context, args: str) -> Turn:
         found = secretary_branch(ctx, args)
@@ -53,18 +47,12 @@ class RemindFlow:
         return Turn([ctx.reply("remind.queued_morning" if later else "remind.queued", count=people)])
 
 
-class NudgeSwitchFlow:
+class NudgeSwitchFlow(OneShotFlow):
     """Turn the monthly nudge on or off for the speaking member."""
 
     def __init__(self, on: bool) -> None:
         self.on = on
         self.name = "unmute" if on else "mute"
-
-    def accepts_text(self, step: str) -> bool:
-        return False
-
-    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        return Turn([])
 
     async def start(self, ctx: Context, args: str) -> Turn:
         assert ctx.member is not None and ctx.member.id is not None

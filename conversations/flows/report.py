@@ -13,7 +13,7 @@ import enum
 from datetime import date
 from typing import Any
 
-from conversations.engine import Answer, Command, Context, State, Turn
+from conversations.engine import Answer, Command, Context, OneShotFlow, State, Turn
 from conversations.messages import Attachment, Choice, Reply
 from conversations.periods import EvaluationCalendar, Period, period_label
 from conversations.reports import render_chart, render_summary, render_workbook
@@ -161,19 +161,13 @@ class ReportFlow:
         return choices
 
 
-class RankingFlow:
+class RankingFlow(OneShotFlow):
     """/xephang [unit] [period]: the child units ranked by 1+1 fulfilment."""
 
     name = "ranking"
 
     def __init__(self, calendar: EvaluationCalendar) -> None:
         self.calendar = calendar
-
-    def accepts_text(self, step: str) -> bool:
-        return False
-
-    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        return Turn([])
 
     async def start(self, ctx: Context, args: str) -> Turn:
         found = await _resolve(ctx, args)
@@ -195,19 +189,13 @@ class RankingFlow:
         return Turn([Reply("\n".join(lines))])
 
 
-class OverdueFlow:
+class OverdueFlow(OneShotFlow):
     """/chamnop [unit] [half-year]: the branches whose evaluation is missing or came after the deadline."""
 
     name = "overdue"
 
     def __init__(self, calendar: EvaluationCalendar) -> None:
         self.calendar = calendar
-
-    def accepts_text(self, step: str) -> bool:
-        return False
-
-    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        return Turn([])
 
     async def start(self, ctx: Context, args: str) -> Turn:
         found = await _resolve(ctx, args)
