@@ -8,12 +8,15 @@ dialog step, and writes the new state before the transaction commits.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,7 +31,11 @@ from storage.updates import claim_update
 
 __all__ = ["Answer", "Command", "Context", "Engine", "Flow", "OneShotFlow", "State", "Turn"]
 
+log = logging.getLogger(__name__)
+
 Clock = Callable[[], datetime]
+# Failures of the database (away, busy, a conflict lost): the channel handles the update again later.
+_DATABASE = (DBAPIError, PoolTimeout, OSError, TimeoutError)
 _OFFERED = "_offered"
 _MAX_COMMAND = 32
 
@@ -149,7 +156,21 @@ class Engine:
         self._flows = {command.flow.name: command.flow for command in commands}
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Process one update once; a redelivered update id returns no replies and changes nothing."""
+        """Process one update once; a redelivered update id returns no replies and changes nothing.
+
+        A database failure raises (the channel handles the update again later). Any other failure is a bug in a
+        step: its transaction is rolled back, it is logged by update id (the text is personal data), and the
+        person is told that nothing was saved, instead of the channel retrying a failure that would repeat.
+        """
+        try:
+            return await self._handle(inbound)
+        except _DATABASE:
+            raise
+        except Exception:
+            log.exception("update %s on %s failed in a dialog step; rolled back", inbound.update_id, inbound.channel)
+            return [Reply(self._catalogs.get(None)("engine.internal_error"))]
+
+    async def _handle(self, inbound: Inbound) -> list[Reply]:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             if not await claim_update(session, channel=inbound.channel, update_id=inbound.update_id, now=now):

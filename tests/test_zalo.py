@@ -224,3 +224,26 @@ async def test_webhook_over_real_http(zalo: ZaloChannel, fake: FakeZalo) -> None
         server.stop()
     assert fake.texts("u1") == ["Chào mừng bạn đến với Bot 1+1! Mã mời này dành cho đoàn viên của Chi đoàn Khu phố 1.",
                                 "Bạn cho biết họ và tên đầy đủ (có dấu):"]
+
+
+async def test_polling_goes_on_when_a_message_cannot_be_handled(fake: FakeZalo, demo: App,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from tests.test_engine_failures import engine_with
+
+    engine = engine_with(demo, OperationalError("SELECT 1", {}, Exception("database is locked")))
+    api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(fake.handler))
+    channel = ZaloChannel(api, ZaloOutlet(api, t=demo.catalogs.get("vi")), engine.handle)
+    fake.updates = [message("/hong", message_id="q1"), message("xin chào", message_id="q2")]
+    stop = asyncio.Event()
+    task = asyncio.create_task(channel.poll(stop, backoff=0.01))
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if fake.sent:
+            break
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    await api.close()
+    assert "zalo message q1 could not be handled" in caplog.text
+    assert [text[:40] for text in fake.texts("u1")] == ["Chào bạn! Đây là Bot 1+1 của Đoàn TNCS H"]

@@ -70,5 +70,11 @@ class ZaloChannel:
                 delay = min(delay * 2, 60.0)
                 continue
             delay = backoff
-            if message is not None:
+            if message is None:
+                continue
+            try:
                 await self.process(message)
+            except Exception:
+                # The database is away (the engine answers everything else itself). Polling goes on; this
+                # message was taken off Zalo's queue and is lost, as getUpdates has no redelivery.
+                log.exception("zalo message %s could not be handled", message.message_id)
