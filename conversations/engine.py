@@ -24,8 +24,8 @@ from conversations.i18n import Catalogs, Translator
 from conversations.messages import Choice, Inbound, Reply
 from conversations.text import fold, nfc
 from storage.dialog_state import clear_conversation, conversation_for, save_conversation
-from storage.identities import identity_for
-from storage.members import member_by_id, roles_of
+from storage.identities import speaker
+from storage.members import roles_of
 from storage.models import ChatIdentity, Conversation, Member, Unit
 from storage.updates import claim_update
 
@@ -182,12 +182,10 @@ class Engine:
     async def _context(
         self, session: AsyncSession, inbound: Inbound, now: datetime
     ) -> tuple[Context, Conversation | None, bool]:
-        identity = await identity_for(session, channel=inbound.channel, external_id=inbound.user_id)
-        member = None
+        identity, member = await speaker(session, channel=inbound.channel, external_id=inbound.user_id)
         roles: Sequence[tuple[str, Unit]] = ()
-        if identity is not None and identity.member_id is not None:
-            member = await member_by_id(session, member_id=identity.member_id)
-            roles = await roles_of(session, member_id=identity.member_id)
+        if member is not None and member.id is not None:
+            roles = await roles_of(session, member_id=member.id)
         row = await conversation_for(session, channel=inbound.channel, external_id=inbound.user_id)
         expired = row is not None and (row.expires_at <= now or row.flow not in self._flows)
         state = State(row.flow, row.step, dict(row.data)) if row is not None and not expired else None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ChatIdentity
+from storage.models import ChatIdentity, Member
 
-__all__ = ["identity_for", "link_member", "set_locale"]
+__all__ = ["identity_for", "link_member", "set_locale", "speaker"]
 
 
 async def identity_for(session: AsyncSession, *, channel: str, external_id: str) -> ChatIdentity | None:
@@ -17,6 +17,19 @@ async def identity_for(session: AsyncSession, *, channel: str, external_id: str)
         ChatIdentity.channel == channel, ChatIdentity.external_id == external_id
     )
     return (await session.exec(query)).first()
+
+
+async def speaker(
+    session: AsyncSession, *, channel: str, external_id: str
+) -> tuple[ChatIdentity | None, Member | None]:
+    """Return the chat identity and, once they joined, the member behind it, in one query (every update asks)."""
+    query = (
+        select(ChatIdentity, Member)
+        .outerjoin(Member, col(Member.id) == ChatIdentity.member_id)
+        .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
+    )
+    found = (await session.exec(query)).first()
+    return (found[0], found[1]) if found is not None else (None, None)
 
 
 async def _ensure(
