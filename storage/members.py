@@ -12,7 +12,7 @@ from storage.db import upsert_insert
 from storage.models import Member, Role, Unit
 from storage.units import ancestor_ids
 
-__all__ = ["add_member", "grant_role", "member_by_id", "role_holder", "roles_of", "roles_over_unit"]
+__all__ = ["add_member", "grant_role", "role_holder", "roles_of", "roles_over_unit"]
 
 
 async def add_member(
@@ -27,9 +27,6 @@ async def add_member(
     await session.flush()
     return member
 
-
-async def member_by_id(session: AsyncSession, *, member_id: int) -> Member | None:
-    return await session.get(Member, member_id)
 
 
 async def grant_role(session: AsyncSession, *, member_id: int, role: str, unit_id: int) -> None:
