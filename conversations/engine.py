@@ -4,10 +4,15 @@ For each update the engine claims the update id (a redelivery stops here), loads
 where their conversation stands, turns a pressed button or a typed number/label into one of the choices
 offered at that step (anything else offered as a "choice" is refused), runs the command or the current
 dialog step, and writes the new state before the transaction commits.
+
+A command sent in the middle of a dialog does not silently end it: a command that only shows something
+answers and the pending question is asked again; `/ngonngu` is answered first and then the dialog goes on;
+a command that starts another dialog says which unfinished one it replaced (see `Midway`).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from conversations.held import Asked, Held, new_stamp
 from conversations.i18n import Catalogs, Translator
 from conversations.messages import Choice, Inbound, Reply
 from conversations.text import fold, nfc
@@ -29,15 +35,15 @@ from storage.members import roles_of
 from storage.models import ChatIdentity, Conversation, Member, Unit
 from storage.updates import claim_update
 
-__all__ = ["Answer", "Command", "Context", "Engine", "Flow", "OneShotFlow", "State", "Turn"]
+__all__ = ["Answer", "Command", "Context", "Engine", "Flow", "Midway", "OneShotFlow", "State", "Turn"]
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 # Failures of the database (away, busy, a conflict lost): the channel handles the update again later.
 _DATABASE = (DBAPIError, PoolTimeout, OSError, TimeoutError)
-_OFFERED = "_offered"
 _MAX_COMMAND = 32
+_MAX_CHOICE_DIGITS = 3
 
 
 @dataclass(slots=True)
@@ -86,7 +92,7 @@ class Context:
 
     def reply(self, key: str, /, *, choices: Sequence[Choice] = (), **values: object) -> Reply:
         """Build a reply from the catalog text `key`."""
-        return Reply(text=self.t(key, **values), choices=tuple(choices))
+        return Reply(text=self.t(key, **values), choices=tuple(choices), key=key, values=values or None)
 
     def choice(self, key: str, payload: str, /, **values: object) -> Choice:
         return Choice(label=self.t(key, **values), payload=payload)
@@ -122,6 +128,15 @@ class OneShotFlow:
         return Turn([])
 
 
+class Midway(enum.StrEnum):
+    """What a command does when it arrives in the middle of another dialog."""
+
+    SHOW = "show"  # answer, then ask the pending question again (its own buttons are left out meanwhile)
+    ASIDE = "aside"  # run its own short dialog, then go back to the pending one
+    REPLACE = "replace"  # start its dialog instead, saying which unfinished one is dropped
+    CANCEL = "cancel"  # end the pending dialog
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     """A slash command: Vietnamese name first, then aliases; the help line comes from `help_key`."""
@@ -131,6 +146,22 @@ class Command:
     help_key: str
     members_only: bool = False
     roles: frozenset[str] = frozenset()
+    midway: Midway = Midway.SHOW
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What one update leads to: the replies, and the dialog to hold next (None ends it).
+
+    `keep` leaves the held dialog exactly as it is. `restored` is a held dialog put back as it was (its
+    offered choices and question kept); otherwise they are read from the replies.
+    """
+
+    replies: list[Reply]
+    next: State | None = None
+    keep: bool = False
+    parent: Held | None = None
+    restored: Held | None = None
 
 
 class Engine:
@@ -154,6 +185,7 @@ class Engine:
         self.commands = tuple(commands)
         self._by_name = {name: command for command in commands for name in command.names}
         self._flows = {command.flow.name: command.flow for command in commands}
+        self._browsing = {command.flow.name for command in commands if command.midway is Midway.SHOW}
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Process one update once; a redelivered update id returns no replies and changes nothing.
@@ -175,105 +207,173 @@ class Engine:
         async with self._sessions() as session, session.begin():
             if not await claim_update(session, channel=inbound.channel, update_id=inbound.update_id, now=now):
                 return []
-            ctx, row, expired = await self._context(session, inbound, now)
-            turn = await self._route(ctx, row, expired)
-            return await self._persist(ctx, row, turn)
+            ctx, row, held, expired = await self._context(session, inbound, now)
+            outcome = await self._route(ctx, held, expired)
+            return await self._persist(ctx, row, held, outcome)
 
     async def _context(
         self, session: AsyncSession, inbound: Inbound, now: datetime
-    ) -> tuple[Context, Conversation | None, bool]:
+    ) -> tuple[Context, Conversation | None, Held | None, bool]:
         identity, member = await speaker(session, channel=inbound.channel, external_id=inbound.user_id)
         roles: Sequence[tuple[str, Unit]] = ()
         if member is not None and member.id is not None:
             roles = await roles_of(session, member_id=member.id)
         row = await conversation_for(session, channel=inbound.channel, external_id=inbound.user_id)
         expired = row is not None and (row.expires_at <= now or row.flow not in self._flows)
-        state = State(row.flow, row.step, dict(row.data)) if row is not None and not expired else None
+        held = Held.load(row.flow, row.step, dict(row.data)) if row is not None and not expired else None
+        if held is not None and held.parent is not None and held.parent.flow not in self._flows:
+            held = Held(held.flow, held.step, held.data, held.offered, held.asked, held.stamp)
         ctx = Context(
             session=session, inbound=inbound, now=now, tz=self._tz,
             t=self._catalogs.get(identity.locale if identity else None), catalogs=self._catalogs,
-            identity=identity, member=member, state=state, roles=roles,
+            identity=identity, member=member, state=_state(held), roles=roles,
         )
-        return ctx, row, expired
+        return ctx, row, held, expired
 
-    async def _route(self, ctx: Context, row: Conversation | None, expired: bool) -> Turn:
-        inbound, state = ctx.inbound, ctx.state
+    async def _route(self, ctx: Context, held: Held | None, expired: bool) -> _Outcome:
+        inbound = ctx.inbound
         if inbound.choice is not None:
-            payload = _verify_pressed(inbound.choice, state, row)
-            if state is None or payload is None:
-                return Turn([ctx.reply("engine.stale_choice")], keep_state=True)
-            return await self._flows[state.flow].resume(ctx, state, Answer(choice=payload))
+            payload = _verify_pressed(inbound.choice, held)
+            if held is None or payload is None:
+                return _Outcome([ctx.reply("engine.stale_choice")], keep=True)
+            return await self._resume(ctx, held, Answer(choice=payload))
         text = nfc(inbound.text or "")
         if text.startswith("/"):
-            return await self._command(ctx, text)
-        if state is None:
-            return Turn([self._fallback(ctx, expired)])
-        flow = self._flows[state.flow]
-        payload = _match_typed(text, state.data.get(_OFFERED, []))
-        if payload is None and state.data.get(_OFFERED) and not flow.accepts_text(state.step):
-            return Turn([_reask(ctx, state)], keep_state=True)
-        return await flow.resume(ctx, state, Answer(text=text, choice=payload))
+            return await self._command(ctx, held, text)
+        if held is None:
+            return _Outcome([self._fallback(ctx, expired)])
+        return await self._typed(ctx, held, text)
 
-    async def _command(self, ctx: Context, text: str) -> Turn:
+    async def _typed(self, ctx: Context, held: Held, text: str) -> _Outcome:
+        """Feed typed text to the held step; at a choice-only step it must name one of the choices."""
+        payload = _match_typed(text, held.offered)
+        if payload is None and not self._flows[held.flow].accepts_text(held.step):
+            if held.parent is not None:
+                # Not an answer to the short dialog on top (say, the language question): the person is
+                # answering the question set aside under it.
+                outcome = await self._typed(_at(ctx, held.parent), held.parent, text)
+                return _Outcome(outcome.replies, next=_state(held.parent), restored=held.parent) \
+                    if outcome.keep else outcome
+            return _Outcome([_choose_one(ctx, held)], keep=True)
+        return await self._resume(ctx, held, Answer(text=text, choice=payload))
+
+    async def _resume(self, ctx: Context, held: Held, answer: Answer) -> _Outcome:
+        turn = await self._flows[held.flow].resume(ctx, _state(held), answer)
+        if turn.keep_state:
+            return _Outcome(turn.replies, keep=True)
+        if held.parent is None:
+            return _Outcome(turn.replies, turn.next)
+        if turn.next is None:  # the short dialog is over: back to the one set aside, asking its question again
+            return _Outcome([*turn.replies, _reask(ctx, held.parent)], _state(held.parent), restored=held.parent)
+        return _Outcome(turn.replies, turn.next, parent=held.parent)
+
+    async def _command(self, ctx: Context, held: Held | None, text: str) -> _Outcome:
         head, _, args = text[1:].partition(" ")
         name = fold(head.split("@", 1)[0])[:_MAX_COMMAND]
         command = self._by_name.get(name)
         if command is None:
-            return Turn([ctx.reply("engine.unknown_command", command=name)], keep_state=True)
-        if command.members_only and ctx.member is None:
-            return Turn([ctx.reply("engine.join_first")], keep_state=True)
-        if command.roles and not any(role in command.roles for role, _ in ctx.roles):
-            return Turn([ctx.reply("engine.not_allowed")], keep_state=True)
-        return await command.flow.start(ctx, args.strip())
+            refused = Turn([ctx.reply("engine.unknown_command", command=name)], keep_state=True)
+        elif command.members_only and ctx.member is None:
+            refused = Turn([ctx.reply("engine.join_first")], keep_state=True)
+        elif command.roles and not any(role in command.roles for role, _ in ctx.roles):
+            refused = Turn([ctx.reply("engine.not_allowed")], keep_state=True)
+        else:
+            turn = await command.flow.start(ctx, args.strip())
+            return self._midway(ctx, held, command.midway, turn)
+        return self._midway(ctx, held, Midway.SHOW, refused)
+
+    def _midway(self, ctx: Context, held: Held | None, midway: Midway, turn: Turn) -> _Outcome:
+        """Fit a command's turn around the dialog in progress, if any (see `Midway`).
+
+        Browsing what a command showed (a report's drill-down) is not work in progress: any command replaces it.
+        """
+        if held is None or midway is Midway.CANCEL or (held.parent is None and held.flow in self._browsing):
+            return _Outcome(turn.replies, turn.next, keep=turn.keep_state)
+        if turn.keep_state or turn.next is None or midway is Midway.SHOW:
+            shown = [reply for reply in turn.replies if not reply.choices] if turn.next else turn.replies
+            return _Outcome([*shown, _reask(ctx, held)], keep=True)
+        if midway is Midway.ASIDE:
+            return _Outcome(turn.replies, turn.next, parent=held.parent or held)
+        dropped = held.parent or held
+        notice = ctx.reply("engine.set_aside", dialog=ctx.t(f"dialog.{dropped.flow}"))
+        return _Outcome([notice, *turn.replies], turn.next)
 
     def _fallback(self, ctx: Context, expired: bool) -> Reply:
         if expired:
             return ctx.reply("engine.expired")
         return ctx.reply("engine.fallback_member" if ctx.member else "engine.fallback_stranger")
 
-    async def _persist(self, ctx: Context, row: Conversation | None, turn: Turn) -> list[Reply]:
+    async def _persist(
+        self, ctx: Context, row: Conversation | None, held: Held | None, outcome: _Outcome
+    ) -> list[Reply]:
         channel, user = ctx.inbound.channel, ctx.inbound.user_id
-        if turn.keep_state:
-            version = row.version if row is not None else 0
-            return [_stamp(reply, version) for reply in turn.replies]
-        if turn.next is None:
+        if outcome.keep:
+            return [_stamp(reply, held.stamp if held is not None else "") for reply in outcome.replies]
+        if outcome.next is None:
             if row is not None:
                 await clear_conversation(ctx.session, channel=channel, external_id=user)
-            return list(turn.replies)
-        offered = next((r.choices for r in reversed(turn.replies) if r.choices), ())
-        data = {**turn.next.data, _OFFERED: [[c.payload, c.label] for c in offered]}
-        row = await save_conversation(
-            ctx.session, current=row if row is not None else None, channel=channel, external_id=user,
-            flow=turn.next.flow, step=turn.next.step, data=data, expires_at=ctx.now + self._ttl,
+            return list(outcome.replies)
+        state, stamp = outcome.next, new_stamp()
+        if outcome.restored is not None:
+            offered, asked = outcome.restored.offered, outcome.restored.asked
+        else:
+            question = _question(outcome.replies)
+            offered, asked = (question.choices, Asked.of(question)) if question else ((), None)
+        saved = Held(state.flow, state.step, state.data, offered, asked, stamp, outcome.parent)
+        await save_conversation(
+            ctx.session, current=row, channel=channel, external_id=user, flow=state.flow, step=state.step,
+            data=saved.stored(), expires_at=ctx.now + self._ttl,
         )
-        return [_stamp(reply, row.version) for reply in turn.replies]
+        return [_stamp(reply, stamp) for reply in outcome.replies]
 
 
-def _stamp(reply: Reply, version: int) -> Reply:
-    """Prefix button payloads with the state version, so a button from an older message is recognised."""
+def _state(held: Held | None) -> State | None:
+    return State(held.flow, held.step, dict(held.data)) if held is not None else None
+
+
+def _at(ctx: Context, held: Held) -> Context:
+    ctx.state = _state(held)
+    return ctx
+
+
+def _question(replies: Sequence[Reply]) -> Reply | None:
+    """Return the reply that asks the step's question: the last one offering choices, else the last one."""
+    return next((reply for reply in reversed(replies) if reply.choices), replies[-1] if replies else None)
+
+
+def _stamp(reply: Reply, stamp: str) -> Reply:
+    """Prefix button payloads with the step's stamp, so a button from any other message is recognised."""
     if not reply.choices:
         return reply
-    choices = tuple(Choice(c.label, f"{version}.{c.payload}") for c in reply.choices)
-    return Reply(reply.text, choices, reply.attachment)
+    choices = tuple(Choice(c.label, f"{stamp}.{c.payload}") for c in reply.choices)
+    return Reply(reply.text, choices, reply.attachment, reply.key, reply.values)
 
 
-def _verify_pressed(raw: str, state: State | None, row: Conversation | None) -> str | None:
-    """Return the payload of a pressed button if it is one offered at the current step, else None."""
-    version, _, payload = raw.partition(".")
-    if state is None or row is None or version != str(row.version):
+def _verify_pressed(raw: str, held: Held | None) -> str | None:
+    """Return the payload of a pressed button if it was shown under the current step, else None."""
+    stamp, _, payload = raw.partition(".")
+    if held is None or not held.stamp or stamp != held.stamp:
         return None
-    offered = {p for p, _ in state.data.get(_OFFERED, [])}
-    return payload if payload in offered else None
+    return payload if any(c.payload == payload for c in held.offered) else None
 
 
-def _match_typed(text: str, offered: list[list[str]]) -> str | None:
-    """Map a typed number ("2") or label ("huy" for "Huỷ") to the payload of an offered choice."""
-    if text.isdigit() and 1 <= int(text) <= len(offered):
-        return offered[int(text) - 1][0]
+def _match_typed(text: str, offered: Sequence[Choice]) -> str | None:
+    """Map a typed number ("2") or label ("huy" for "Huỷ") to the payload of an offered choice.
+
+    Only ASCII digits count as a number: "²" or "①" pass `str.isdigit()` but are not numbers to `int()`.
+    """
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_CHOICE_DIGITS:
+        number = int(text)
+        return offered[number - 1].payload if 1 <= number <= len(offered) else None
     key = fold(text)
-    return next((payload for payload, label in offered if fold(label) == key), None)
+    return next((choice.payload for choice in offered if fold(choice.label) == key), None)
 
 
-def _reask(ctx: Context, state: State) -> Reply:
-    offered = state.data.get(_OFFERED, [])
-    return ctx.reply("engine.choose_one", choices=[Choice(label, payload) for payload, label in offered])
+def _choose_one(ctx: Context, held: Held) -> Reply:
+    return ctx.reply("engine.choose_one", choices=held.offered)
+
+
+def _reask(ctx: Context, held: Held) -> Reply:
+    """Ask the pending question again, after a command that interrupted it."""
+    return ctx.reply("engine.pending", dialog=ctx.t(f"dialog.{held.flow}"), question=held.reask(ctx.t).text,
+                     choices=held.offered)

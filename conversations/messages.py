@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["Attachment", "Choice", "Inbound", "Reply"]
@@ -37,6 +38,14 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
+    """What the bot says: text, optional choices and an optional file.
+
+    `key` and `values` name the catalog text it was made from, so the engine can ask the same question again
+    later, in the person's language at that time; channels ignore them.
+    """
+
     text: str
     choices: tuple[Choice, ...] = field(default_factory=tuple)
     attachment: Attachment | None = None
+    key: str | None = field(default=None, compare=False, repr=False)
+    values: Mapping[str, object] | None = field(default=None, compare=False, repr=False)

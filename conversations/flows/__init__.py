@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations.engine import Command
+from conversations.engine import Command, Midway
 from conversations.flows.basics import CancelFlow, HelpFlow, LanguageFlow
 from conversations.flows.branch import BranchFlow
 from conversations.flows.evaluate import EvaluateFlow
@@ -28,15 +28,16 @@ def default_commands(
     calendar = calendar or EvaluationCalendar()
     secretary = frozenset({RoleName.SECRETARY})
     commands: list[Command] = [
-        Command(("batdau", "start"), JoinFlow(), "help.start"),
+        Command(("batdau", "start"), JoinFlow(), "help.start", midway=Midway.REPLACE),
         *_youth_commands(),
-        Command(("ngonngu", "language"), LanguageFlow(), "help.language"),
-        Command(("huy", "cancel"), CancelFlow(), "help.cancel"),
+        Command(("ngonngu", "language"), LanguageFlow(), "help.language", midway=Midway.ASIDE),
+        Command(("huy", "cancel"), CancelFlow(), "help.cancel", midway=Midway.CANCEL),
     ]
     commands += [
         Command(("chidoan", "branch"), BranchFlow(calendar), "help.branch",
                 roles=frozenset({RoleName.SECRETARY, RoleName.OFFICER})),
-        Command(("danhgia", "evaluate"), EvaluateFlow(calendar), "help.evaluate", roles=secretary),
+        Command(("danhgia", "evaluate"), EvaluateFlow(calendar), "help.evaluate", roles=secretary,
+                midway=Midway.REPLACE),
         Command(("moi", "invite"), InviteFlow(bot_username), "help.invite", roles=secretary),
         Command(("nhacnho", "remind"), RemindFlow(calendar), "help.remind", roles=secretary),
         Command(("tatnhac", "mute"), NudgeSwitchFlow(on=False), "help.mute", members_only=True),
@@ -49,10 +50,12 @@ def default_commands(
 
 def _youth_commands() -> list[Command]:
     groups = load_youth_groups()
+    replace = Midway.REPLACE
     return [
-        Command(("gioithieu", "introduce"), YouthRegisterFlow(groups), "youth.help_introduce", members_only=True),
-        Command(("capnhat", "update"), YouthUpdateFlow(), "youth.help_update", members_only=True),
+        Command(("gioithieu", "introduce"), YouthRegisterFlow(groups), "youth.help_introduce", members_only=True,
+                midway=replace),
+        Command(("capnhat", "update"), YouthUpdateFlow(), "youth.help_update", members_only=True, midway=replace),
         Command(("cuatoi", "mine"), YouthMineFlow(), "youth.help_mine", members_only=True),
-        Command(("sua", "edit"), YouthEditFlow(groups), "youth.help_edit", members_only=True),
-        Command(("xoa", "delete"), YouthDeleteFlow(), "youth.help_delete", members_only=True),
+        Command(("sua", "edit"), YouthEditFlow(groups), "youth.help_edit", members_only=True, midway=replace),
+        Command(("xoa", "delete"), YouthDeleteFlow(), "youth.help_delete", members_only=True, midway=replace),
     ]

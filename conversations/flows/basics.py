@@ -12,7 +12,7 @@ from storage.identities import set_locale
 __all__ = ["CancelFlow", "HelpFlow", "LanguageFlow"]
 
 
-class HelpFlow:
+class HelpFlow(OneShotFlow):
     """List the commands this person may use, without disturbing a dialog in progress."""
 
     name = "help"
@@ -34,12 +34,6 @@ class HelpFlow:
             lines.append(ctx.t("help.line", commands=aliases, text=ctx.t(command.help_key)))
         lines.append(ctx.t("help.outro"))
         return Turn([Reply("\n".join(lines))], keep_state=True)
-
-    async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        return Turn([], keep_state=True)
-
-    def accepts_text(self, step: str) -> bool:
-        return False
 
 
 class CancelFlow(OneShotFlow):
@@ -74,4 +68,5 @@ class LanguageFlow:
         inbound = ctx.inbound
         await set_locale(ctx.session, channel=inbound.channel, external_id=inbound.user_id,
                          chat_id=inbound.chat_id, locale=locale, now=ctx.now)
-        return Turn([Reply(ctx.catalogs.get(locale)("language.done"))])
+        ctx.t = ctx.catalogs.get(locale)  # the rest of this update (a question asked again) is in it too
+        return Turn([ctx.reply("language.done")])

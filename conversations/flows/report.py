@@ -13,7 +13,7 @@ import enum
 from datetime import date
 from typing import Any
 
-from conversations.engine import Answer, Command, Context, OneShotFlow, State, Turn
+from conversations.engine import Answer, Command, Context, Midway, OneShotFlow, State, Turn
 from conversations.messages import Attachment, Choice, Reply
 from conversations.periods import EvaluationCalendar, Period, period_label
 from conversations.reports import render_chart, render_summary, render_workbook
@@ -51,7 +51,8 @@ def report_commands(calendar: EvaluationCalendar) -> list[Command]:
         Command(("baocao", "report"), ReportFlow(calendar), "report.help_report", roles=REPORT_ROLES),
         Command(("xephang", "ranking"), RankingFlow(calendar), "report.help_ranking", roles=REPORT_ROLES),
         Command(("chamnop", "overdue"), OverdueFlow(calendar), "report.help_overdue", roles=REPORT_ROLES),
-        Command(("chitieu", "targets"), TargetsFlow(), "report.help_targets", roles=TARGET_ROLES),
+        Command(("chitieu", "targets"), TargetsFlow(), "report.help_targets", roles=TARGET_ROLES,
+                midway=Midway.REPLACE),
     ]
 
 
@@ -249,8 +250,8 @@ class TargetsFlow:
 
     async def start(self, ctx: Context, args: str) -> Turn:
         words = nfc(args).split()
-        year = next((int(w) for w in words if w.isdigit() and len(w) == 4), ctx.today_year)
-        rest = " ".join(w for w in words if not (w.isdigit() and len(w) == 4))
+        year = next((int(w) for w in words if _is_year(w)), ctx.today_year)
+        rest = " ".join(w for w in words if not _is_year(w))
         if not 2000 <= year <= 2100:
             return Turn([ctx.reply("report.bad_args")])
         found = await _resolve(ctx, rest, roles=TARGET_ROLES)
@@ -322,6 +323,11 @@ class TargetsFlow:
                            target=f"unit:{unit.id}:{data['year']}:{metric.value}", at=ctx.now)
         return Turn([ctx.reply("report.targets_saved", unit=unit.name, year=data["year"],
                                metric=ctx.t(f"report.metric.{metric.value}"), value=ctx.t.number(value))])
+
+
+def _is_year(word: str) -> bool:
+    """Tell whether `word` is four ASCII digits ("²⁰²⁶" passes `str.isdigit()` but is no year to `int()`)."""
+    return len(word) == 4 and word.isascii() and word.isdigit()
 
 
 def parse_target(text: str) -> int:
