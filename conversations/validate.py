@@ -11,12 +11,15 @@ from storage.models import Gender
 
 __all__ = [
     "Invalid",
+    "name_key",
     "parse_birth_year",
+    "parse_count",
     "parse_date",
     "parse_full_name",
     "parse_gender",
     "parse_invite_code",
     "parse_label",
+    "parse_listed",
     "parse_phone",
     "parse_text",
 ]
@@ -132,17 +135,31 @@ def _calendar_date(value: str, today: date) -> date:
     raise Invalid("validate.date_format")
 
 
+# Joiners hold emoji sequences together ("👨‍👩‍👧"); every other format character (bidi overrides, BOM) is refused.
+_ALLOWED_FORMAT = frozenset("\u200c\u200d")
+
+
 def parse_text(text: str, *, limit: int) -> str:
-    """Return free text (an activity name, a note) in NFC; refuse it empty, too long or with control
-    characters."""
+    """Return free text (an activity name, a note, a lesson learned) in NFC; refuse it empty, too long or with
+    control, format (bidi override), private-use or unpaired surrogate characters — NUL and ANSI escapes too."""
     value = nfc(text)
     if not value:
         raise Invalid("validate.text_empty")
     if len(value) > limit:
         raise Invalid("validate.text_too_long", limit=limit)
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in value):
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in _ALLOWED_FORMAT for ch in value):
         raise Invalid("validate.text_bad_chars")
     return value
+
+
+def parse_count(text: str, *, limit: int) -> int | None:
+    """Return a whole number from 0 to `limit` typed in ASCII digits, with "." "," or spaces grouping
+    thousands ("1.200"); None otherwise ("²", "①" and a 5,000-digit number included)."""
+    digits = "".join(nfc(text).replace(".", "").replace(",", "").split())
+    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > len(str(limit)):
+        return None
+    value = int(digits)
+    return value if value <= limit else None
 
 
 def parse_label(text: str, *, limit: int = 40) -> str:
@@ -155,6 +172,22 @@ def parse_label(text: str, *, limit: int = 40) -> str:
     if any(not (unicodedata.category(ch).startswith(("L", "M")) or ch in _NAME_PUNCTUATION) for ch in value):
         raise Invalid("validate.label_bad_chars")
     return value[:1].upper() + value[1:]
+
+
+def name_key(text: str) -> str:
+    """Return the key a listed name is matched by, whatever its case, diacritics, spaces, hyphens or
+    apostrophes ("Ê-đê", "ê đê" and "EDE" → "ede")."""
+    return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+def parse_listed(text: str, *, keys: dict[str, str], unlisted: str, limit: int = 40) -> str:
+    """Return the code of a name typed from a list such as the ethnic groups (`keys` maps `name_key`s to
+    codes); a well-formed name that is not on the list raises `Invalid(unlisted, name=...)`."""
+    value = parse_label(text, limit=limit)
+    code = keys.get(name_key(value))
+    if code is None:
+        raise Invalid(unlisted, name=value)
+    return code
 
 
 _GENDER_WORDS = {

@@ -190,6 +190,62 @@ async def test_long_and_odd_lessons(chat: Chat, demo: App, branch: dict[str, int
     assert saved == (text if accepted else None)
 
 
+BAD_TEXTS = [
+    pytest.param("Gặp\x00gỡ", id="nul"),
+    pytest.param("Gặp gỡ\x07", id="bell"),
+    pytest.param("\x1b[31mĐỏ\x1b[0m", id="ansi-escape"),
+    pytest.param("Bài học \u202egnòt", id="bidi-override"),
+    pytest.param("\u2066Bài học\u2069", id="bidi-isolate"),
+    pytest.param("\ufeffBài học", id="bom"),
+    pytest.param("Bài học \ue000", id="private-use"),
+]
+
+
+@pytest.mark.parametrize("text", BAD_TEXTS)
+async def test_control_and_bidi_characters_are_refused_at_every_free_text_step(
+        chat: Chat, demo: App, branch: dict[str, int], text: str) -> None:
+    """Issue 14, defect 5: on PostgreSQL a NUL was a database failure the channel retried forever."""
+    bad_chars = demo.catalogs.get("vi")("validate.text_bad_chars")
+    await chat.say("bt", "/danhgia")
+    await chat.press("bt", "Sửa kết quả một đoàn viên")
+    await chat.say("bt", "2")
+    await chat.press("bt", "Đạt")
+    assert (await chat.say("bt", text))[0] == bad_chars  # the reason for a correction
+    await chat.say("bt", "Đã giới thiệu 1 bạn")
+    await chat.press("bt", "Đúng, xác nhận")
+    for answer in ("0", "80", "0"):
+        await chat.say("bt", answer)
+    assert (await chat.say("bt", text))[0] == bad_chars  # the note on clubs and groups
+    await chat.press("bt", "Bỏ qua")
+    assert (await chat.say("bt", text))[0] == bad_chars  # lessons
+    await chat.say("bt", "Đi từng nhà")
+    assert (await chat.say("bt", text))[0] == bad_chars  # difficulties
+    await chat.press("bt", "Bỏ qua")
+    assert (await chat.say("bt", text))[0] == bad_chars  # proposals
+    async with demo.sessions() as session:
+        evaluation = (await session.exec(select(Evaluation))).one()
+        reasons = (await session.exec(select(EvaluationLine.reason).where(EvaluationLine.reason != None))).all()  # noqa: E711
+        survey = (await session.exec(select(Survey))).one()
+    assert (evaluation.lessons, evaluation.difficulties, evaluation.proposals) == ("Đi từng nhà", "", None)
+    assert reasons == ["Đã giới thiệu 1 bạn"] and survey.groups_note is None
+
+
+@pytest.mark.parametrize("typed", ["²", "①", "٣", "1" * 5000])
+async def test_numbers_in_other_digits_are_asked_again(chat: Chat, demo: App, branch: dict[str, int],
+                                                       typed: str) -> None:
+    await chat.say("bt", "/danhgia")
+    await chat.press("bt", "Sửa kết quả một đoàn viên")
+    assert await chat.say("bt", typed) == ["Số thứ tự phải từ 1 đến 6. Đồng chí gõ lại."]
+    await chat.say("bt", "/huy")
+    await chat.say("bt", "/danhgia")
+    await chat.press("bt", "Đúng, xác nhận")
+    admission = "Đồng chí gõ các số từ 1 đến 1, cách nhau bằng dấu phẩy, hoặc gõ 0 nếu không đề xuất ai."
+    assert await chat.say("bt", typed) == [admission]
+    assert await chat.say("bt", f"1, {typed}") == [admission]
+    await chat.say("bt", "0")
+    assert (await chat.say("bt", typed))[0] == "Đồng chí gõ một số nguyên từ 0 đến 1.000.000, ví dụ: 120."
+
+
 async def test_nfd_vietnamese_is_stored_composed(chat: Chat, demo: App, branch: dict[str, int]) -> None:
     await chat.say("bt", "/danhgia")
     await chat.press("bt", "Đúng, xác nhận")

@@ -10,6 +10,7 @@ import pytest
 from conversations.validate import (
     Invalid,
     parse_birth_year,
+    parse_count,
     parse_date,
     parse_full_name,
     parse_gender,
@@ -127,9 +128,34 @@ def test_parse_birth_year(text: str, expected: object) -> None:
     pytest.param(LONG, "validate.text_too_long", id="4000-chars"),
     pytest.param("   ", "validate.text_empty", id="blank"),
     pytest.param("a\u200bb", "validate.text_bad_chars", id="zero-width"),
+    pytest.param("Gia đình 👨\u200d👩\u200d👧", "Gia đình 👨\u200d👩\u200d👧", id="emoji-joined"),
+    pytest.param("a\x00b", "validate.text_bad_chars", id="nul"),
+    pytest.param("\x1b[2J", "validate.text_bad_chars", id="ansi-escape"),
+    pytest.param("abc \u202eabc", "validate.text_bad_chars", id="bidi-override"),
+    pytest.param("\u200fabc", "validate.text_bad_chars", id="right-to-left-mark"),
+    pytest.param("\ud800", "validate.text_bad_chars", id="lone-surrogate"),
 ])
 def test_parse_text(text: str, expected: str) -> None:
     assert _outcome(parse_text, text, limit=200) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param("120", 120, id="plain"),
+    pytest.param("1.200", 1200, id="dot-thousands"),
+    pytest.param("1 000 000", 1_000_000, id="at-limit"),
+    pytest.param("1000001", None, id="over-limit"),
+    pytest.param("0", 0, id="zero"),
+    pytest.param("²", None, id="superscript"),
+    pytest.param("①", None, id="circled"),
+    pytest.param("١٢", None, id="arabic-indic"),
+    pytest.param("１２", None, id="full-width"),
+    pytest.param("1" * 4300, None, id="4300-digits"),
+    pytest.param("9" * 5000, None, id="5000-digits"),
+    pytest.param("-5", None, id="negative"),
+    pytest.param("", None, id="empty"),
+])
+def test_parse_count(text: str, expected: int | None) -> None:
+    assert parse_count(text, limit=1_000_000) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [

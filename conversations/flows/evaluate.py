@@ -17,6 +17,7 @@ from conversations.engine import Answer, Context, State, Turn
 from conversations.messages import Reply
 from conversations.periods import EvaluationCalendar, Period, period_label
 from conversations.text import nfc
+from conversations.validate import Invalid, parse_count, parse_text
 from scheduled.pushes import day_text, push_for
 from storage import audit
 from storage.branch import member_progress
@@ -42,6 +43,7 @@ __all__ = ["EvaluateFlow", "evaluation_period_for", "secretary_branch"]
 
 TEXT_MAX = 4000
 REASON_MAX = 500
+GROUPS_NOTE_MAX = 1000
 POPULATION_MAX = 1_000_000
 GROUPS_MAX = 10_000
 SHOWN_MAX = 300
@@ -209,9 +211,10 @@ class EvaluateFlow:
 
     async def _pick_member(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
         lines = await lines_of(ctx.session, evaluation_id=data["evaluation_id"])
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= len(lines)):
+        number = parse_count(text, limit=len(lines))
+        if not number:
             return Turn([ctx.reply("evaluation.bad_member", count=len(lines))], self._at(Step.PICK_MEMBER, data))
-        line = lines[int(text) - 1]
+        line = lines[number - 1]
         data["line_id"] = line.line_id
         choices = [ctx.choice("evaluation.pick_fulfilled", Pick.FULFILLED),
                    ctx.choice("evaluation.pick_not_fulfilled", Pick.NOT_FULFILLED)]
@@ -219,10 +222,14 @@ class EvaluateFlow:
         return Turn([reply], self._at(Step.NEW_RESULT, data))
 
     async def _reason(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
-        if not text or len(text) > REASON_MAX:
-            return Turn([ctx.reply("evaluation.ask_reason", limit=REASON_MAX)], self._at(Step.REASON, data))
+        try:
+            reason = parse_text(text, limit=REASON_MAX)
+        except Invalid as error:
+            replies = [] if error.key == "validate.text_empty" else [_refusal(ctx, error)]
+            replies.append(ctx.reply("evaluation.ask_reason", limit=REASON_MAX))
+            return Turn(replies, self._at(Step.REASON, data))
         await correct_line(ctx.session, evaluation_id=data["evaluation_id"], line_id=data.pop("line_id"),
-                           fulfilled=bool(data.pop("fulfilled")), reason=text)
+                           fulfilled=bool(data.pop("fulfilled")), reason=reason)
         turn = await self._lines(ctx, data)
         turn.replies.insert(0, ctx.reply("evaluation.corrected"))
         return turn
@@ -246,12 +253,13 @@ class EvaluateFlow:
         candidates = await admission_candidates(ctx.session, unit_id=data["unit_id"])
         chosen: dict[int, int] = {}
         if text != "0":
-            parts = [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
-            if not parts or not all(p.isascii() and p.isdigit() and 1 <= int(p) <= len(candidates) for p in parts):
+            parts = [parse_count(part, limit=len(candidates))
+                     for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
+            if not parts or not all(parts):
                 reply = ctx.reply("evaluation.bad_admission", count=len(candidates))
                 return Turn([reply], self._at(Step.ADMISSION, data))
-            for part in parts:
-                candidate = candidates[int(part) - 1]
+            for number in parts:
+                candidate = candidates[(number or 0) - 1]
                 chosen[candidate.introduced_by] = candidate.youth_id
         await set_admission_proposals(ctx.session, evaluation_id=data["evaluation_id"], proposals=chosen)
         return self._ask_population(ctx, data)
@@ -262,23 +270,23 @@ class EvaluateFlow:
         return Turn([ctx.reply("evaluation.ask_population")], self._at(Step.POPULATION, data))
 
     def _number(self, ctx: Context, data: dict[str, Any], text: str, field: str, limit: int, then: Step) -> Turn:
-        digits = text.replace(".", "").replace(",", "").replace(" ", "")
-        if not (digits.isascii() and digits.isdigit() and int(digits) <= limit):
+        value = parse_count(text, limit=limit)
+        if value is None:
             key = "evaluation.bad_number"
             return Turn([ctx.reply(key, limit=ctx.t.number(limit))],
                         self._at(Step.POPULATION if field == "population" else Step.GROUPS, data))
-        data[field] = int(digits)
+        data[field] = value
         if then is Step.GROUPS:
             return Turn([ctx.reply("evaluation.ask_groups")], self._at(Step.GROUPS, data))
         reply = ctx.reply("evaluation.ask_groups_note", choices=[ctx.choice("evaluation.pick_skip", Pick.SKIP)])
         return Turn([reply], self._at(Step.GROUPS_NOTE, data))
 
     async def _groups_note(self, ctx: Context, data: dict[str, Any], text: str, choice: str | None) -> Turn:
-        note = None if choice == Pick.SKIP else text
-        if note is not None and not 0 < len(note) <= 1000:
-            reply = ctx.reply("evaluation.text_too_long", limit=ctx.t.number(1000),
-                              choices=[ctx.choice("evaluation.pick_skip", Pick.SKIP)])
-            return Turn([reply], self._at(Step.GROUPS_NOTE, data))
+        try:
+            note = None if choice == Pick.SKIP else parse_text(text, limit=GROUPS_NOTE_MAX)
+        except Invalid as error:
+            skip = ctx.choice("evaluation.pick_skip", Pick.SKIP)
+            return Turn([Reply(_refusal(ctx, error).text, (skip,))], self._at(Step.GROUPS_NOTE, data))
         assert ctx.member is not None and ctx.member.id is not None
         await save_survey(ctx.session, period=data["period"], unit_id=data["unit_id"],
                           youth_population=data.pop("population"), groups=data.pop("groups"), groups_note=note,
@@ -296,14 +304,14 @@ class EvaluateFlow:
     async def _text(self, ctx: Context, data: dict[str, Any], step: Step, text: str, choice: str | None) -> Turn:
         field = _TEXT_STEPS[step]
         skipped = choice == Pick.SKIP and step is not Step.LESSONS
-        if not skipped and not text:
-            return self._ask_text(ctx, data, step)
-        if len(text) > TEXT_MAX:
+        try:
+            value = "" if skipped else parse_text(text, limit=TEXT_MAX)
+        except Invalid as error:
             turn = self._ask_text(ctx, data, step)
-            turn.replies.insert(0, ctx.reply("evaluation.text_too_long", limit=ctx.t.number(TEXT_MAX)))
+            if error.key != "validate.text_empty":
+                turn.replies.insert(0, _refusal(ctx, error))
             return turn
-        await set_text(ctx.session, evaluation_id=data["evaluation_id"], field=field,
-                       text="" if skipped else text, now=ctx.now)
+        await set_text(ctx.session, evaluation_id=data["evaluation_id"], field=field, text=value, now=ctx.now)
         following = {Step.LESSONS: Step.DIFFICULTIES, Step.DIFFICULTIES: Step.PROPOSALS}.get(step)
         if following is None or data.pop("back", False):
             return await self._summary(ctx, data)
@@ -399,3 +407,10 @@ def _shown(text: str | None, empty: str) -> str:
     if not text:
         return empty
     return text if len(text) <= SHOWN_MAX else text[:SHOWN_MAX].rstrip() + "…"
+
+
+def _refusal(ctx: Context, error: Invalid) -> Reply:
+    """Explain why a typed text was refused, with the evaluation's own wording for "too long"."""
+    if error.key == "validate.text_too_long":
+        return ctx.reply("evaluation.text_too_long", limit=ctx.t.number(int(str(error.values["limit"]))))
+    return ctx.reply(error.key, **error.values)
