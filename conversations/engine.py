@@ -295,6 +295,8 @@ class Engine:
         if midway is Midway.ASIDE:
             return _Outcome(turn.replies, turn.next, parent=held.parent or held)
         dropped = held.parent or held
+        if dropped.flow == turn.next.flow:  # the same dialog started over: the person asked for exactly that
+            return _Outcome(turn.replies, turn.next)
         notice = ctx.reply("engine.set_aside", dialog=ctx.t(f"dialog.{dropped.flow}"))
         return _Outcome([notice, *turn.replies], turn.next)
 

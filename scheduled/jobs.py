@@ -8,6 +8,10 @@ Keys (one message per recipient chat, `:channel:chat` appended):
     nudge.<yyyy-mm>                      the monthly nudge to a member without an introduction this year
     annual.<year>.s<step>.u<unit>        reminder to Đoàn cơ sở officers before the annual report (15/10)
 
+Each push also says what it is about (`about` in its payload: the branch, the period, the listed branches...),
+so that the sender can check it is still true before it goes out (`scheduled.pushes.recheck`): a reminder
+queued before the branch submitted is dropped, not sent.
+
 `housekeeping` enqueues nothing: it forgets processed update ids and abandoned dialogs once they are old.
 """
 
@@ -17,13 +21,14 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.i18n import Catalogs
 from conversations.periods import EvaluationCalendar, Period
-from scheduled.pushes import push_for
+from scheduled.pushes import branch_list, push_for
 from storage.branch import Recipient, members_to_nudge
 from storage.dialog_state import forget_conversations_expired_before
 from storage.evaluations import LateBranch, branch_secretaries, late_branches, officers_on
@@ -61,9 +66,9 @@ class JobContext:
     def today(self) -> date:
         return self.now.astimezone(self.tz).date()
 
-    def push(self, recipient: Recipient, key: str, text_key: str, **values: object) -> Push:
+    def push(self, recipient: Recipient, key: str, text_key: str, *, about: dict[str, Any], **values: object) -> Push:
         return push_for(recipient, key=key, catalogs=self.catalogs, calendar=self.calendar, tz=self.tz,
-                        now=self.now, text_key=text_key, **values)
+                        now=self.now, text_key=text_key, about=about, **values)
 
     async def enqueue(self, pushes: list[Push]) -> dict[str, int]:
         inserted = await enqueue_many(self.session, pushes=pushes, now=self.now)
@@ -85,7 +90,8 @@ async def evaluation_prompts(ctx: JobContext) -> dict[str, int]:
     deadline = ctx.calendar.deadline(period)
     values = {"period": period, "deadline": deadline, "days_left": (deadline - ctx.today).days}
     pending = await branch_secretaries(ctx.session, period=period.code)
-    prompts = [ctx.push(r, f"eval.{period}.s0.u{branch}", "evaluation.push_prompt", branch=name, **values)
+    prompts = [ctx.push(r, f"eval.{period}.s0.u{branch}", "evaluation.push_prompt",
+                        about={"unit_id": branch, "period": period.code}, branch=name, **values)
                for branch, name, r in pending]
     prompted = await enqueued_at(ctx.session, keys=[p.dedupe_key for p in prompts])
     pushes = []
@@ -96,7 +102,7 @@ async def evaluation_prompts(ctx: JobContext) -> dict[str, int]:
             pushes.append(prompt)
         elif step > 0:
             pushes.append(ctx.push(recipient, f"eval.{period}.s{step}.u{branch}", "evaluation.push_reminder",
-                                   branch=name, **values))
+                                   about={"unit_id": branch, "period": period.code}, branch=name, **values))
     return await ctx.enqueue(pushes)
 
 
@@ -130,8 +136,9 @@ async def escalations(ctx: JobContext) -> dict[str, int]:
         if nearest is not None:
             by_unit[nearest].append(branch)
     pushes = [
-        ctx.push(recipient, f"eval.{period}.late.u{unit_id}", "evaluation.push_escalation", period=period,
-                 deadline=deadline, count=len(branches), branches="\n".join(f"• {b.name}" for b in branches))
+        ctx.push(recipient, f"eval.{period}.late.u{unit_id}", "evaluation.push_escalation",
+                 about={"unit_id": unit_id, "period": period.code, "branches": [[b.unit_id, b.name] for b in branches]},
+                 period=period, deadline=deadline, count=len(branches), branches=branch_list(b.name for b in branches))
         for unit_id, branches in by_unit.items()
         for recipient in officers[unit_id]
     ]
@@ -145,7 +152,8 @@ async def monthly_nudges(ctx: JobContext) -> dict[str, int]:
         return {"due": 0, "enqueued": 0}
     start, end = Period(today.year).bounds(ctx.tz)
     recipients = await members_to_nudge(ctx.session, start=start, end=end)
-    pushes = [ctx.push(r, f"nudge.{today:%Y-%m}", "evaluation.push_nudge", year=today.year) for r in recipients]
+    pushes = [ctx.push(r, f"nudge.{today:%Y-%m}", "evaluation.push_nudge", about={}, year=today.year)
+              for r in recipients]
     return await ctx.enqueue(pushes)
 
 
@@ -157,9 +165,11 @@ async def annual_reminders(ctx: JobContext) -> dict[str, int]:
     if not 0 <= days_before <= calendar.annual_reminder_days_before:
         return {"due": 0, "enqueued": 0}
     step = (calendar.annual_reminder_days_before - days_before) // calendar.reminder_every_days
+    until = datetime.combine(deadline + timedelta(days=1), time(), tzinfo=ctx.tz).isoformat()
     pushes = [
-        ctx.push(r, f"annual.{today.year}.s{step}.u{unit_id}", "evaluation.push_annual", year=today.year,
-                 deadline=deadline, days_left=days_before)
+        ctx.push(r, f"annual.{today.year}.s{step}.u{unit_id}", "evaluation.push_annual",
+                 about={"unit_id": unit_id, "until": until}, year=today.year, deadline=deadline,
+                 days_left=days_before)
         for unit_id, r in await officers_on(ctx.session, kind=UnitKind.GRASSROOTS)
     ]
     return await ctx.enqueue(pushes)

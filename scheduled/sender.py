@@ -17,6 +17,14 @@ the delivery joins (deliveries are recorded together, each in the first commit t
 a few milliseconds per message in flight. The crash test in `tests/test_outbox_crash.py` kills the sender
 outside it and shows every message delivered exactly once, and kills it inside it and shows exactly those
 messages sent a second time, none lost.
+
+Still true? A push can stop being true between the moment it is queued and its turn (a member registers the
+young person they introduced; a branch submits its evaluation minutes before its reminder goes out). In the
+transaction that claims a batch, each row is checked again against its kind's condition
+(`scheduled.pushes.recheck`): a row no longer true is closed as `dropped` with the reason in `last_error` and
+never sent; a row whose text changed (an escalation listing branches that submitted since) is rewritten and
+sent with the new text. Everything sent was true at most one lease before it went out. Rows of other kinds or
+without a kind are sent as before.
 """
 
 from __future__ import annotations
@@ -28,14 +36,25 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.outlet import Outlet, SendFailed, SendFailure
 from conversations.messages import Choice, Reply
+from scheduled.pushes import Drop, Rewrite, recheck
 from storage.models import Outbox, OutboxStatus
-from storage.outbox import block_chat, claim_due, mark_retry, mark_sent_many, mark_unsendable, release
+from storage.outbox import (
+    block_chat,
+    claim_due,
+    mark_dropped,
+    mark_retry,
+    mark_sent_many,
+    mark_unsendable,
+    release,
+    rewrite_payload,
+)
 
 __all__ = ["Pacer", "Sender", "SenderConfig", "reply_of"]
 
@@ -105,6 +124,7 @@ class _Tally:
     failed: int = 0
     released: int = 0
     lost_lease: int = 0
+    dropped: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -146,14 +166,19 @@ class Sender:
         return self.tally.as_dict()
 
     async def drain_once(self) -> int:
-        """Claim one batch, send it, record each outcome; return how many rows were claimed."""
+        """Claim one batch, drop what is no longer true, send the rest, record each outcome; return how many
+        rows were claimed."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
             rows = list(await claim_due(session, channel=self.channel, now=now, lease=self.config.lease,
                                         limit=self._batch_size()))
+            claimed = len(rows)
+            rows, rewritten = await self._still_true(session, rows, now)
+        self.tally.dropped += claimed - len(rows)
+        for row in rows:  # after the commit: the rows are detached, so this changes only what is sent
+            row.payload = rewritten.get(_id(row), row.payload)
         if not rows:
-            return 0
-        claimed = len(rows)
+            return claimed
         deadline = now + self.config.lease - self.config.lease_margin
         rows = await self._defer_busy_chats(rows)
         gate = asyncio.Semaphore(self.config.concurrency)
@@ -170,6 +195,25 @@ class Sender:
             recorder.close()
             await recording
         return claimed
+
+    async def _still_true(
+        self, session: AsyncSession, rows: list[Outbox], now: datetime
+    ) -> tuple[list[Outbox], dict[int, dict[str, Any]]]:
+        """Close the claimed rows that are no longer true and save the text of those rewritten, in the claim's
+        transaction; return the rows to send and the rewritten payloads by row id."""
+        verdicts = await recheck(session, rows=rows, now=now)
+        keep: list[Outbox] = []
+        rewritten: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            match verdicts.get(_id(row)):
+                case Drop(reason=reason):
+                    await mark_dropped(session, row_id=_id(row), attempt=row.attempts, reason=reason)
+                    continue
+                case Rewrite(payload=payload):
+                    await rewrite_payload(session, row_id=_id(row), attempt=row.attempts, payload=payload)
+                    rewritten[_id(row)] = payload
+            keep.append(row)
+        return keep, rewritten
 
     def _batch_size(self) -> int:
         # A batch must be sent well within its lease at the configured rate.

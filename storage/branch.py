@@ -18,6 +18,7 @@ __all__ = [
     "Recipient",
     "member_progress",
     "members_to_nudge",
+    "members_without_introduction_since",
     "secretary_branches",
     "set_nudges",
     "youth_by_status",
@@ -104,6 +105,21 @@ async def members_to_nudge(
     if respect_opt_out:
         query = query.where(col(Member.nudges).is_(True))
     return [Recipient(*row) for row in (await session.exec(query)).all()]
+
+
+async def members_without_introduction_since(
+    session: AsyncSession, *, member_ids: Sequence[int], since: datetime, respect_opt_out: bool
+) -> set[int]:
+    """Return those of `member_ids` who are active and have introduced nobody since `since` (and, with
+    `respect_opt_out`, still take the monthly nudge)."""
+    introduced = (
+        select(Youth.id).where(col(Youth.introduced_by) == Member.id, col(Youth.introduced_at) >= since).exists()
+    )
+    query = select(Member.id).where(col(Member.id).in_(list(member_ids)), Member.status == MemberStatus.ACTIVE,
+                                    ~introduced)
+    if respect_opt_out:
+        query = query.where(col(Member.nudges).is_(True))
+    return {int(member_id) for member_id in (await session.exec(query)).all()}
 
 
 async def set_nudges(session: AsyncSession, *, member_id: int, on: bool) -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "branch_secretaries",
     "correct_line",
     "evaluation_for",
+    "held_roles",
     "late_branches",
     "lines_of",
     "officers_on",
@@ -46,6 +47,7 @@ __all__ = [
     "set_text",
     "submit_evaluation",
     "survey_for",
+    "unsubmitted_branches",
 ]
 
 TEXT_FIELDS = ("lessons", "difficulties", "proposals")
@@ -237,6 +239,26 @@ async def late_branches(session: AsyncSession, *, period: str, deadline_end: dat
         .order_by(col(Unit.path))
     )
     return [LateBranch(int(i), n, p) for i, n, p in (await session.exec(query)).all()]
+
+
+async def unsubmitted_branches(session: AsyncSession, *, period: str, unit_ids: Sequence[int]) -> set[int]:
+    """Return those of `unit_ids` that are active branches with no evaluation of `period` submitted yet."""
+    query = select(Unit.id).where(
+        col(Unit.id).in_(list(unit_ids)), Unit.kind == UnitKind.BRANCH, col(Unit.active).is_(True),
+        ~_submitted_by(period, None))  # type: ignore[operator]
+    return {int(unit_id) for unit_id in (await session.exec(query)).all()}
+
+
+async def held_roles(session: AsyncSession, *, role: str, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Return those (member id, unit id) of `pairs` where the member holds `role` on that very unit, still active."""
+    query = (
+        select(Role.member_id, Role.unit_id)
+        .join(Unit, col(Unit.id) == Role.unit_id)
+        .where(Role.role == role, col(Role.member_id).in_(sorted({m for m, _ in pairs})),
+               col(Role.unit_id).in_(sorted({u for _, u in pairs})), col(Unit.active).is_(True))
+    )
+    found = {(int(m), int(u)) for m, u in (await session.exec(query)).all()}
+    return found & set(pairs)
 
 
 async def officers_on(

@@ -365,6 +365,7 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
+    DROPPED = "dropped"  # no longer true when its turn came (the branch submitted meanwhile...): never sent
 
 
 class Outbox(SQLModel, table=True):

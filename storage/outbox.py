@@ -1,7 +1,8 @@
 """The outbox: one row per intended push, unique by `dedupe_key`.
 
 Life of a row: `pending` → claimed (`sending`, with a lease) → `sent`, or back to `pending` with a later
-`not_before` (retryable failure, throttling), or `blocked` / `failed` for good.
+`not_before` (retryable failure, throttling), or `blocked` / `failed` for good, or `dropped` when what it says
+is no longer true at the time it would go out (its reason in `last_error`).
 
 A claim is a lease: the claimer sets `status = sending`, pushes `not_before` to the end of the lease and
 increments `attempts`. The pair (id, attempts) is the fencing token: every outcome is written only where the
@@ -34,12 +35,14 @@ __all__ = [
     "enqueue_many",
     "enqueued_at",
     "existing_keys",
+    "mark_dropped",
     "mark_retry",
     "mark_sent",
     "mark_sent_many",
     "mark_unsendable",
     "outbox_counts",
     "release",
+    "rewrite_payload",
 ]
 
 # Not a member of OutboxStatus on purpose: the model's statuses are the lasting outcomes; `sending` is the
@@ -175,6 +178,21 @@ async def release(session: AsyncSession, *, row_id: int, attempt: int, not_befor
 async def mark_unsendable(session: AsyncSession, *, row_id: int, attempt: int, status: str, error: str) -> bool:
     """Close a row for good: `failed` (refused, or out of attempts) or `blocked`."""
     statement = update(Outbox).where(_held(row_id, attempt)).values(status=status, last_error=error[:500])
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount == 1)
+
+
+async def mark_dropped(session: AsyncSession, *, row_id: int, attempt: int, reason: str) -> bool:
+    """Close a claimed row that is no longer true without sending it; the attempt is not counted."""
+    statement = update(Outbox).where(_held(row_id, attempt)).values(
+        status=OutboxStatus.DROPPED, attempts=attempt - 1, last_error=reason[:500])
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount == 1)
+
+
+async def rewrite_payload(session: AsyncSession, *, row_id: int, attempt: int, payload: dict[str, Any]) -> bool:
+    """Replace what a claimed row will send (its text brought up to date before it goes out)."""
+    statement = update(Outbox).where(_held(row_id, attempt)).values(payload=payload)
     result = await session.exec(statement)  # type: ignore[call-overload]
     return bool(result.rowcount == 1)
 

@@ -106,10 +106,14 @@ async def test_member_takes_a_secretary_role_with_a_second_code(demo: App, chat:
     assert await count(demo, Member) == 43
 
 
+INVALID = "Mã mời này không dùng được: có thể gõ nhầm, mã đã hết hạn hoặc đã hết lượt."
+_REST = " Bạn kiểm tra lại từng ký tự, hoặc xin bí thư chi đoàn mã mới (gõ /huy để dừng)."
+
+
 @pytest.mark.parametrize(("code", "answer"), [
-    ("KHONGCO", "Không tìm thấy mã mời này."),
-    ("DEMO-HETHAN", "Mã mời này đã hết hạn."),
-    ("DEMO-HETLUOT", "Mã mời này đã dùng hết số lượt."),
+    ("KHONGCO", INVALID),
+    ("DEMO-HETHAN", INVALID),
+    ("DEMO-HETLUOT", INVALID),
     ("mã-có-dấu", "Mã mời chỉ gồm chữ cái không dấu"),
     ("🎉🎉", "Mã mời chỉ gồm chữ cái không dấu"),
     ("A" * 4000, "Mã mời chỉ gồm chữ cái không dấu"),
@@ -131,7 +135,13 @@ async def test_bad_codes_are_refused_and_change_nothing(demo: App, chat: Chat, c
     replies = await chat.say("x", code)
     assert replies[0].startswith(answer)
     assert await count(demo, Member) == members
-    assert await count(demo, ChatIdentity) == 0
+    # A code that could exist counts as a wrong try of this chat identity (issue 14, defect 12).
+    wrong_tries = 2 if answer == INVALID else 0
+    assert await count(demo, ChatIdentity) == (1 if wrong_tries else 0)
+    async with demo.sessions() as session:
+        tries = (await session.exec(select(func.count()).select_from(Audit)
+                                    .where(Audit.action == "invite.wrong_code"))).one()
+    assert tries == wrong_tries
 
 
 @pytest.mark.parametrize(("name", "answer"), [
@@ -239,7 +249,7 @@ async def test_two_people_use_the_last_use_of_a_code_at_once(demo: App, chat: Ch
             await chat.say(user, text)
     results = await asyncio.gather(chat.say("an", "1"), chat.say("binh", "1"))
     texts = sorted(r[0] for r in results)
-    assert texts[0].startswith("Mã mời này đã dùng hết số lượt.")
+    assert texts[0].startswith(INVALID)
     assert texts[1].startswith("Xong!")
     assert await count(demo, Member) == 43
     assert await invite_uses(demo, "ONE-LEFT") == 1
@@ -253,7 +263,7 @@ async def test_code_expiring_during_the_dialog_is_refused_at_the_end(demo: App, 
     for text in ("/batdau SOON", "Nguyễn Văn An", "2001"):
         await chat.say("an", text)
     clock.advance(minutes=10)
-    assert (await chat.say("an", "1"))[0].startswith("Mã mời này đã hết hạn.")
+    assert (await chat.say("an", "1"))[0].startswith(INVALID)
     assert await count(demo, Member) == 42
 
 
@@ -306,3 +316,81 @@ async def test_language_is_remembered_before_and_after_joining(demo: App, chat: 
     assert "• /cancel /huy — cancel what you are in the middle of" in help_text
     assert await chat.say("an", "/ngonngu vi") == ["Đã chuyển sang tiếng Việt."]
     assert (await chat.say("an", "/help"))[0].startswith("Các lệnh bạn dùng được:")
+
+
+# --- Guessing invite codes (issue 14, defect 12) and role invites already held (defect 14).
+
+async def test_unknown_expired_and_used_up_codes_get_one_and_the_same_answer(
+        demo: App, chat: Chat, clock: Clock) -> None:
+    async with demo.sessions() as session, session.begin():
+        unit = await unit_by_code(session, code="CD-KP1")
+        await create_invite(session, code="OLD-CODE", unit_id=unit.id, role="member", max_uses=5,
+                            expires_at=clock() - timedelta(minutes=1), created_at=clock() - timedelta(days=30))
+        full = await create_invite(session, code="FULL-CODE", unit_id=unit.id, role="member", max_uses=1,
+                                   expires_at=clock() + timedelta(days=1), created_at=clock())
+        full.uses = 1
+    answers = {code: await chat.say(f"x-{code}", f"/batdau {code}") for code in ("NO-SUCH", "OLD-CODE", "FULL-CODE")}
+    assert len({tuple(answer) for answer in answers.values()}) == 1, answers
+
+
+async def test_wrong_codes_are_limited_per_chat_identity_and_the_wait_is_said(
+        demo: App, chat: Chat, clock: Clock) -> None:
+    for attempt in range(4):
+        assert (await chat.say("guess", f"/batdau WRONG{attempt}")) == [INVALID + _REST]
+    fifth = await chat.say("guess", "WRONG5")
+    assert fifth == [INVALID + _REST, "Bạn đã nhập sai mã mời nhiều lần. Để giữ an toàn, bạn vui lòng đợi 15 phút "
+                                      "rồi gửi lại /batdau kèm mã mời."]
+    # Even the right code waits now, and uses nothing up.
+    clock.advance(minutes=5)
+    assert (await chat.say("guess", "/batdau DEMO-DOANVIEN"))[0].endswith("đợi 10 phút rồi gửi lại /batdau kèm mã mời.")
+    assert await invite_uses(demo, "DEMO-DOANVIEN") == 0
+    # Someone else is not held back.
+    assert (await chat.say("other", "/batdau DEMO-DOANVIEN"))[0].startswith("Chào mừng")
+    clock.advance(minutes=10, seconds=1)
+    assert (await chat.say("guess", "/batdau DEMO-DOANVIEN"))[0].startswith("Chào mừng")
+
+
+async def test_twenty_wrong_codes_in_a_day_wait_for_the_day(demo: App, chat: Chat, clock: Clock) -> None:
+    for attempt in range(20):
+        await chat.say("guess", f"/batdau WRONG{attempt}")
+        clock.advance(minutes=16)
+    answer = await chat.say("guess", "/batdau DEMO-DOANVIEN")
+    assert answer[0].startswith("Bạn đã nhập sai mã mời nhiều lần") and "đợi 1" in answer[0]
+    minutes = int(answer[0].split("đợi ")[1].split(" phút")[0])
+    assert minutes == 24 * 60 - 20 * 16  # until the first wrong code is a day old
+
+
+async def test_redeeming_a_role_invite_already_held_uses_nothing_up(demo: App, chat: Chat) -> None:
+    for text in ("/batdau DEMO-DOANVIEN", "Đinh Thị Số", "2001", "1", "/batdau DEMO-BITHU", "nhan vai tro"):
+        await chat.say("an", text)
+    uses = await invite_uses(demo, "DEMO-BITHU")
+    assert await chat.say("an", "/batdau DEMO-BITHU") == [
+        "Bạn đã có quyền bí thư chi đoàn của Chi đoàn Khu phố 1 rồi, không cần dùng mã mời này "
+        "(mã vẫn giữ nguyên lượt dùng)."]
+    assert await invite_uses(demo, "DEMO-BITHU") == uses
+
+
+async def test_a_role_held_above_covers_the_unit_below(demo: App, chat: Chat) -> None:
+    """An officer of the district redeeming an officer invite of a Đoàn cơ sở under it gains nothing."""
+    for text in ("/batdau DEMO-QUANDOAN", "Đinh Thị Số", "1990", "1"):
+        await chat.say("cb", text)
+    async with demo.sessions() as session, session.begin():
+        unit = await unit_by_code(session, code="CS-PBA")
+        await create_invite(session, code="CS-OFFICER", unit_id=unit.id, role="officer", max_uses=3,
+                            expires_at=demo.clock() + timedelta(days=1), created_at=demo.clock())
+    answer = await chat.say("cb", "/batdau CS-OFFICER")
+    assert answer[0].startswith("Bạn đã có quyền cán bộ")
+    assert await invite_uses(demo, "CS-OFFICER") == 0
+
+
+async def test_a_role_taken_meanwhile_is_not_taken_twice(demo: App, chat: Chat) -> None:
+    """Two chats of one member (Telegram and Zalo) both at the "take the role?" question."""
+    for text in ("/batdau DEMO-DOANVIEN", "Đinh Thị Số", "2001", "1", "/batdau DEMO-BITHU"):
+        await chat.say("an", text)
+    async with demo.sessions() as session, session.begin():
+        member = (await session.exec(select(Member).where(Member.full_name == "Đinh Thị Số"))).one()
+        unit = await unit_by_code(session, code="CD-KP1")
+        session.add(Role(member_id=member.id, role="secretary", unit_id=unit.id))
+    uses = await invite_uses(demo, "DEMO-BITHU")
+    assert (await chat.say("an", "nhan vai tro"))[0].startswith("Bạn đã có quyền bí thư chi đoàn")
+    assert await invite_uses(demo, "DEMO-BITHU") == uses

@@ -156,8 +156,8 @@ async def test_a_lease_left_by_a_dead_sender_is_taken_over_and_the_stale_outcome
     async with app.sessions() as session, session.begin():
         (claimed,) = await claim_due(session, channel="telegram", now=clock.now, lease=timedelta(seconds=30), limit=5)
     assert (claimed.status, claimed.attempts) == (SENDING, 1)
-    assert await sender(app, outlet, clock).drain_until_empty() == {
-        "sent": 0, "retried": 0, "blocked": 0, "failed": 0, "released": 0, "lost_lease": 0}  # still leased
+    assert await sender(app, outlet, clock).drain_until_empty() == {  # still leased
+        "sent": 0, "retried": 0, "blocked": 0, "failed": 0, "released": 0, "lost_lease": 0, "dropped": 0}
     clock.advance(seconds=31)
     await sender(app, outlet, clock).drain_until_empty()
     row = (await rows(app))["orphan"]

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime, timedelta
 from typing import Any
 
 from conversations.engine import Answer, Context, State, Turn
+from conversations.messages import Reply
+from conversations.throttle import Limit, blocked_until, minutes_left
 from conversations.validate import Invalid, parse_birth_year, parse_full_name, parse_invite_code
 from storage import audit
-from storage.identities import link_member
+from storage.identities import ensure_identity, link_member
 from storage.invites import consume_invite, invite_by_code
-from storage.members import add_member, grant_role
-from storage.models import Invite, RoleName
+from storage.members import add_member, grant_role, roles_over_unit
+from storage.models import Invite, RoleName, Unit
 from storage.units import unit_by_id
 
-__all__ = ["JoinFlow"]
+__all__ = ["WRONG_CODE_LIMITS", "JoinFlow"]
 
 MIN_AGE, MAX_AGE = 14, 60
+# Codes are 8 characters of 31: guessing one is hopeless at this pace, and a mistyped code costs a minute.
+WRONG_CODE_LIMITS = (Limit(5, timedelta(minutes=15)), Limit(20, timedelta(days=1)))
+_WRONG_CODE = "invite.wrong_code"
 
 
 class Step(enum.StrEnum):
@@ -82,16 +88,20 @@ class JoinFlow:
             code = parse_invite_code(raw)
         except Invalid as error:
             return Turn([ctx.reply(error.key)], self._at(Step.CODE))
+        wait = await _wait(ctx)
+        if wait is not None:
+            return Turn([wait])
         invite = await invite_by_code(ctx.session, code=code)
-        problem = _invite_problem(ctx, invite)
-        if invite is None or problem is not None:
-            return Turn([ctx.reply(problem or "join.code_unknown")], self._at(Step.CODE))
+        if invite is None or _invite_problem(ctx, invite) is not None:
+            return await _wrong_code(ctx, self._at(Step.CODE))
         unit = await unit_by_id(ctx.session, unit_id=invite.unit_id)
         assert unit is not None  # unit_id is a foreign key
         data = {"code": code, "unit": unit.name, "role": invite.role}
         if ctx.member is not None:
             if invite.role == RoleName.MEMBER:
                 return Turn([await _already_member(ctx)])
+            if await _holds(ctx, invite.role, unit):
+                return Turn([ctx.reply("join.role_already", role=ctx.t(f"role.{invite.role}"), unit=unit.name)])
             choices = [ctx.choice("join.pick_take_role", Pick.YES), ctx.choice("join.pick_cancel", Pick.CANCEL)]
             text = ctx.reply("join.ask_take_role", role=ctx.t(f"role.{invite.role}"), unit=unit.name,
                              choices=choices)
@@ -134,6 +144,10 @@ class JoinFlow:
         return Turn([ctx.reply("join.done", name=member.full_name, unit=data["unit"])])
 
     async def _take_role(self, ctx: Context, data: dict[str, Any]) -> Turn:
+        found = await invite_by_code(ctx.session, code=data["code"])
+        unit = await unit_by_id(ctx.session, unit_id=found.unit_id) if found is not None else None
+        if found is not None and unit is not None and await _holds(ctx, found.role, unit):
+            return Turn([ctx.reply("join.role_already", role=ctx.t(f"role.{found.role}"), unit=unit.name)])
         invite = await _claim(ctx, data["code"])
         if isinstance(invite, str):
             return Turn([ctx.reply(invite)])
@@ -145,23 +159,58 @@ class JoinFlow:
 
 
 def _invite_problem(ctx: Context, invite: Invite | None) -> str | None:
-    """Return the catalog key explaining why `invite` cannot be used now, or None when it can."""
+    """Return why `invite` cannot be used now, or None when it can. People are only ever told
+    "join.code_invalid": saying "expired" or "used up" would confirm to a guesser that a code exists."""
     if invite is None:
-        return "join.code_unknown"
+        return "unknown"
     if invite.expires_at <= ctx.now:
-        return "join.code_expired"
+        return "expired"
     if invite.uses >= invite.max_uses:
-        return "join.code_used_up"
+        return "used_up"
     return None
 
 
 async def _claim(ctx: Context, code: str) -> Invite | str:
-    """Use the invite once, atomically; return it, or the key of why it no longer can be used."""
+    """Use the invite once, atomically; return it, or the key of the answer when it no longer can be used."""
     if await consume_invite(ctx.session, code=code, now=ctx.now):
         invite = await invite_by_code(ctx.session, code=code)
         assert invite is not None
         return invite
-    return _invite_problem(ctx, await invite_by_code(ctx.session, code=code)) or "join.code_used_up"
+    return "join.code_invalid"
+
+
+async def _holds(ctx: Context, role: str, unit: Unit) -> bool:
+    """Tell whether the member already holds `role` over `unit` (on it, or on a unit above it)."""
+    assert ctx.member is not None and ctx.member.id is not None
+    return role in await roles_over_unit(ctx.session, member_id=ctx.member.id, unit=unit)
+
+
+async def _failures(ctx: Context) -> list[datetime]:
+    if ctx.identity is None or ctx.identity.id is None:
+        return []
+    longest = max(limit.window for limit in WRONG_CODE_LIMITS)
+    return list(await audit.times_of(ctx.session, action=_WRONG_CODE, target=f"identity:{ctx.identity.id}",
+                                      since=ctx.now - longest))
+
+
+async def _wait(ctx: Context) -> Reply | None:
+    """Return the answer for someone who must wait after too many wrong codes, or None."""
+    until = blocked_until(await _failures(ctx), WRONG_CODE_LIMITS, now=ctx.now)
+    return None if until is None else ctx.reply("join.code_wait", minutes=minutes_left(until, now=ctx.now))
+
+
+async def _wrong_code(ctx: Context, retry: State) -> Turn:
+    """Record a wrong code against this chat identity and answer it; the limit reached ends the dialog."""
+    inbound = ctx.inbound
+    identity = ctx.identity or await ensure_identity(
+        ctx.session, channel=inbound.channel, external_id=inbound.user_id, chat_id=inbound.chat_id, now=ctx.now)
+    ctx.identity = identity
+    await audit.record(ctx.session, actor_member_id=ctx.member.id if ctx.member else None, action=_WRONG_CODE,
+                       target=f"identity:{identity.id}", at=ctx.now)
+    wait = await _wait(ctx)
+    if wait is not None:
+        return Turn([ctx.reply("join.code_invalid"), wait])
+    return Turn([ctx.reply("join.code_invalid")], retry)
 
 
 async def _already_member(ctx: Context) -> Any:
