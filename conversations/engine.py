@@ -272,7 +272,8 @@ class Engine:
         name = fold(head.split("@", 1)[0])[:_MAX_COMMAND]
         command = self._by_name.get(name)
         if command is None:
-            refused = Turn([ctx.reply("engine.unknown_command", command=name)], keep_state=True)
+            shown = "".join(ch for ch in name if ch.isascii() and (ch.isalnum() or ch == "_"))  # no echoed controls
+            refused = Turn([ctx.reply("engine.unknown_command", command=shown)], keep_state=True)
         elif command.members_only and ctx.member is None:
             refused = Turn([ctx.reply("engine.join_first")], keep_state=True)
         elif command.roles and not any(role in command.roles for role, _ in ctx.roles):

@@ -173,3 +173,11 @@ def test_every_dialog_that_can_be_pending_has_a_name(demo: App) -> None:
             key = f"dialog.{command.flow.name}"
             for locale in ("vi", "en"):
                 assert demo.catalogs.get(locale)(key) != key, (locale, key)
+
+
+@pytest.mark.parametrize("typed", ["/\u202eabc", "/ab\x1b[31mc", "/a\x00b", "/" + "x" * 4000])
+async def test_an_unknown_command_is_not_echoed_with_its_control_characters(demo: App, chat: Chat,
+                                                                            typed: str) -> None:
+    answer = await chat.say("an", typed)
+    assert len(answer) == 1 and answer[0].startswith("Bot chưa có lệnh /")
+    assert all(ch.isprintable() for ch in answer[0]) and len(answer[0]) < 120
