@@ -137,7 +137,7 @@ class Country:
             ethnicity = self.rng.random(ids.size)
             statuses = STATUSES[self.rng.choice(5, ids.size, p=[0.3, 0.35, 0.15, 0.1, 0.1])]
             yield [(int(i) + 1, "Thanh Niên", "thanh nien", int(y), str(g), None, str(gr), "doan",
-                    "Tày" if e < 0.08 else "Kinh", "Phật giáo" if e > 0.9 else None, int(m) + 1, int(branches[b]),
+                    "tay" if e < 0.08 else "kinh", "buddhism" if e > 0.9 else None, int(m) + 1, int(branches[b]),
                     HOURS[h], HOURS[h], str(s), HOURS[h], None)
                    for i, b, m, h, y, g, gr, e, s in zip(ids, branch, member, hours, years, genders, groups, ethnicity,
                                                          statuses, strict=True)]
@@ -263,7 +263,7 @@ async def python_report(url: str, root_path: str, period: Period) -> dict[str, d
                 c[y["gender"]] += 1
                 c[f"group:{y['group_code']}"] += 1
                 c[f"age:{period.year - y['birth_year']}"] += 1
-                c["minority"] += y["ethnicity"] not in (None, "Kinh")
+                c["minority"] += y["ethnicity"] not in (None, "kinh", "other")
                 pairs[key].add((y["introduced_by"], y["unit_id"]))
         for key, found in pairs.items():
             counts[key]["fulfilled"] = len(found)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import IntegrityFlag
 
-__all__ = ["FlagKind", "SameAnswer", "record_flag"]
+__all__ = ["FlagKind", "SameAnswer", "nth_latest_flag_at", "record_flag"]
 
 
 class FlagKind(enum.StrEnum):
     DUPLICATE_PHONE = "duplicate_phone"
     SAME_PERSON = "same_person"
+    # A member was refused so many phones registered elsewhere that further phone entries are held back.
+    PHONE_PROBING = "phone_probing"
 
 
 class SameAnswer(enum.StrEnum):
@@ -34,3 +37,19 @@ async def record_flag(
     session.add(flag)
     await session.flush()
     return flag
+
+
+async def nth_latest_flag_at(
+    session: AsyncSession, *, member_id: int, kind: FlagKind, since: datetime, n: int
+) -> datetime | None:
+    """Return when `member_id`'s `n`-th most recent flag of `kind` since `since` was kept, or None when they
+    have fewer than `n` such flags."""
+    query = (
+        select(IntegrityFlag.created_at)
+        .where(IntegrityFlag.member_id == member_id, IntegrityFlag.kind == kind,
+               col(IntegrityFlag.created_at) >= since)
+        .order_by(col(IntegrityFlag.created_at).desc())
+        .offset(n - 1)
+        .limit(1)
+    )
+    return (await session.exec(query)).first()

@@ -246,6 +246,7 @@ class Youth(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=16, unique=True)
     group_code: str = Field(max_length=32)
     introduced_to: str = Field(max_length=16)
+    # Sensitive, optional: codes from storage/ethnic_groups.toml and storage/religions.toml (storage/sensitive.py).
     ethnicity: str | None = Field(default=None, max_length=40)
     religion: str | None = Field(default=None, max_length=40)
     introduced_by: int = Field(foreign_key="member.id", index=True)
@@ -278,6 +279,8 @@ class IntegrityFlag(SQLModel, table=True):
     Holds record ids and a machine-readable kind, no personal data."""
 
     __tablename__ = "integrity_flag"
+    # A member's recent flags of one kind: how many phones already registered elsewhere they were refused.
+    __table_args__ = (Index("ix_integrity_flag_member", "member_id", "kind", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32)

@@ -7,8 +7,9 @@ subtree (one range on `unit.path`) per child. Meanings, the same in the property
 - members: active members of the units in the subtree.
 - fulfilled: members who introduced at least one young person in the period, counted in the unit where
   they registered them (a member who moved branches mid-period counts in each).
-- introduced (by group, gender, age band; ethnic minority and religion as totals only): young people
-  registered in the subtree whose introduction date falls in the period.
+- introduced (by group, gender, age band; ethnic minority and religion as totals only, classified by their
+  stored codes, storage/sensitive.py): young people registered in the subtree whose introduction date falls
+  in the period.
 - participating / joined_hoi / admitted: young people of the subtree with an activity, joining Hội or
   admission to Đoàn dated in the period (any introduction date).
 - targets: the unit's own target (chỉ tiêu) for the period's year, set by its parent's officers.

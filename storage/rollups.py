@@ -5,9 +5,9 @@ the rows of its children instead of millions of rows:
 
 - `report_rollup(unit_id, period)`: the young people registered in the subtree whose introduction falls in
   a period (`2026-H1`, `2026-H2` and the year `2026`; each row counts in its half-year and in its year), by
-  gender, age band, ethnic minority, religion; the distinct (member, unit registered at) pairs among them
-  (`fulfilled`); and the distinct young people with an activity, joining Hội, or admission to Đoàn dated in
-  the period.
+  gender, age band, ethnic minority and religion (by their stored codes, storage/sensitive.py); the distinct
+  (member, unit registered at) pairs among them (`fulfilled`); and the distinct young people with an activity,
+  joining Hội, or admission to Đoàn dated in the period.
 - `report_group(unit_id, period, group_code)`: the same young people by group.
 - `report_unit(unit_id)`: active members, and the young people taking part (status participating, joined
   Hội or admitted), the "reached" side of the gathering rate.
@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.sensitive import minority_sql, religious_sql
+
 __all__ = ["AGE_BANDS", "ROLLUP_COLUMNS", "drop_sql", "install_sql", "rebuild_sql"]
 
 # (column, lowest age, highest age) with age = the period's year minus the birth year.
@@ -44,8 +46,6 @@ YOUTH_COLUMNS = ("introduced", "fulfilled", "male", "female", "other_gender",
                  *(band for band, _, _ in AGE_BANDS), "minority", "religious")
 EVENT_COLUMNS = {"participating": "activity", "joined_hoi": "joined_hoi", "admitted": "admitted"}
 ROLLUP_COLUMNS = (*YOUTH_COLUMNS, *EVENT_COLUMNS)
-# Free-text answers that mean "no religion"; ethnicity "Kinh" is the majority.
-NO_RELIGION = ("không", "khong", "không có", "khong co", "none", "no", "ko")
 YOUTH_WATCHED = ("unit_id", "introduced_at", "introduced_by", "gender", "group_code", "birth_year",
                  "ethnicity", "religion")
 EVENT_WATCHED = ("youth_id", "kind", "on_date")
@@ -113,11 +113,9 @@ def _youth_conditions(x: str, age: str) -> list[str]:
     for _, low, high in AGE_BANDS:
         parts = ([f"{age} >= {low}"] if low is not None else []) + ([f"{age} <= {high}"] if high is not None else [])
         bands.append(" AND ".join(parts))
-    no_religion = ", ".join(f"'{word}'" for word in NO_RELIGION)
     return [
         f"{x}.gender = 'male'", f"{x}.gender = 'female'", f"{x}.gender NOT IN ('male', 'female')", *bands,
-        f"{x}.ethnicity IS NOT NULL AND trim({x}.ethnicity) <> '' AND lower(trim({x}.ethnicity)) <> 'kinh'",
-        f"{x}.religion IS NOT NULL AND trim({x}.religion) <> '' AND lower(trim({x}.religion)) NOT IN ({no_religion})",
+        minority_sql(x), religious_sql(x),
     ]
 
 

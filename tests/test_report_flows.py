@@ -49,7 +49,7 @@ async def data(demo: App) -> App:
     async with demo.sessions() as session, session.begin():
         session.add_all([
             _youth(kp1[0], kp1_id, h2), _youth(kp1[0], kp1_id, h2, gender="male", birth_year=1999),
-            _youth(kp1[1], kp1_id, h2, group_code="student", ethnicity="Tày"),
+            _youth(kp1[1], kp1_id, h2, group_code="student", ethnicity="tay"),
             _youth(kp1[2], kp1_id, datetime(2026, 3, 1, tzinfo=UTC)),
         ])
         admitted = _youth(a1[0], a1_id, h2, status="admitted", group_code="student")

@@ -33,7 +33,7 @@ from storage.models import (
     Youth,
 )
 from storage.reports import COUNT_FIELDS, Figures, report_for
-from storage.rollups import AGE_BANDS, NO_RELIGION, rebuild_sql
+from storage.rollups import AGE_BANDS, rebuild_sql
 from storage.units import add_unit
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -42,6 +42,8 @@ PERIODS = [Period(2025, 2), Period(2026, 1), Period(2026, 2), Period(2026), Peri
 GROUPS = ["residential", "worker", "student"]
 KINDS = ["activity", "joined_hoi", "admitted", "stopped", "note"]
 STATUSES = ["introduced", "participating", "joined_hoi", "admitted", "stopped"]
+ETHNICITIES = [None, "kinh", "tay", "khmer", "other"]  # codes of storage/ethnic_groups.toml
+RELIGIONS = [None, "none", "buddhism", "catholicism", "other"]  # codes of storage/religions.toml
 # Instants around the half-year and year boundaries, where UTC and Asia/Ho_Chi_Minh disagree on the day.
 START = datetime(2025, 6, 30, 12, tzinfo=UTC)
 instants = st.one_of(
@@ -83,8 +85,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 "member": member, "unit": unit, "at": draw(instants),
                 "gender": draw(st.sampled_from(["male", "female", "other"])),
                 "group": draw(st.sampled_from(GROUPS)), "birth_year": draw(st.integers(1990, 2012)),
-                "ethnicity": draw(st.sampled_from([None, "Kinh", "Tày", "Khmer", " "])),
-                "religion": draw(st.sampled_from([None, "Không", "Phật giáo", "Công giáo", "none"])),
+                "ethnicity": draw(st.sampled_from(ETHNICITIES)), "religion": draw(st.sampled_from(RELIGIONS)),
                 "status": draw(st.sampled_from(STATUSES)),
             })
     events = draw(st.lists(st.tuples(st.integers(0, 99), st.sampled_from(KINDS), days), max_size=20)) if youth else []
@@ -100,6 +101,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         st.tuples(st.just("move_youth"), st.integers(0, 99), st.integers(0, n - 1)),
         st.tuples(st.just("redate_youth"), st.integers(0, 99), instants),
         st.tuples(st.just("regroup_youth"), st.integers(0, 99), st.sampled_from(GROUPS), st.sampled_from(STATUSES)),
+        st.tuples(st.just("recode_youth"), st.integers(0, 99), st.sampled_from(ETHNICITIES),
+                  st.sampled_from(RELIGIONS)),
         st.tuples(st.just("delete_youth"), st.integers(0, 99)),
         st.tuples(st.just("move_member_youth"), st.integers(0, 99), st.integers(0, n - 1)),
         st.tuples(st.just("delete_member_youth"), st.integers(0, 99)),
@@ -181,6 +184,8 @@ async def _edit(session: AsyncSession, s: Scenario, units: list[Unit], member_id
                 statement = update(Youth).where(col(Youth.id) == youth_id).values(introduced_at=rest[0])
             case "regroup_youth" if youth_id:
                 statement = update(Youth).where(col(Youth.id) == youth_id).values(group_code=rest[0], status=rest[1])
+            case "recode_youth" if youth_id:
+                statement = update(Youth).where(col(Youth.id) == youth_id).values(ethnicity=rest[0], religion=rest[1])
             case "delete_youth" if youth_id:  # participation goes by ON DELETE CASCADE
                 statement = delete(Youth).where(col(Youth.id) == youth_id)
             case "move_member_youth" if member_id:
@@ -207,12 +212,14 @@ def _in(period: Period, day: date) -> bool:
     return period.contains(day)
 
 
-def _minority(value: str | None) -> bool:
-    return value is not None and value.strip() != "" and value.strip().lower() != "kinh"
+def _minority(code: str | None) -> bool:
+    """A listed ethnic group other than the majority Kinh (storage/ethnic_groups.toml)."""
+    return code is not None and code not in ("kinh", "other")
 
 
-def _religious(value: str | None) -> bool:
-    return value is not None and value.strip() != "" and value.strip().lower() not in NO_RELIGION
+def _religious(code: str | None) -> bool:
+    """Any answer but "none" (storage/religions.toml)."""
+    return code is not None and code != "none"
 
 
 def brute_force(rows: dict[str, list[Any]], root: Unit, period: Period) -> Figures:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
+from conversations.flows.youth_common import PHONE_REFUSALS
+from tests.conftest import Clock
 from tests.test_youth_support import count, join, register, rows, scalar, vi
 from tests.transcript import Chat
 
@@ -22,7 +24,7 @@ async def test_edit_transcript_vi(demo: App, chat: Chat) -> None:
     edited = await chat.say("an", "phật giáo")
     assert edited[0].startswith("Đã sửa. Thông tin mới:\n• Họ và tên: Trần Thị Bích\n")
     assert "• Tôn giáo (nhạy cảm): Phật giáo" in edited[0]
-    assert await scalar(demo, "SELECT religion FROM youth") == "Phật giáo"
+    assert await scalar(demo, "SELECT religion FROM youth") == "buddhism"
     assert await count(demo, "audit", "action = 'youth.edited'") == 1
 
 
@@ -52,7 +54,7 @@ async def test_edit_refuses_bad_input(demo: App, chat: Chat, field: str, bad: st
         await chat.say("an", line)
     assert await chat.say("an", bad) == [vi(demo, key, limit=40, oldest=1991, youngest=2012)]
     assert await rows(demo, "SELECT full_name, birth_year, phone, ethnicity FROM youth") == [
-        ("Trần Thị Bích", 2006, "0912345678", "Kinh")]
+        ("Trần Thị Bích", 2006, "0912345678", "kinh")]
     assert await count(demo, "audit", "action = 'youth.edited'") == 0
 
 
@@ -152,3 +154,25 @@ async def test_sensitive_fields_are_withheld_above_the_branch(demo: App, chat: C
     edited = await chat.press("quan", "Số điện thoại")
     edited = await chat.say("quan", "0388 123 456")
     assert "Kinh" not in edited[0] and "0388 123 456" in edited[0]
+
+
+async def test_edit_is_held_back_after_too_many_phones_registered_elsewhere(demo: App, chat: Chat,
+                                                                            clock: Clock) -> None:
+    await join(chat, "an")
+    await join(chat, "binh", "DEMO-DOANVIEN2", "Võ Minh Bình")
+    await register(chat, "an")
+    await register(chat, "binh", name="Võ Thị Cúc", phone="0388 123 456")
+    for _ in range(PHONE_REFUSALS):
+        for line in ("/sua", "1", "Số điện thoại"):
+            await chat.say("binh", line)
+        assert await chat.say("binh", "0912.345.678") == [vi(demo, "youth.phone_taken")]
+    await chat.say("binh", "/ngonngu en")
+    clock.advance(hours=2)
+    for line in ("/edit", "1", "Phone"):
+        await chat.say("binh", line)
+    refused = await chat.say("binh", "0977 000 111")
+    assert refused == [demo.catalogs.get("en")("youth.phone_try_later", wait="22 hours")]
+    assert "try again in 22 hours" in refused[0]
+    assert await scalar(demo, "SELECT phone FROM youth WHERE full_name = 'Võ Thị Cúc'") == "0388123456"
+    assert await count(demo, "integrity_flag", "kind = 'duplicate_phone'") == PHONE_REFUSALS
+    assert await count(demo, "integrity_flag", "kind = 'phone_probing'") == 1

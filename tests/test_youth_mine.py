@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.app import App
+from conversations.flows.youth_common import picker_payload
 from storage.youth import add_youth
 from tests.conftest import Clock
 from tests.test_youth_support import join, register, scalar, vi
@@ -105,3 +108,26 @@ async def test_mine_pages_through_many(demo: App, chat: Chat) -> None:
     assert "9. Thanh Niên Số 02" in second[0] and "11. Thanh Niên Số 00" in second[0]
     assert "Trang 2/2" in second[0]
     assert chat.choices("an") == ["‹ Trang trước"]
+
+
+@pytest.mark.parametrize(("payload", "kinds", "expected"), [
+    pytest.param("y12", "py", ("y", 12), id="young-person"),
+    pytest.param("p0", "py", ("p", 0), id="page"),
+    pytest.param("u3", "mu", ("u", 3), id="units-page"),
+    pytest.param("y999999999", "py", ("y", 999_999_999), id="nine-digits"),
+    pytest.param("y1234567890", "py", None, id="ten-digits"),
+    pytest.param("y" + "9" * 5000, "py", None, id="5000-digits"),
+    pytest.param("y²", "py", None, id="superscript-two"),
+    pytest.param("y①", "py", None, id="circled-one"),
+    pytest.param("p²⁰⁰⁰", "py", None, id="superscript-2000"),
+    pytest.param("y٣", "py", None, id="arabic-indic-digit"),
+    pytest.param("y-1", "py", None, id="negative"),
+    pytest.param("y 1", "py", None, id="space"),
+    pytest.param("y", "py", None, id="no-number"),
+    pytest.param("m1", "py", None, id="other-kind"),
+    pytest.param("", "py", None, id="empty"),
+    pytest.param(None, "py", None, id="none"),
+])
+def test_picker_payloads_take_few_ascii_digits(payload: str | None, kinds: str,
+                                               expected: tuple[str, int] | None) -> None:
+    assert picker_payload(payload, kinds) == expected

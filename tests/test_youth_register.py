@@ -10,9 +10,11 @@ from datetime import timedelta
 import pytest
 
 from bot.app import App
+from conversations.flows.youth_common import PHONE_REFUSALS
 from storage.invites import create_invite
 from storage.units import unit_by_code
 from storage.youth import load_youth_groups
+from tests.conftest import Clock
 from tests.test_youth_support import REGISTER_STEPS, count, join, register, scalar, vi
 from tests.transcript import Chat
 
@@ -33,8 +35,12 @@ async def test_register_transcript_vi(demo: App, chat: Chat) -> None:
                                   "Học sinh, sinh viên", "Thành viên CLB, tổ, đội, nhóm", "Lao động tự do", "Khác"]
     assert await chat.say("an", "hoc sinh, sinh vien") == ["Bạn giới thiệu bạn ấy tham gia:"]
     assert chat.choices("an") == ["Tổ chức Đoàn", "Hội Liên hiệp Thanh niên", "Hoạt động của CLB, đội, nhóm"]
-    await chat.press("an", "Hội Liên hiệp Thanh niên")
+    assert await chat.press("an", "Hội Liên hiệp Thanh niên") == [vi(demo, "youth.ask.ethnicity")]
+    assert chat.choices("an") == ["Kinh", "Tày", "Thái", "Mường", "Khmer", "Hoa", "Nùng", "H'Mông", "Dân tộc khác",
+                                  "Bỏ qua"]
     assert await chat.say("an", "kinh") == [vi(demo, "youth.ask.religion")]
+    assert chat.choices("an") == ["Không", "Phật giáo", "Công giáo", "Tin Lành", "Cao Đài", "Phật giáo Hòa Hảo",
+                                  "Hồi giáo", "Tôn giáo khác", "Bỏ qua"]
     summary = await chat.press("an", "Bỏ qua")
     assert summary == [
         "Bạn kiểm tra lại thông tin thanh niên:\n"
@@ -47,7 +53,7 @@ async def test_register_transcript_vi(demo: App, chat: Chat) -> None:
     assert done == [vi(demo, "youth.registered", name="Trần Thị Bích", count="1", year=2026)]
     row = await scalar(demo, "SELECT full_name || '|' || name_key || '|' || phone || '|' || group_code || '|' || "
                              "introduced_to || '|' || ethnicity || '|' || status FROM youth")
-    assert row == "Trần Thị Bích|tran thi bich|0912345678|student|hoi|Kinh|introduced"
+    assert row == "Trần Thị Bích|tran thi bich|0912345678|student|hoi|kinh|introduced"
     assert await count(demo, "youth", "religion IS NULL AND consent_at IS NOT NULL") == 1
     assert await count(demo, "audit", "action = 'youth.registered'") == 1
     assert await count(demo, "integrity_flag") == 0
@@ -238,3 +244,31 @@ def test_every_group_has_a_label_in_both_languages(app: App) -> None:
         for locale in ("vi", "en"):
             label = app.catalogs.get(locale)(f"youth.group.{code}")
             assert label != f"youth.group.{code}", (locale, code)
+
+
+async def test_probing_phone_numbers_is_held_back_and_flagged_once(demo: App, chat: Chat, clock: Clock) -> None:
+    await join(chat, "an")
+    await join(chat, "binh", "DEMO-DOANVIEN2", "Võ Minh Bình")
+    await register(chat, "an", phone="0912 345 678")
+    for line in ("/gioithieu", "1", "Phạm Văn Dũng", "2004", "Nam"):
+        await chat.say("binh", line)
+    for _ in range(PHONE_REFUSALS):  # one refusal an hour
+        assert await chat.say("binh", "0912345678") == [vi(demo, "youth.phone_taken")]
+        clock.advance(hours=1)
+    # Now even a number nobody registered is not looked up until the first refusal is 24 hours old.
+    assert await chat.say("binh", "0388 123 456") == [vi(demo, "youth.phone_try_later", wait="19 tiếng")]
+    assert chat.choices("binh") == ["Bỏ qua"]
+    clock.advance(minutes=30)
+    assert await chat.say("binh", "0912345678") == [vi(demo, "youth.phone_try_later", wait="18 tiếng 30 phút")]
+    assert await count(demo, "integrity_flag", "kind = 'duplicate_phone'") == PHONE_REFUSALS
+    assert await count(demo, "integrity_flag", "kind = 'phone_probing' AND youth_id IS NULL") == 1
+    clock.advance(hours=18, minutes=31)
+    assert await chat.say("binh", "0912345678") == [vi(demo, "youth.phone_taken")]  # five in 24 hours again
+    assert await chat.say("binh", "0388 123 456") == [vi(demo, "youth.phone_try_later", wait="59 phút")]
+    assert await count(demo, "integrity_flag", "kind = 'phone_probing'") == 1
+    assert await chat.press("binh", "Bỏ qua") == ["Bạn ấy thuộc đối tượng thanh niên nào?"]
+    clock.advance(hours=1)
+    assert await chat.say("an", "/gioithieu") == [vi(demo, "youth.ask_consent")]  # others are not held back
+    for line in ("1", "Lê Thị Hoa", "2005", "Nữ"):
+        await chat.say("an", line)
+    assert await chat.say("an", "0388 123 456") == ["Bạn ấy thuộc đối tượng thanh niên nào?"]

@@ -5,24 +5,27 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, format_timedelta
 
 from conversations.engine import Answer, Context, State, Turn
 from conversations.messages import Choice, Reply
 from conversations.text import fold
 from conversations.validate import (
     Invalid,
+    name_key,
     parse_birth_year,
     parse_full_name,
     parse_gender,
-    parse_label,
+    parse_listed,
     parse_phone,
 )
-from storage.integrity import FlagKind, SameAnswer, record_flag
+from storage.integrity import FlagKind, SameAnswer, nth_latest_flag_at, record_flag
 from storage.models import Gender, Unit, Youth
+from storage.sensitive import OTHER, Listing, load_ethnic_groups, load_religions
 from storage.units import unit_by_id
 from storage.youth import (
     OVERSEEING_ROLES,
@@ -39,9 +42,13 @@ __all__ = [
     "MAX_AGE",
     "MIN_AGE",
     "PAGE_SIZE",
+    "PHONE_REFUSALS",
+    "PHONE_WINDOW",
     "SENSITIVE",
     "SKIP",
     "Field",
+    "SensitiveList",
+    "YouthOptions",
     "ask_field",
     "column_values",
     "field_accepts_text",
@@ -52,7 +59,9 @@ __all__ = [
     "local_day",
     "parse_field",
     "phone_is_taken",
+    "phone_refusal",
     "pick_from_page",
+    "picker_payload",
     "picker_turn",
     "same_person",
     "scope_of",
@@ -66,7 +75,12 @@ __all__ = [
 MIN_AGE, MAX_AGE = 14, 35
 PAGE_SIZE = 8
 SKIP = "skip"
+MORE = "more"  # "Dân tộc khác" / "Tôn giáo khác": type a name from the whole list
 _LABEL_MAX = 40
+# A member may be refused this many phones already registered elsewhere within the window; then phone entries
+# are held back until the oldest refusal leaves the window, so nobody can test number after number.
+PHONE_REFUSALS, PHONE_WINDOW = 5, timedelta(hours=24)
+_ID_DIGITS = 9  # ids and page numbers in button payloads: within a 32-bit integer column
 
 
 class Field(enum.StrEnum):
@@ -91,32 +105,86 @@ def field_accepts_text(field: Field) -> bool:
     return field not in _CHOICE_ONLY
 
 
-def _options(ctx: Context, field: Field, groups: Sequence[str]) -> list[Choice]:
+@dataclass(frozen=True, slots=True)
+class SensitiveList:
+    """A sensitive field's list as the dialogs use it: codes with their names, and every spelling of every
+    name by its `name_key`, so that a typed name finds its code whatever its case, diacritics or spacing."""
+
+    listing: Listing
+    keys: dict[str, str]
+
+    @classmethod
+    def of(cls, listing: Listing) -> SensitiveList:
+        keys: dict[str, str] = {}
+        for entry in listing.entries:
+            for spelling in entry.spellings():
+                if keys.setdefault(name_key(spelling), entry.code) != entry.code:
+                    raise ValueError(f"{spelling!r} would name both {keys[name_key(spelling)]} and {entry.code}")
+        return cls(listing, keys)
+
+    def name(self, code: str, locale: str) -> str:
+        """Return the name of `code` in `locale` (a value not on the list reads as it is stored)."""
+        entry = self.listing.get(code)
+        return entry.name(locale) if entry is not None else code
+
+
+@dataclass(frozen=True, slots=True)
+class YouthOptions:
+    """What the fields of a young person offer: the youth groups, the ethnic groups and the religions."""
+
+    groups: tuple[str, ...]
+    ethnicity: SensitiveList
+    religion: SensitiveList
+
+    @classmethod
+    def load(cls, groups: Sequence[str]) -> YouthOptions:
+        """Read the ethnic groups and religions from their data files (storage/*.toml)."""
+        return cls(tuple(groups), SensitiveList.of(load_ethnic_groups()), SensitiveList.of(load_religions()))
+
+    def listed(self, field: Field) -> SensitiveList:
+        return self.ethnicity if field == Field.ETHNICITY else self.religion
+
+
+class _TypeName(Invalid):
+    """The member is to type a name from the whole list: after "Dân tộc khác", or a name not on it. Only
+    "Khác" and "Bỏ qua" are offered then."""
+
+
+def _options(ctx: Context, field: Field, options: YouthOptions, *, typing: bool = False) -> list[Choice]:
+    skip = ctx.choice(f"youth.skip_{field}", SKIP)
     match field:
         case Field.GENDER:
             return [ctx.choice(f"youth.gender.{g}", g) for g in Gender]
         case Field.GROUP:
-            return [ctx.choice(f"youth.group.{code}", code) for code in groups]
+            return [ctx.choice(f"youth.group.{code}", code) for code in options.groups]
         case Field.INTRODUCED_TO:
             return [ctx.choice(f"youth.to.{to}", to) for to in IntroducedTo]
-        case _ if field in _OPTIONAL:
-            return [ctx.choice(f"youth.skip_{field}", SKIP)]
+        case Field.ETHNICITY | Field.RELIGION:
+            listed, locale = options.listed(field), ctx.t.locale
+            if typing:
+                return [Choice(listed.name(OTHER, locale), OTHER), skip]
+            offered = [Choice(listed.name(code, locale), code) for code in listed.listing.offered]
+            return [*offered, ctx.choice(f"youth.more.{field}", MORE), skip]
+        case Field.PHONE:
+            return [skip]
     return []
 
 
-def ask_field(ctx: Context, field: Field, groups: Sequence[str], *, problem: Invalid | None = None) -> Reply:
+def ask_field(ctx: Context, field: Field, options: YouthOptions, *, problem: Invalid | None = None) -> Reply:
     """Ask for `field`; after a refused answer, say what was wrong instead (with the same choices)."""
-    choices = _options(ctx, field, groups)
+    choices = _options(ctx, field, options, typing=isinstance(problem, _TypeName))
     if problem is not None:
         return Reply(invalid_reply(ctx, problem).text, tuple(choices))
     values = {"oldest": ctx.today_year - MAX_AGE, "youngest": ctx.today_year - MIN_AGE}
     return ctx.reply(f"youth.ask.{field}", choices=choices, **values)
 
 
-def parse_field(ctx: Context, field: Field, answer: Answer, groups: Sequence[str]) -> Any:
+def parse_field(ctx: Context, field: Field, answer: Answer, options: YouthOptions) -> Any:
     """Return the value for `field` from `answer`, or raise `Invalid`."""
     if answer.choice == SKIP and field in _OPTIONAL:
         return None
+    if field in SENSITIVE:
+        return _parse_listed(field, answer, options.listed(field))
     text = answer.text or ""
     match field:
         case Field.NAME:
@@ -127,16 +195,29 @@ def parse_field(ctx: Context, field: Field, answer: Answer, groups: Sequence[str
             return str(answer.choice) if answer.choice in set(Gender) else parse_gender(text).value
         case Field.PHONE:
             return parse_phone(text)
-        case Field.GROUP if answer.choice in groups:
+        case Field.GROUP if answer.choice in options.groups:
             return answer.choice
         case Field.INTRODUCED_TO if answer.choice in set(IntroducedTo):
             return answer.choice
-        case Field.ETHNICITY | Field.RELIGION:
-            return parse_label(text, limit=_LABEL_MAX)
     raise Invalid("engine.choose_one")
 
 
-def show_field(ctx: Context, field: Field, value: Any) -> str:
+def _parse_listed(field: Field, answer: Answer, listed: SensitiveList) -> str:
+    """Return the code of a pressed button or of a name typed from the list."""
+    if answer.choice == MORE:
+        raise _TypeName(f"youth.type.{field}")
+    if answer.choice in listed.listing.codes:
+        return str(answer.choice)
+    try:
+        return parse_listed(answer.text or "", keys=listed.keys, unlisted=f"youth.unlisted.{field}",
+                            limit=_LABEL_MAX)
+    except Invalid as problem:
+        if problem.key != f"youth.unlisted.{field}":
+            raise
+        raise _TypeName(problem.key, **problem.values) from None
+
+
+def show_field(ctx: Context, field: Field, value: Any, options: YouthOptions) -> str:
     """Return how a stored value reads in a summary."""
     if value is None:
         return ctx.t("youth.none")
@@ -149,16 +230,19 @@ def show_field(ctx: Context, field: Field, value: Any) -> str:
             return ctx.t(f"youth.to.{value}")
         case Field.PHONE:
             return f"{value[:4]} {value[4:7]} {value[7:]}"
+        case Field.ETHNICITY | Field.RELIGION:
+            return options.listed(field).name(str(value), ctx.t.locale)
     return str(value)
 
 
-def summary_lines(ctx: Context, values: dict[str, Any], *, hide_sensitive: bool = False) -> str:
+def summary_lines(ctx: Context, values: dict[str, Any], options: YouthOptions, *,
+                  hide_sensitive: bool = False) -> str:
     """Return one "• label: value" line per field; the sensitive ones are marked as such, and their values
     are withheld when `hide_sensitive` (an officer above the branch sees them only in aggregates)."""
     return "\n".join(
         ctx.t("youth.summary_line", label=ctx.t(f"youth.label.{field}"),
               value=ctx.t("youth.hidden") if hide_sensitive and field in SENSITIVE
-              else show_field(ctx, field, values.get(field)))
+              else show_field(ctx, field, values.get(field), options))
         for field in Field
     )
 
@@ -215,16 +299,51 @@ async def grassroots_of(ctx: Context, unit_id: int) -> Unit:
     return parent or branch
 
 
+async def phone_refusal(ctx: Context, phone: str, *, unit_id: int, youth_id: int | None = None) -> Invalid | None:
+    """Return why the member may not enter `phone` now, or None when they may.
+
+    A phone registered for another young person anywhere is refused. Whether a number is registered is
+    itself personal data, so a member refused `PHONE_REFUSALS` such phones within `PHONE_WINDOW` is told to
+    try later (and how long) for any phone, without the number being looked up.
+    """
+    assert ctx.member is not None and ctx.member.id is not None
+    limit_reached = await nth_latest_flag_at(ctx.session, member_id=ctx.member.id, kind=FlagKind.DUPLICATE_PHONE,
+                                             since=ctx.now - PHONE_WINDOW, n=PHONE_REFUSALS)
+    if limit_reached is not None:
+        return Invalid("youth.phone_try_later", wait=_duration(ctx, limit_reached + PHONE_WINDOW - ctx.now))
+    if await phone_is_taken(ctx, phone, unit_id=unit_id, youth_id=youth_id):
+        return Invalid("youth.phone_taken")
+    return None
+
+
 async def phone_is_taken(ctx: Context, phone: str, *, unit_id: int, youth_id: int | None = None) -> bool:
     """Tell whether `phone` belongs to another young person anywhere; if so, keep an integrity flag
-    (record ids only: the member is never told who or where)."""
-    assert ctx.member is not None
+    (record ids only: the member is never told who or where), and one more, once, when the member has now
+    been refused as many phones as `phone_refusal` allows."""
+    assert ctx.member is not None and ctx.member.id is not None
     owner = await phone_owner(ctx.session, phone=phone, exclude_id=youth_id)
     if owner is None:
         return False
     await record_flag(ctx.session, kind=FlagKind.DUPLICATE_PHONE, unit_id=unit_id, member_id=ctx.member.id,
                       youth_id=youth_id, other_youth_id=owner, at=ctx.now)
+    since = ctx.now - PHONE_WINDOW
+    probing = await nth_latest_flag_at(ctx.session, member_id=ctx.member.id, kind=FlagKind.DUPLICATE_PHONE,
+                                       since=since, n=PHONE_REFUSALS)
+    if probing is not None and await nth_latest_flag_at(ctx.session, member_id=ctx.member.id,
+                                                        kind=FlagKind.PHONE_PROBING, since=since, n=1) is None:
+        await record_flag(ctx.session, kind=FlagKind.PHONE_PROBING, unit_id=ctx.member.unit_id,
+                          member_id=ctx.member.id, at=ctx.now)
     return True
+
+
+def _duration(ctx: Context, wait: timedelta) -> str:
+    """Return a wait in hours and minutes, rounded up to the minute ("19 tiếng 30 phút", "45 minutes")."""
+    hours, minutes = divmod(max(1, -(-int(wait.total_seconds()) // 60)), 60)
+    parts = [format_timedelta(timedelta(hours=hours), granularity="hour", threshold=25, locale=ctx.t.locale)
+             if hours else "",
+             format_timedelta(timedelta(minutes=minutes), granularity="minute", threshold=61, locale=ctx.t.locale)
+             if minutes else ""]
+    return " ".join(part for part in parts if part)
 
 
 async def same_person(ctx: Context, name: str, year: int, *, unit_id: int,
@@ -267,15 +386,28 @@ async def picker_turn(ctx: Context, state: State, page: int, *, prompt: str) -> 
     return Turn([Reply(text, tuple(choices))], state)
 
 
+def picker_payload(choice: str | None, kinds: str) -> tuple[str, int] | None:
+    """Split a button payload such as "y12" or "p0" into its kind (one letter of `kinds`) and its number;
+    None for anything else. Only ASCII digits, and few of them: "y²" or a thousand-digit number is refused
+    here rather than failing in `int()` or in the database."""
+    if not choice or choice[0] not in kinds:
+        return None
+    digits = choice[1:]
+    if not (0 < len(digits) <= _ID_DIGITS and digits.isascii() and digits.isdigit()):
+        return None
+    return choice[0], int(digits)
+
+
 async def pick_from_page(ctx: Context, state: State, answer: Answer, *, prompt: str) -> Youth | Turn:
     """Turn a picker answer into the young person (checked against the caller's scope again), or the
     next page, or a clear "not found" when the record is gone or out of scope."""
-    choice = str(answer.choice or "")
-    if choice.startswith("p") and choice[1:].isdigit():
-        return await picker_turn(ctx, state, int(choice[1:]), prompt=prompt)
-    if not (choice.startswith("y") and choice[1:].isdigit()):
+    picked = picker_payload(answer.choice, "py")
+    if picked is None:
         return Turn([ctx.reply("engine.choose_one")], keep_state=True)
-    youth = await youth_in_scope(ctx.session, youth_id=int(choice[1:]), scope=scope_of(ctx), for_update=True)
+    kind, number = picked
+    if kind == "p":
+        return await picker_turn(ctx, state, number, prompt=prompt)
+    youth = await youth_in_scope(ctx.session, youth_id=number, scope=scope_of(ctx), for_update=True)
     if youth is None:
         return Turn([ctx.reply("youth.not_found")])
     return youth

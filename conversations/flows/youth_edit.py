@@ -14,12 +14,14 @@ from conversations.engine import Answer, Context, State, Turn
 from conversations.flows.youth_common import (
     SENSITIVE,
     Field,
+    YouthOptions,
     ask_field,
     column_values,
     field_accepts_text,
     flag_same_person,
     parse_field,
     phone_is_taken,
+    phone_refusal,
     pick_from_page,
     picker_turn,
     same_person,
@@ -54,7 +56,7 @@ class YouthEditFlow:
     _PROMPT = "youth.edit_pick"
 
     def __init__(self, groups: Sequence[str]) -> None:
-        self._groups = tuple(groups)
+        self._options = YouthOptions.load(groups)
 
     async def start(self, ctx: Context, args: str) -> Turn:
         return await picker_turn(ctx, self._at(Step.PICK), 0, prompt=self._PROMPT)
@@ -80,14 +82,14 @@ class YouthEditFlow:
         return State(self.name, step, data or {})
 
     def _ask(self, ctx: Context, field: Field, data: dict[str, Any], problem: Invalid | None = None) -> Turn:
-        return Turn([ask_field(ctx, field, self._groups, problem=problem)], self._at(field, data))
+        return Turn([ask_field(ctx, field, self._options, problem=problem)], self._at(field, data))
 
     def _ask_which(self, ctx: Context, youth: Youth) -> Turn:
         hide = not sees_sensitive(ctx, youth)
         choices = [ctx.choice(f"youth.label.{field}", field) for field in Field
                    if not (hide and field in SENSITIVE)]
-        text = ctx.reply("youth.edit_which", lines=summary_lines(ctx, youth_values(youth), hide_sensitive=hide),
-                         choices=choices)
+        lines = summary_lines(ctx, youth_values(youth), self._options, hide_sensitive=hide)
+        text = ctx.reply("youth.edit_which", lines=lines, choices=choices)
         return Turn([text], self._at(Step.PICK_FIELD, {"youth_id": youth.id}))
 
     async def _field(self, ctx: Context, field: Field, data: dict[str, Any], answer: Answer) -> Turn:
@@ -95,12 +97,13 @@ class YouthEditFlow:
         if youth is None:
             return Turn([ctx.reply("youth.not_found")])
         try:
-            value = parse_field(ctx, field, answer, self._groups)
+            value = parse_field(ctx, field, answer, self._options)
         except Invalid as problem:
             return self._ask(ctx, field, data, problem)
-        if field == Field.PHONE and value and await phone_is_taken(ctx, value, unit_id=youth.unit_id,
-                                                                    youth_id=youth.id):
-            return self._ask(ctx, field, data, Invalid("youth.phone_taken"))
+        if field == Field.PHONE and value:
+            refused = await phone_refusal(ctx, value, unit_id=youth.unit_id, youth_id=youth.id)
+            if refused is not None:
+                return self._ask(ctx, field, data, refused)
         if field in (Field.NAME, Field.BIRTH_YEAR):
             values = {**youth_values(youth), field: value}
             other = await same_person(ctx, values[Field.NAME], values[Field.BIRTH_YEAR], unit_id=youth.unit_id,
@@ -132,7 +135,7 @@ class YouthEditFlow:
                            target=f"youth:{youth.id}", at=ctx.now)
         fresh = await youth_in_scope(ctx.session, youth_id=youth.id, scope=scope_of(ctx))
         assert fresh is not None
-        lines = summary_lines(ctx, youth_values(fresh), hide_sensitive=not sees_sensitive(ctx, fresh))
+        lines = summary_lines(ctx, youth_values(fresh), self._options, hide_sensitive=not sees_sensitive(ctx, fresh))
         return Turn([ctx.reply("youth.edited", lines=lines)])
 
 

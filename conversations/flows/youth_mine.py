@@ -4,7 +4,7 @@ Secretaries and officers can also page through the young people of the units the
 from __future__ import annotations
 
 from conversations.engine import Answer, Context, State, Turn
-from conversations.flows.youth_common import PAGE_SIZE, format_day, local_day, scope_of
+from conversations.flows.youth_common import PAGE_SIZE, format_day, local_day, picker_payload, scope_of
 from conversations.flows.youth_register import year_bounds
 from conversations.messages import Reply
 from storage.youth import YouthRow, introduced_count, youth_count, youth_page
@@ -25,8 +25,10 @@ class YouthMineFlow:
         return False
 
     async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        payload = str(answer.choice)
-        return await self._page(ctx, payload[:1], int(payload[1:]))
+        picked = picker_payload(answer.choice, MINE + UNITS)
+        if picked is None:
+            return Turn([ctx.reply("engine.choose_one")], keep_state=True)
+        return await self._page(ctx, *picked)
 
     async def _page(self, ctx: Context, which: str, page: int) -> Turn:
         scope = scope_of(ctx)

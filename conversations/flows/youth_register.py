@@ -15,12 +15,14 @@ from typing import Any
 from conversations.engine import Answer, Context, State, Turn
 from conversations.flows.youth_common import (
     Field,
+    YouthOptions,
     ask_field,
     column_values,
     field_accepts_text,
     flag_same_person,
     parse_field,
     phone_is_taken,
+    phone_refusal,
     same_person,
     summary_lines,
 )
@@ -61,7 +63,7 @@ class YouthRegisterFlow:
     name = "youth_register"
 
     def __init__(self, groups: Sequence[str]) -> None:
-        self._groups = tuple(groups)
+        self._options = YouthOptions.load(groups)
 
     async def start(self, ctx: Context, args: str) -> Turn:
         choices = [ctx.choice("youth.consent_yes", Pick.YES), ctx.choice("youth.consent_no", Pick.NO)]
@@ -90,16 +92,18 @@ class YouthRegisterFlow:
         return State(self.name, step, data or {})
 
     def _ask(self, ctx: Context, field: Field, data: dict[str, Any], problem: Invalid | None = None) -> Turn:
-        return Turn([ask_field(ctx, field, self._groups, problem=problem)], self._at(field, data))
+        return Turn([ask_field(ctx, field, self._options, problem=problem)], self._at(field, data))
 
     async def _field(self, ctx: Context, field: Field, data: dict[str, Any], answer: Answer) -> Turn:
         assert ctx.member is not None
         try:
-            value = parse_field(ctx, field, answer, self._groups)
+            value = parse_field(ctx, field, answer, self._options)
         except Invalid as problem:
             return self._ask(ctx, field, data, problem)
-        if field == Field.PHONE and value and await phone_is_taken(ctx, value, unit_id=ctx.member.unit_id):
-            return self._ask(ctx, field, data, Invalid("youth.phone_taken"))
+        if field == Field.PHONE and value:
+            refused = await phone_refusal(ctx, value, unit_id=ctx.member.unit_id)
+            if refused is not None:
+                return self._ask(ctx, field, data, refused)
         data[field] = value
         if field in (Field.NAME, Field.BIRTH_YEAR) and Field.BIRTH_YEAR in data:
             other = await same_person(ctx, data[Field.NAME], data[Field.BIRTH_YEAR], unit_id=ctx.member.unit_id)
@@ -130,7 +134,7 @@ class YouthRegisterFlow:
     def _summary(self, ctx: Context, data: dict[str, Any]) -> Turn:
         choices = [ctx.choice("youth.pick_save", Pick.SAVE), ctx.choice("youth.pick_edit", Pick.EDIT),
                    ctx.choice("youth.pick_cancel", Pick.CANCEL)]
-        text = ctx.reply("youth.summary", lines=summary_lines(ctx, data), choices=choices)
+        text = ctx.reply("youth.summary", lines=summary_lines(ctx, data, self._options), choices=choices)
         return Turn([text], self._at(Step.CONFIRM, data))
 
     async def _confirm(self, ctx: Context, data: dict[str, Any], pick: Pick) -> Turn:
