@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from bot.app import App
 from bot.console.outlet import ConsoleOutlet
-from bot.outlet import Outlet
+from bot.outlet import Outlet, keep_trying
 from scheduled.config import calendar_from, sender_config_from
 from scheduled.runner import (
     JobRunner,
@@ -36,8 +36,13 @@ __all__ = ["open_outlets", "pushes_running", "run_pushes"]
 log = logging.getLogger(__name__)
 
 
-async def open_outlets(app: App, stack: AsyncExitStack, *, stdout: TextIO) -> list[Outlet]:
-    """Open the outlet of every channel the settings enable (the console's when no platform token is set)."""
+async def open_outlets(app: App, stack: AsyncExitStack, *, stdout: TextIO,
+                       stop: asyncio.Event | None = None) -> list[Outlet]:
+    """Open the outlet of every channel the settings enable (the console's when no platform token is set).
+
+    With `stop`, a Bot API that cannot be reached yet is logged and tried again with backoff until it answers,
+    or left out once `stop` is set; without it, the first failure is raised.
+    """
     settings = app.settings
     outlets: list[Outlet] = []
     telegram_token = _secret(settings.telegram_bot_token)
@@ -46,7 +51,11 @@ async def open_outlets(app: App, stack: AsyncExitStack, *, stdout: TextIO) -> li
 
         # No flood limiter inside the outlet: the sender paces pushes itself (rate, 1/s per chat, retry_after).
         telegram = TelegramOutlet(token=telegram_token, base_url=settings.telegram_api_base_url, limits=None)
-        outlets.append(await stack.enter_async_context(telegram))
+        if stop is None:
+            outlets.append(await stack.enter_async_context(telegram))
+        elif await keep_trying(telegram.open, stop=stop, what="reaching the Telegram Bot API for pushes"):
+            stack.push_async_callback(telegram.close)
+            outlets.append(telegram)
     zalo_token = _secret(settings.zalo_bot_token)
     if zalo_token:
         from bot.zalo.api import ZaloApi
@@ -93,15 +102,18 @@ async def _lead(app: App, stop: asyncio.Event) -> None:
 
 
 @asynccontextmanager
-async def pushes_running(app: App, *, stdout: TextIO) -> AsyncIterator[None]:
-    """Run pushes in the background for the duration of the block."""
-    stop = asyncio.Event()
+async def pushes_running(app: App, *, stdout: TextIO, stop: asyncio.Event | None = None) -> AsyncIterator[None]:
+    """Run pushes in the background for the duration of the block.
+
+    `stop` (the process's stop signal) ends the wait for a platform that cannot be reached at start.
+    """
+    done = asyncio.Event()
     async with AsyncExitStack() as stack:
-        outlets = await open_outlets(app, stack, stdout=stdout)
-        task = asyncio.create_task(run_pushes(app, outlets, stop))
+        outlets = await open_outlets(app, stack, stdout=stdout, stop=stop)
+        task = asyncio.create_task(run_pushes(app, outlets, done))
         try:
             yield
         finally:
-            stop.set()
+            done.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

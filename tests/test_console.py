@@ -1,9 +1,12 @@
-"""The console channel: `@name message` lines, numbered choices, and the real `python -m bot run` on a pipe."""
+"""The console channel: `@name message` lines, numbered choices, the real `python -m bot run` on a pipe, and a
+database locked by another program (at start, or under a typed line)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+import queue
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +15,7 @@ import pytest
 
 from bot.app import App
 from bot.console import ConsoleChannel, parse_line
+from tests.telegram.locks import held_lock, wait_briefly_for_locks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,3 +59,75 @@ def test_make_run_style_pipe_completes_onboarding_and_exits(tmp_path: Path) -> N
                            cwd=tmp_path, env=env, timeout=120, check=False)
     assert again.returncode == 0, again.stderr
     assert "[bot → me] Bạn đã tham gia rồi: Nguyễn Văn An, Chi đoàn Khu phố 1." in again.stdout
+
+
+class Keyboard(io.StringIO):
+    """A terminal's input: `readline` waits for the next line the test types ("" is Ctrl+D)."""
+
+    def __init__(self, *, terminal: bool = True) -> None:
+        super().__init__()
+        self.terminal = terminal
+        self.lines: queue.Queue[str] = queue.Queue()
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+    def readline(self, size: int | None = -1, /) -> str:
+        return self.lines.get(timeout=10)
+
+
+class Screen(io.StringIO):
+    """A terminal's output that the test can wait on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Event()
+
+    def write(self, text: str, /) -> int:
+        self.changed.set()
+        return super().write(text)
+
+    async def shows(self, text: str) -> None:
+        async with asyncio.timeout(10):
+            while text not in self.getvalue():
+                self.changed.clear()
+                await self.changed.wait()
+
+
+async def test_a_line_the_locked_database_did_not_take_is_said_and_sent_again_on_enter(
+    demo: App, tmp_path: Path
+) -> None:
+    t = demo.catalogs.get("vi")
+    await wait_briefly_for_locks(demo)
+    keyboard, screen = Keyboard(), Screen()
+    console = ConsoleChannel(demo.engine.handle, t=t, stdin=keyboard, stdout=screen, attachment_dir=tmp_path)
+    running = asyncio.create_task(console.run())
+    async with held_lock(demo):
+        keyboard.lines.put("/batdau DEMO-DOANVIEN\n")
+        await screen.shows(t("channel.console_busy"))
+    assert t("join.welcome", role=t("role.member"), unit="Chi đoàn Khu phố 1") not in screen.getvalue()
+    keyboard.lines.put("\n")  # Enter: the same line again, now that the database is free
+    await screen.shows(t("join.ask_name"))
+    keyboard.lines.put("")
+    await asyncio.wait_for(running, 10)
+    assert screen.getvalue().count(t("join.ask_name")) == 1
+
+
+@pytest.mark.parametrize(("terminal", "says", "started"), [
+    pytest.param(True, "channel.console_busy_start", True, id="at-a-terminal-enter-tries-again"),
+    pytest.param(False, "channel.console_busy_quit", False, id="on-a-pipe-it-stops-cleanly"),
+])
+async def test_a_database_locked_at_start_is_said_plainly(
+    app: App, tmp_path: Path, terminal: bool, says: str, started: bool
+) -> None:
+    t = app.catalogs.get("vi")
+    await wait_briefly_for_locks(app)
+    keyboard, screen = Keyboard(terminal=terminal), Screen()
+    console = ConsoleChannel(app.engine.handle, t=t, stdin=keyboard, stdout=screen, attachment_dir=tmp_path)
+    async with held_lock(app, tables=("alembic_version",)):
+        preparing = asyncio.create_task(console.prepare(app.prepare))
+        await screen.shows(t(says))
+    keyboard.lines.put("\n")
+    assert await asyncio.wait_for(preparing, 10) is started
+    assert screen.getvalue().count(t(says)) == 1
+    assert "Traceback" not in screen.getvalue()

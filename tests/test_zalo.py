@@ -5,18 +5,26 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from http import HTTPStatus
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from bot.app import App
+from bot.inbox import Patience
 from bot.outlet import SendFailed, SendFailure
 from bot.text_render import split_text
 from bot.zalo import ZaloApi, ZaloChannel, ZaloOutlet, parse_update
+from conversations.messages import Inbound, Reply
+from storage.models import ChatIdentity
+from tests.telegram.locks import Attempts, held_lock, wait_briefly_for_locks
 
 TOKEN = "1459232241:s3cr3t-zalo-token"
 SECRET = "webhook-secret-123"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
+Handle = Callable[[Inbound], Awaitable[list[Reply]]]
 
 
 class FakeZalo:
@@ -27,8 +35,21 @@ class FakeZalo:
         self.updates: list[dict] = []
         self.fail_next: list[tuple[int, dict]] = []
         self.calls: list[str] = []
+        self._changed = asyncio.Condition()
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait until `condition` holds; it is checked again after every call the bot makes."""
+        async with self._changed:
+            await self._changed.wait_for(condition)
 
     async def handler(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._answer(request)
+        finally:
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def _answer(self, request: httpx.Request) -> httpx.Response:
         assert request.url.path.startswith(f"/bot{TOKEN}/")
         method = request.url.path.rsplit("/", 1)[1]
         self.calls.append(method)
@@ -62,12 +83,32 @@ def fake() -> FakeZalo:
     return FakeZalo()
 
 
-@pytest.fixture
-async def zalo(fake: FakeZalo, demo: App):
+def channel_for(app: App, fake: FakeZalo, *, handle: Handle | None = None,
+                patience: Patience | None = None) -> tuple[ZaloApi, ZaloChannel]:
     api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(fake.handler))
-    channel = ZaloChannel(api, ZaloOutlet(api, t=demo.catalogs.get("vi")), demo.engine.handle)
+    t = app.catalogs.get("vi")
+    channel = ZaloChannel(api, ZaloOutlet(api, t=t), handle or app.engine.handle, sessions=app.sessions, t=t,
+                          patience=patience)
+    return api, channel
+
+
+@pytest.fixture
+async def zalo(fake: FakeZalo, demo: App) -> AsyncIterator[ZaloChannel]:
+    api, channel = channel_for(demo, fake)
     yield channel
     await api.close()
+
+
+async def polling(channel: ZaloChannel, fake: FakeZalo, until: Callable[[], bool], *, seconds: float = 5) -> None:
+    """Poll Zalo until `until()` holds, then stop."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(channel.poll(stop, backoff=0.01))
+    try:
+        async with asyncio.timeout(seconds):
+            await fake.until(until)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
 
 
 @pytest.mark.parametrize(("body", "expected"), [
@@ -87,49 +128,50 @@ def test_parse_update_ignores_garbage(body: object) -> None:
     assert parse_update(body) is None
 
 
+async def joined(zalo: ZaloChannel) -> None:
+    for number, text in enumerate(["/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "2001", "1"]):
+        assert await zalo.receive(message(text, message_id=f"j{number}")) == HTTPStatus.OK
+
+
 async def test_onboarding_through_the_webhook_with_numbered_choices(zalo: ZaloChannel, fake: FakeZalo) -> None:
     for number, text in enumerate(["/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "2001"]):
-        body = json.dumps(message(text, message_id=f"m{number}")).encode()
-        status = await zalo.webhook({SECRET_HEADER: SECRET}, body, secret=SECRET)
-        assert status == 200
+        assert await zalo.receive(message(text, message_id=f"m{number}")) == HTTPStatus.OK
     summary = fake.texts("u1")[-1]
     assert "• Họ và tên: Nguyễn Văn An" in summary
     assert summary.endswith("1. Đúng, tham gia\n2. Sửa họ tên\n3. Sửa năm sinh\n4. Hủy\n"
                             "(Bạn trả lời bằng số thứ tự, ví dụ: 1)")
-    body = json.dumps(message("1", message_id="m9")).encode()
-    assert await zalo.webhook({SECRET_HEADER.lower(): SECRET}, body, secret=SECRET) == 200
+    assert await zalo.receive(message("1", message_id="m9")) == HTTPStatus.OK
     assert fake.texts("u1")[-1].startswith("Xong! Nguyễn Văn An đã tham gia Chi đoàn Khu phố 1")
     sent = len(fake.sent)
     # The platform delivers the same message again: acknowledged, not processed.
-    assert await zalo.webhook({SECRET_HEADER: SECRET}, body, secret=SECRET) == 200
+    assert await zalo.receive(message("1", message_id="m9")) == HTTPStatus.OK
     assert len(fake.sent) == sent
 
 
-@pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET + "x"}],
-                         ids=["missing", "wrong", "longer"])
-async def test_wrong_secret_is_refused_and_nothing_happens(zalo: ZaloChannel, fake: FakeZalo, headers: dict) -> None:
-    body = json.dumps(message("/batdau DEMO-DOANVIEN", message_id="x")).encode()
-    assert await zalo.webhook(headers, body, secret=SECRET) == 403
+async def test_an_event_that_is_not_a_message_is_acknowledged_and_ignored(zalo: ZaloChannel, fake: FakeZalo) -> None:
+    assert await zalo.receive({"event_name": "x"}) == HTTPStatus.OK
     assert fake.sent == []
 
 
-async def test_malformed_body_is_a_bad_request(zalo: ZaloChannel, fake: FakeZalo) -> None:
-    assert await zalo.webhook({SECRET_HEADER: SECRET}, b"{not json", secret=SECRET) == 400
-    assert await zalo.webhook({SECRET_HEADER: SECRET}, b'{"event_name": "x"}', secret=SECRET) == 200
-    assert fake.sent == []
+async def test_a_person_who_blocked_the_bot_is_marked_unreachable(zalo: ZaloChannel, fake: FakeZalo,
+                                                                  demo: App) -> None:
+    await joined(zalo)
+    assert await reachable(demo, "u1")
+    fake.fail_next = [(200, {"ok": False, "error_code": 403, "description": "User blocked the bot"})]
+    assert await zalo.receive(message("/trogiup", message_id="b1")) == HTTPStatus.OK
+    assert not await reachable(demo, "u1")
+
+
+async def reachable(app: App, chat_id: str) -> bool:
+    async with app.sessions() as session:
+        query = select(ChatIdentity.reachable).where(ChatIdentity.channel == "zalo", ChatIdentity.chat_id == chat_id)
+        return bool((await session.exec(query)).one())
 
 
 async def test_polling_handles_messages_until_stopped(zalo: ZaloChannel, fake: FakeZalo) -> None:
     fake.updates = [message("xin chào", message_id="p1"), message("xin chào", message_id="p1")]
     fake.fail_next = [(502, {"ok": False, "description": "Bad Gateway"})]
-    stop = asyncio.Event()
-    task = asyncio.create_task(zalo.poll(stop, backoff=0.01))
-    for _ in range(200):
-        await asyncio.sleep(0.01)
-        if not fake.updates:
-            break
-    stop.set()
-    await asyncio.wait_for(task, 5)
+    await polling(zalo, fake, lambda: not fake.updates and len(fake.calls) > 4)
     assert fake.calls[0] == "deleteWebhook"
     # The same message id delivered twice is answered once.
     assert len(fake.texts("u1")) == 1
@@ -156,12 +198,13 @@ async def test_failures_map_to_the_closed_set(fake: FakeZalo, status: int, body:
         assert caught.value.retry_after == 7
 
 
-async def test_the_token_never_reaches_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_token_never_reaches_errors_or_logs(app: App, caplog: pytest.LogCaptureFixture) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"cannot connect to {request.url}", request=request)
 
     api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(refuse))
-    channel = ZaloChannel(api, ZaloOutlet(api, t=None), lambda inbound: asyncio.sleep(0, []))  # type: ignore[arg-type]
+    t = app.catalogs.get("vi")
+    channel = ZaloChannel(api, ZaloOutlet(api, t=t), app.engine.handle, sessions=app.sessions, t=t)
     stop = asyncio.Event()
     with caplog.at_level(logging.DEBUG):
         with pytest.raises(SendFailed) as caught:
@@ -226,24 +269,50 @@ async def test_webhook_over_real_http(zalo: ZaloChannel, fake: FakeZalo) -> None
                                 "Bạn cho biết họ và tên đầy đủ (có dấu):"]
 
 
-async def test_polling_goes_on_when_a_message_cannot_be_handled(fake: FakeZalo, demo: App,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_message_the_database_never_takes_is_dropped_and_others_go_on(
+    fake: FakeZalo, demo: App, caplog: pytest.LogCaptureFixture
+) -> None:
     from sqlalchemy.exc import OperationalError
 
     from tests.test_engine_failures import engine_with
 
     engine = engine_with(demo, OperationalError("SELECT 1", {}, Exception("database is locked")))
-    api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(fake.handler))
-    channel = ZaloChannel(api, ZaloOutlet(api, t=demo.catalogs.get("vi")), engine.handle)
+    api, channel = channel_for(demo, fake, handle=engine.handle,
+                               patience=Patience(delays=(0.01,), give_up_after=0.3, notice_after=1))
     fake.updates = [message("/hong", message_id="q1"), message("xin chào", message_id="q2")]
-    stop = asyncio.Event()
-    task = asyncio.create_task(channel.poll(stop, backoff=0.01))
-    for _ in range(200):
-        await asyncio.sleep(0.01)
-        if fake.sent:
-            break
-    stop.set()
-    await asyncio.wait_for(task, 5)
+    await polling(channel, fake, lambda: len(fake.texts("u1")) == 3)
     await api.close()
-    assert "zalo message q1 could not be handled" in caplog.text
-    assert [text[:40] for text in fake.texts("u1")] == ["Chào bạn! Đây là Bot 1+1 của Đoàn TNCS H"]
+    assert "giving up on zalo message q1: the database stayed away (Exception: database is locked)" in caplog.text
+    assert [text[:40] for text in fake.texts("u1")] == [
+        "⏳ Hệ thống đang bận, tin nhắn của bạn đã", "Xin lỗi, hệ thống gặp sự cố kéo dài nên ",
+        "Chào bạn! Đây là Bot 1+1 của Đoàn TNCS H"]
+
+
+PATIENCE = Patience(delays=(0.05, 0.1), give_up_after=60, notice_after=0.5, grace=5)
+
+
+async def test_a_locked_database_loses_no_message_and_each_person_is_told_once(fake: FakeZalo, demo: App) -> None:
+    t = demo.catalogs.get("vi")
+    await wait_briefly_for_locks(demo)
+    api, channel = channel_for(demo, fake, patience=PATIENCE)
+    welcome = [t("join.welcome", role=t("role.member"), unit="Chi đoàn Khu phố 1"), t("join.ask_name")]
+    async with Attempts().watching("bot.zalo.channel") as attempts:
+        stop = asyncio.Event()
+        task = asyncio.create_task(channel.poll(stop, backoff=0.01))
+        try:
+            async with held_lock(demo):
+                fake.updates = [message("/batdau DEMO-DOANVIEN", message_id="a1"),
+                                message("/batdau DEMO-DOANVIEN", user="u2", message_id="b1"),
+                                message("Nguyễn Văn An", message_id="a2")]
+                async with asyncio.timeout(5):
+                    await attempts.at_least(8, "zalo message a1")
+                    await attempts.at_least(8, "zalo message b1")
+                assert (fake.texts("u1"), fake.texts("u2")) == ([t("channel.busy")], [t("channel.busy")])
+            async with asyncio.timeout(10):
+                await fake.until(lambda: len(fake.texts("u1")) == 4 and len(fake.texts("u2")) == 3)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 5)
+            await api.close()
+    assert fake.texts("u1") == [t("channel.busy"), *welcome, t("join.ask_birth_year")]
+    assert fake.texts("u2") == [t("channel.busy"), *welcome]

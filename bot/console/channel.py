@@ -2,6 +2,9 @@
 
 A line `@name message` speaks as user `name`, so one script can play several people. Interactive when
 stdin is a terminal; otherwise each line is echoed, answered, and the program ends at end of input.
+
+When the database is busy or locked (another program writing to the SQLite file), the person is told so in
+their language and nothing is lost: an empty line sends the line that was not handled again.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.inbox import DATABASE_FAILURES
 from conversations.i18n import Translator
 from conversations.messages import Inbound, Reply
 
@@ -51,10 +55,30 @@ class ConsoleChannel:
         self._run = uuid.uuid4().hex[:12]
         self._count = 0
 
+    async def prepare(self, prepare: Callable[[], Awaitable[None]]) -> bool:
+        """Run `prepare` (schema, demo seed); while the database is busy, say so and let the person try again.
+
+        Return False when they quit (end of input), or at once when no one is at a terminal to try again.
+        """
+        while True:
+            try:
+                await prepare()
+            except DATABASE_FAILURES:
+                if not self._in.isatty():
+                    self._write(self._t("channel.console_busy_quit"))
+                    return False
+                self._write(self._t("channel.console_busy_start"))
+                if not await asyncio.to_thread(self._in.readline):
+                    return False
+            else:
+                return True
+
     async def run(self) -> None:
+        """Answer lines until end of input."""
         interactive = self._in.isatty()
         if interactive:
             self._write(self._t("console.banner"))
+        kept: Inbound | None = None  # a line the database did not take, sent again on an empty line
         while True:
             if interactive:
                 self._out.write("> ")
@@ -63,12 +87,27 @@ class ConsoleChannel:
             if not line:
                 return
             user, text = parse_line(line)
-            if not text:
+            if text:
+                inbound = self._inbound(user, text)
+            elif kept is not None:
+                inbound = kept
+            else:
                 continue
             if not interactive:
-                self._write(f"[{user}] › {text}")
-            for reply in await self._handle(self._inbound(user, text)):
-                self._show(user, reply)
+                self._write(f"[{inbound.user_id}] › {inbound.text}")
+            kept = await self._answer(inbound)
+
+    async def _answer(self, inbound: Inbound) -> Inbound | None:
+        """Handle one line and show the replies; return it when the database could not take it."""
+        try:
+            replies = await self._handle(inbound)
+        except DATABASE_FAILURES:
+            # Rolled back by the engine: nothing of it was saved, and the same update id may be sent again.
+            self._write(self._t("channel.console_busy"))
+            return inbound
+        for reply in replies:
+            self._show(inbound.user_id, reply)
+        return None
 
     def _inbound(self, user: str, text: str) -> Inbound:
         self._count += 1

@@ -1,8 +1,10 @@
 """The Telegram channel: each update → `Inbound` → the dialog engine → one platform call per `Reply`.
 
 Updates of one person are handled in order, different people concurrently. In polling mode an update is
-confirmed to Telegram (the next `getUpdates` offset) only after its batch was handled, and the engine
-claims each update id in the transaction of its effects, so a crash redelivers and nothing runs twice.
+confirmed to Telegram (the next `getUpdates` offset) only once it was handled, and the engine claims each update
+id in the transaction of its effects, so a crash or a stop redelivers and nothing runs twice. An update the
+database could not take waits in its person's line (`bot.inbox`) while the others go on, and is confirmed only
+once handled, or dropped after `Patience.give_up_after` with its sender asked to send it again.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import TypeVar
 
@@ -18,10 +20,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 
-from bot.outlet import SendFailed, SendFailure
+from bot.inbox import Inbox, Patience
+from bot.outlet import SendFailed, SendFailure, keep_trying
 from bot.telegram.commands import CommandMenus
 from bot.telegram.outlet import TelegramOutlet
 from bot.telegram.payload import ALLOWED_UPDATES, CHANNEL, TelegramUpdate
+from conversations.i18n import Catalogs
 from conversations.messages import Inbound, Reply
 from storage.reachability import set_reachable
 
@@ -32,11 +36,16 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Inbound], Awaitable[list[Reply]]]
 T = TypeVar("T")
 _BACKOFF = (1, 2, 5, 10, 30)  # seconds between failed polls, the last one repeated
-_RETRY_BATCH = (1, 3, 10)  # seconds before handling failed updates again, before giving up on them
+_REPOLL = 1.0  # seconds before polling again for others while some update is still being handled
 
 
 class TelegramChannel:
-    """Translate Telegram updates for the engine and deliver its replies."""
+    """Translate Telegram updates for the engine and deliver its replies.
+
+    Args:
+        catalogs: the texts of the busy notices (loaded from `locales/` when not given).
+        patience: how long an update the database could not take is tried again (polling mode).
+    """
 
     def __init__(
         self,
@@ -46,12 +55,16 @@ class TelegramChannel:
         sessions: async_sessionmaker[AsyncSession],
         menus: CommandMenus | None = None,
         concurrency: int = 4,
+        catalogs: Catalogs | None = None,
+        patience: Patience | None = None,
     ) -> None:
         self._outlet = outlet
         self._handle = handle
         self._sessions = sessions
         self._menus = menus
-        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._catalogs = catalogs or Catalogs()
+        self._patience = patience
         self._locks = _PersonLocks()
 
     async def process(self, update: Update) -> None:
@@ -62,78 +75,58 @@ class TelegramChannel:
         async with self._locks.hold(incoming.user_id):
             await self._process(incoming)
 
-    async def process_batch(self, updates: Iterable[Update]) -> list[Update]:
-        """Handle a batch: each person's updates in order, different people at the same time.
-
-        Return the updates not handled: one that failed, and the same person's later ones (kept in order).
-        """
-        by_person: dict[str, list[Update]] = {}
-        for update in updates:
-            person = TelegramUpdate.parse(update).user_id or f"#{update.update_id}"
-            by_person.setdefault(person, []).append(update)
-        left = await asyncio.gather(*(self._in_order(batch) for batch in by_person.values()))
-        return sorted((update for rest in left for update in rest), key=lambda update: update.update_id)
-
     async def poll(self, stop: asyncio.Event) -> None:
-        """Long-poll until `stop` is set; updates are confirmed only once handled."""
-        await self._outlet.use_polling()
-        offset: int | None = None
+        """Long-poll until `stop` is set; updates are confirmed only once handled (or given up)."""
+        if not await keep_trying(self._outlet.use_polling, stop=stop, what="switching Telegram to polling"):
+            return
+        inbox: Inbox[Update] = Inbox(
+            handle=self.process, tell=self._tell, t=self._catalogs.get(None), name=_name, log=log,
+            patience=self._patience, concurrency=self._concurrency)
+        seen: int | None = None  # the newest update id put in the inbox
         failures = itertools.count()
-        while not stop.is_set():
-            try:
-                updates = await self._until(stop, self._outlet.updates(offset, ALLOWED_UPDATES))
-            except SendFailed as failed:
-                if not failed.retryable:
-                    raise
-                delay = failed.retry_after or _BACKOFF[min(next(failures), len(_BACKOFF) - 1)]
-                log.warning("polling Telegram failed (%s); retrying in %s s", failed, delay)
-                await self._sleep(stop, delay)
-                continue
-            if updates is None:
-                break
-            failures = itertools.count()
-            if updates:
-                offset = await self._handle_batch(updates, stop)
-        if offset is not None:
-            await self._confirm(offset)
+        try:
+            while not stop.is_set():
+                if not inbox.empty.is_set():  # poll again once all is handled, or soon for other people
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(inbox.empty.wait(), _REPOLL)
+                try:
+                    updates = await self._until(stop, self._outlet.updates(_offset(inbox, seen), ALLOWED_UPDATES))
+                except SendFailed as failed:
+                    if not failed.retryable:
+                        raise
+                    delay = failed.retry_after or _BACKOFF[min(next(failures), len(_BACKOFF) - 1)]
+                    log.warning("polling Telegram failed (%s); retrying in %s s", failed, delay)
+                    await self._sleep(stop, delay)
+                    continue
+                if updates is None:
+                    break
+                failures = itertools.count()
+                for update in updates:
+                    if seen is None or update.update_id > seen:  # not one still waiting in the inbox
+                        seen = update.update_id
+                        inbox.put(_person(update), update)
+        finally:
+            await inbox.close()  # what is left stays unconfirmed, for the next start
+            offset = _offset(inbox, seen)
+            if offset is not None:
+                await self._confirm(offset)
 
-    async def _handle_batch(self, updates: tuple[Update, ...], stop: asyncio.Event) -> int:
-        """Handle a batch, retrying what failed (the database may be back); return the offset to confirm."""
-        left: list[Update] = list(updates)
-        for delay in _RETRY_BATCH:
-            left = await self.process_batch(left)
-            if not left or stop.is_set():
-                break
-            log.warning("%d update(s) failed; retrying in %s s", len(left), delay)
-            await self._sleep(stop, delay)
-        else:
-            left = await self.process_batch(left)
-            if left:
-                # Most likely a bug this update triggers every time: skip it rather than stall everyone.
-                log.error("giving up on update(s) %s", ", ".join(str(update.update_id) for update in left))
-                return updates[-1].update_id + 1
-        if left:  # stopping: leave them unconfirmed, for the next start
-            return left[0].update_id
-        return updates[-1].update_id + 1
+    async def _tell(self, update: Update, notice: Reply) -> None:
+        """Send a notice about `update` to its sender (only for updates the dialogs would have answered)."""
+        inbound = TelegramUpdate.parse(update).inbound()
+        if inbound is None:
+            return
+        try:
+            await self._outlet.send(inbound.chat_id, notice)
+        except SendFailed as failed:
+            log.warning("notice about update %s not delivered: %s", update.update_id, failed)
 
     async def _confirm(self, offset: int) -> None:
-        """Tell Telegram the last batch was handled, so a restart does not fetch it again."""
+        """Tell Telegram every update before `offset` was handled, so a restart does not fetch them again."""
         try:
             await self._outlet.updates(offset, ALLOWED_UPDATES, wait=0)
         except SendFailed as failed:
             log.warning("could not confirm handled updates (they will be redelivered and skipped): %s", failed)
-
-    async def _in_order(self, updates: list[Update]) -> list[Update]:
-        async with self._slots:
-            for position, update in enumerate(updates):
-                try:
-                    await self.process(update)
-                except Exception:
-                    # Its transaction rolled back; logged by id only (the text is personal data). Other
-                    # people's updates go on; this person's wait, to stay in order.
-                    log.exception("update %s could not be handled", update.update_id)
-                    return updates[position:]
-        return []
 
     async def _process(self, incoming: TelegramUpdate) -> None:
         if incoming.callback_id is not None:
@@ -212,3 +205,19 @@ class _PersonLocks:
                 del self._locks[person]
             else:
                 self._locks[person] = (lock, users - 1)
+
+
+def _person(update: Update) -> str:
+    return TelegramUpdate.parse(update).user_id or f"#{update.update_id}"
+
+
+def _name(update: Update) -> str:
+    return f"update {update.update_id}"
+
+
+def _offset(inbox: Inbox[Update], seen: int | None) -> int | None:
+    """Return the offset that confirms every update handled so far and none still waiting."""
+    waiting = [update.update_id for update in inbox.waiting]
+    if waiting:
+        return min(waiting)
+    return seen + 1 if seen is not None else None

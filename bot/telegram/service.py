@@ -1,24 +1,24 @@
 """Serve Telegram from the composition root's `App`: webhook mode when a public URL is configured,
-long polling otherwise. Both run until `stop` is set."""
+long polling otherwise. Both run until `stop` is set; a Bot API unreachable at start is waited for."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
 
 from bot.app import App
-from bot.outlet import SendFailed
+from bot.inbox import Patience
+from bot.outlet import START_BACKOFF, SendFailed, keep_trying
 from bot.settings import Settings
 from bot.telegram.channel import Handler, TelegramChannel
 from bot.telegram.commands import CommandMenus
 from bot.telegram.outlet import TelegramOutlet
-from bot.telegram.payload import ALLOWED_UPDATES
+from bot.telegram.payload import ALLOWED_UPDATES, TelegramUpdate
 from bot.telegram.ratelimit import FloodLimits
 from bot.telegram.webhook import MalformedUpdate, WebhookServer
 from conversations.messages import Inbound, Reply
@@ -29,20 +29,13 @@ __all__ = ["TelegramService", "channel_for", "engine_handler", "serve_telegram"]
 log = logging.getLogger(__name__)
 
 
-async def serve_telegram(app: App) -> int:
-    """Serve Telegram until SIGINT/SIGTERM; return the exit code (1 when Telegram refuses to start)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+async def serve_telegram(app: App, stop: asyncio.Event) -> int:
+    """Serve Telegram until `stop` is set; return the exit code (1 when Telegram refuses to serve)."""
     try:
         await TelegramService(app).run(stop)
     except SendFailed as failed:
         log.error("Telegram could not be served: %s", failed)
         return 1
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
     return 0
 
 
@@ -64,21 +57,30 @@ def engine_handler(app: App) -> Handler:
     return one_at_a_time
 
 
-def channel_for(app: App, outlet: TelegramOutlet, *, concurrency: int = 4) -> tuple[TelegramChannel, CommandMenus]:
+def channel_for(app: App, outlet: TelegramOutlet, *, concurrency: int = 4, patience: Patience | None = None
+                ) -> tuple[TelegramChannel, CommandMenus]:
     """Wire the channel and its command menus to the app."""
     menus = CommandMenus(outlet=outlet, commands=app.engine.commands, catalogs=app.catalogs, sessions=app.sessions)
     channel = TelegramChannel(outlet=outlet, handle=engine_handler(app), sessions=app.sessions,
-                              menus=menus, concurrency=concurrency)
+                              menus=menus, concurrency=concurrency, catalogs=app.catalogs, patience=patience)
     return channel, menus
 
 
 class TelegramService:
-    """Telegram for one `App`: outlet, channel and command menus, by polling or behind a webhook."""
+    """Telegram for one `App`: outlet, channel and command menus, by polling or behind a webhook.
+
+    Args:
+        patience: how long an update the database could not take is tried again (polling mode).
+        backoff: seconds between start-up calls that failed retryably (the Bot API unreachable).
+    """
 
     def __init__(self, app: App, settings: Settings | None = None, *, limits: FloodLimits | None = None,
-                 poll_timeout: float = 30) -> None:
+                 poll_timeout: float = 30, patience: Patience | None = None,
+                 backoff: Sequence[float] = START_BACKOFF) -> None:
         self._app = app
         self._settings = settings or app.settings
+        self._patience = patience
+        self._backoff = backoff
         token = self._settings.telegram_bot_token
         if token is None or not token.get_secret_value():
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -94,16 +96,28 @@ class TelegramService:
         self.port: int | None = None  # the webhook server's, once listening
 
     async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
-        """Connect, publish the command menus, then serve until `stop` is set."""
-        async with self.outlet:
-            channel, menus = channel_for(self._app, self.outlet)
-            await menus.publish()
+        """Connect, publish the command menus, then serve until `stop` is set.
+
+        While the Bot API cannot be reached, each start-up call is logged and tried again (`backoff`); a
+        refusal that retrying cannot change (an invalid token) raises `SendFailed`.
+        """
+        if not await self._keep_trying(self.outlet.open, "reaching the Telegram Bot API", stop):
+            return
+        try:
+            channel, menus = channel_for(self._app, self.outlet, patience=self._patience)
+            if not await self._keep_trying(menus.publish, "publishing the Telegram command menus", stop):
+                return
             if self._settings.telegram_webhook_url:
                 await self._webhook(channel, stop, ready)
             else:
                 _set(ready)
                 log.warning("serving Telegram by long polling")
                 await channel.poll(stop)
+        finally:
+            await self.outlet.close()
+
+    async def _keep_trying(self, call: Callable[[], Any], what: str, stop: asyncio.Event) -> bool:
+        return await keep_trying(call, stop=stop, what=what, backoff=self._backoff)
 
     async def _webhook(self, channel: TelegramChannel, stop: asyncio.Event, ready: asyncio.Event | None) -> None:
         url = self._settings.telegram_webhook_url or ""
@@ -113,7 +127,9 @@ class TelegramService:
         )
         self.port = await server.start()
         try:
-            await self.outlet.use_webhook(url, self._secret, ALLOWED_UPDATES)
+            if not await self._keep_trying(lambda: self.outlet.use_webhook(url, self._secret, ALLOWED_UPDATES),
+                                           "setting the Telegram webhook", stop):
+                return
             log.warning("serving Telegram by webhook on port %s", self.port)
             _set(ready)
             await stop.wait()
@@ -125,7 +141,8 @@ def _parser(channel: TelegramChannel, outlet: TelegramOutlet) -> Callable[[dict[
     async def process(data: dict[str, Any]) -> None:
         try:
             update = Update.de_json(data, outlet.bot)
-        except (KeyError, TypeError, ValueError) as error:
+            TelegramUpdate.parse(update).inbound()
+        except Exception as error:  # python-telegram-bot raises KeyError, AttributeError … for a wrong shape
             raise MalformedUpdate(str(data.get("update_id"))) from error
         await channel.process(update)
 

@@ -1,14 +1,14 @@
 """Webhook mode: a small tornado server (python-telegram-bot's webhooks extra brings it) that checks
-Telegram's secret header on every request, handles the update before answering, and serves `/healthz`.
+Telegram's secret header before reading a body (`bot.webhook`), handles the update before answering, and serves
+`/healthz`.
 
 Answering only after the update is handled means a crash makes Telegram deliver it again; the engine's
-update-id claim turns that redelivery into a no-op that is still acknowledged with 200.
+update-id claim turns that redelivery into a no-op that is still acknowledged with 200. A body that is not an
+update is answered 400, so Telegram does not deliver it again forever.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -18,6 +18,8 @@ from typing import Any
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
+
+from bot.webhook import GuardedWebhook
 
 __all__ = ["HEALTH_PATH", "SECRET_HEADER", "MalformedUpdate", "WebhookServer"]
 
@@ -41,7 +43,7 @@ class WebhookServer:
         self._listen, self._port = listen, port
         handlers: list[Any] = [
             (HEALTH_PATH, _Health),
-            (path, _Updates, {"secret": secret, "process": process}),
+            (path, GuardedWebhook, {"header": SECRET_HEADER, "secret": secret, "receive": _receiver(process)}),
         ]
         self._app = tornado.web.Application(handlers, log_function=_log_request)
         self._server: HTTPServer | None = None
@@ -63,45 +65,19 @@ class WebhookServer:
             self._server = None
 
 
-class _Updates(tornado.web.RequestHandler):
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
-
-    def initialize(self, secret: str, process: Process) -> None:
-        self._secret = secret.encode()
-        self._process = process
-
-    async def post(self) -> None:
-        given = self.request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self._secret):
-            self._answer(HTTPStatus.FORBIDDEN)
-            return
+def _receiver(process: Process) -> Callable[[dict[str, Any]], Awaitable[HTTPStatus]]:
+    async def receive(data: dict[str, Any]) -> HTTPStatus:
+        update_id = data.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return HTTPStatus.BAD_REQUEST
         try:
-            data = json.loads(self.request.body)
-        except ValueError:
-            self._answer(HTTPStatus.BAD_REQUEST)
-            return
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            self._answer(HTTPStatus.BAD_REQUEST)
-            return
-        try:
-            await self._process(data)
+            await process(data)
         except MalformedUpdate:
-            log.warning("webhook body is not a Telegram update (update_id %s)", data["update_id"])
-            self._answer(HTTPStatus.BAD_REQUEST)
-            return
-        self._answer(HTTPStatus.OK)
+            log.warning("webhook body is not a Telegram update (update_id %s)", update_id)
+            return HTTPStatus.BAD_REQUEST
+        return HTTPStatus.OK
 
-    def _answer(self, status: HTTPStatus) -> None:
-        self.set_status(status)
-        self.finish({"ok": status == HTTPStatus.OK})
-
-    def log_exception(self, kind: Any, error: Any, tb: Any) -> None:
-        # Not tornado's default line, which quotes the path (a deployment may hide a secret in it).
-        log.error("webhook update could not be handled", exc_info=(kind, error, tb))
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        # An unexpected failure answers 500 without a traceback, so Telegram delivers the update again.
-        self.finish({"ok": False})
+    return receive
 
 
 class _Health(tornado.web.RequestHandler):

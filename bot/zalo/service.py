@@ -1,12 +1,10 @@
 """Serve Zalo from the composition root's `App`: a webhook when a public URL is configured, long polling
-otherwise, until SIGINT/SIGTERM."""
+otherwise, until the process's stop is set."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-from typing import Any
 from urllib.parse import urlsplit
 
 import tornado.web
@@ -14,9 +12,10 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from bot.app import App
-from bot.outlet import SendFailed
+from bot.outlet import SendFailed, keep_trying
+from bot.webhook import GuardedWebhook
 from bot.zalo.api import ZaloApi
-from bot.zalo.channel import ZaloChannel
+from bot.zalo.channel import SECRET_HEADER, ZaloChannel
 from bot.zalo.outlet import ZaloOutlet
 
 __all__ = ["serve_zalo", "webhook_application"]
@@ -24,8 +23,8 @@ __all__ = ["serve_zalo", "webhook_application"]
 log = logging.getLogger(__name__)
 
 
-async def serve_zalo(app: App) -> int:
-    """Serve Zalo until a stop signal; return the exit code (1 when Zalo refuses to start)."""
+async def serve_zalo(app: App, stop: asyncio.Event) -> int:
+    """Serve Zalo until `stop` is set; return the exit code (1 when Zalo refuses to start)."""
     settings = app.settings
     token = settings.zalo_bot_token.get_secret_value() if settings.zalo_bot_token else ""
     secret = settings.zalo_webhook_secret.get_secret_value() if settings.zalo_webhook_secret else ""
@@ -33,11 +32,8 @@ async def serve_zalo(app: App) -> int:
         log.error("ZALO_WEBHOOK_URL needs ZALO_WEBHOOK_SECRET of 8 to 256 characters")
         return 1
     api = ZaloApi(token, base_url=settings.zalo_api_base_url)
-    channel = ZaloChannel(api, ZaloOutlet(api, t=app.catalogs.get(None)), app.engine.handle)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    t = app.catalogs.get(None)
+    channel = ZaloChannel(api, ZaloOutlet(api, t=t), app.engine.handle, sessions=app.sessions, t=t)
     try:
         if settings.zalo_webhook_url:
             await _serve_webhook(api, channel, stop, url=settings.zalo_webhook_url, secret=secret,
@@ -49,8 +45,6 @@ async def serve_zalo(app: App) -> int:
         log.error("Zalo could not be served: %s", failed)
         return 1
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
         await api.close()
     return 0
 
@@ -60,7 +54,8 @@ async def _serve_webhook(api: ZaloApi, channel: ZaloChannel, stop: asyncio.Event
     server = HTTPServer(webhook_application(channel, path=urlsplit(url).path or "/", secret=secret), xheaders=True)
     server.add_sockets(bind_sockets(port, address=listen))
     try:
-        await api.set_webhook(url, secret)
+        if not await keep_trying(lambda: api.set_webhook(url, secret), stop=stop, what="setting the Zalo webhook"):
+            return
         log.warning("serving Zalo by webhook on %s:%s", listen, port)
         await stop.wait()
     finally:
@@ -69,18 +64,11 @@ async def _serve_webhook(api: ZaloApi, channel: ZaloChannel, stop: asyncio.Event
 
 def webhook_application(channel: ZaloChannel, *, path: str, secret: str) -> tornado.web.Application:
     """Return the tornado app answering `POST <path>` (updates) and `GET /healthz`."""
-    return tornado.web.Application([("/healthz", _Health), (path, _Updates, {"channel": channel, "secret": secret})])
+    receiver = {"header": SECRET_HEADER, "secret": secret, "receive": channel.receive}
+    return tornado.web.Application([("/healthz", _Health), (path, GuardedWebhook, receiver)])
 
 
 class _Health(tornado.web.RequestHandler):
     def get(self) -> None:
         self.write({"ok": True})
 
-
-class _Updates(tornado.web.RequestHandler):
-    def initialize(self, channel: ZaloChannel, secret: str) -> None:
-        self._channel, self._secret = channel, secret
-
-    async def post(self) -> None:
-        headers: dict[str, Any] = dict(self.request.headers.items())
-        self.set_status(await self._channel.webhook(headers, self.request.body, secret=self._secret))

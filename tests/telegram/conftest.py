@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import App
+from bot.inbox import Patience
 from bot.telegram import FloodLimits, TelegramOutlet
 from bot.telegram.service import TelegramService
 from bot.telegram.webhook import SECRET_HEADER
@@ -52,7 +53,8 @@ class Running:
 
 
 @asynccontextmanager
-async def serving(app: App, api: FakeBotApi, mode: str) -> AsyncIterator[Running]:
+async def serving(app: App, api: FakeBotApi, mode: str, *, patience: Patience | None = None
+                  ) -> AsyncIterator[Running]:
     """Run the service as `bot.serve` would, by long polling or behind a webhook on a free port."""
     overrides: dict[str, Any] = {"telegram_bot_token": SecretStr(api.token), "telegram_api_base_url": api.base_url}
     if mode == "webhook":
@@ -60,7 +62,8 @@ async def serving(app: App, api: FakeBotApi, mode: str) -> AsyncIterator[Running
                       "telegram_webhook_secret": SecretStr(SECRET), "telegram_webhook_port": 0}
     # Telegram's limits, but a burst large enough that a quick test transcript is not paced at 1/s.
     limits = FloodLimits(chat_burst=50)
-    service = TelegramService(app, app.settings.model_copy(update=overrides), limits=limits, poll_timeout=1)
+    service = TelegramService(app, app.settings.model_copy(update=overrides), limits=limits, poll_timeout=1,
+                              patience=patience)
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(service.run(stop, ready))
     async with asyncio.timeout(10):

@@ -8,6 +8,7 @@ import asyncio
 import itertools
 import json
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +62,8 @@ class FakeBotApi:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
-    async def start(self) -> FakeBotApi:
-        sockets: list[socket.socket] = bind_sockets(0, address="127.0.0.1")
+    async def start(self, port: int = 0) -> FakeBotApi:
+        sockets: list[socket.socket] = bind_sockets(port, address="127.0.0.1")
         self.port = int(sockets[0].getsockname()[1])
         app = tornado.web.Application([(r"/bot([^/]+)/(\w+)", _Method, {"api": self})],
                                       log_function=lambda handler: None)
@@ -104,13 +105,25 @@ class FakeBotApi:
 
     async def until_confirmed(self, update_id: int) -> None:
         """Wait until the bot confirmed `update_id`, which it does only after handling it."""
+        await self.until(lambda: self.confirmed > update_id)
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        """Wait until `condition` holds; it is checked again after every call the bot makes."""
         async with self._arrived:
-            await self._arrived.wait_for(lambda: self.confirmed > update_id)
+            await self._arrived.wait_for(condition)
 
     # ---- the Bot API
 
     async def answer(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
                      ) -> tuple[int, dict[str, Any]]:
+        try:
+            return await self._answer(method, params, files)
+        finally:
+            async with self._arrived:
+                self._arrived.notify_all()
+
+    async def _answer(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+                      ) -> tuple[int, dict[str, Any]]:
         call = Call(method, params, files)
         self.calls.append(call)
         pending = self._failures.get(method)

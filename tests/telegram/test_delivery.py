@@ -1,15 +1,14 @@
 """Delivery on the live channel: a 429 is waited out and the reply arrives once, a blocked bot marks the chat
 unreachable (and unblocking marks it reachable), a redelivery after a restart is skipped, the per-chat pace
-is kept, and updates that are not for the dialogs are left alone."""
+is kept, and updates that are not for the dialogs are left alone. (A database that is away:
+test_database_away.py.)"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import select
 
 from bot.app import App
@@ -114,44 +113,6 @@ async def test_one_chat_is_paced_and_others_are_not_held_back(api: FakeBotApi) -
         # Two go at once (the burst), the other four at 10 a second.
         assert time.monotonic() - started >= 0.35
         assert sorted(m["text"] for m in api.messages_to(AN)) == [f"Tin {n}" for n in range(6)]
-
-
-class Retrying(logging.Handler):
-    """Set `seen` when the channel announces it will retry failed updates."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen = asyncio.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "retrying in" in record.getMessage():
-            self.seen.set()
-
-
-async def test_an_update_that_failed_is_handled_again_once_the_database_is_back(
-    polling: Running, demo: App, api: FakeBotApi, caplog: pytest.LogCaptureFixture
-) -> None:
-    an = polling.person(api, AN, "Hân")
-    retrying = Retrying()
-    logging.getLogger("bot.telegram.channel").addHandler(retrying)
-    try:
-        await rename(demo, "processed_update", "processed_update_away")  # the database "fails"
-        update_id = await api.push(message_update(an.user, "/start DEMO-DOANVIEN"))
-        async with asyncio.timeout(10):
-            await retrying.seen.wait()
-    finally:
-        logging.getLogger("bot.telegram.channel").removeHandler(retrying)
-    assert api.messages_to(AN) == []
-    await rename(demo, "processed_update_away", "processed_update")  # … and is back
-    async with asyncio.timeout(10):
-        await api.until_confirmed(update_id)
-    assert len(api.messages_to(AN)) == 2  # answered once, after the retry
-    assert "update(s) failed" in caplog.text
-
-
-async def rename(app: App, table: str, to: str) -> None:
-    async with app.db.begin() as connection:
-        await connection.execute(text(f"ALTER TABLE {table} RENAME TO {to}"))
 
 
 async def test_the_bot_wide_rate_is_kept_across_chats(api: FakeBotApi) -> None:
