@@ -64,7 +64,7 @@ async def open_outlets(app: App, stack: AsyncExitStack, *, stdout: TextIO,
         api = ZaloApi(zalo_token, base_url=settings.zalo_api_base_url)
         stack.push_async_callback(api.close)
         outlets.append(ZaloOutlet(api, t=app.catalogs.get(None)))
-    return outlets or [ConsoleOutlet(stdout)]
+    return outlets if telegram_token or zalo_token else [ConsoleOutlet(stdout)]
 
 
 def _secret(value: SecretStr | None) -> str:
@@ -110,6 +110,9 @@ async def pushes_running(app: App, *, stdout: TextIO, stop: asyncio.Event | None
     done = asyncio.Event()
     async with AsyncExitStack() as stack:
         outlets = await open_outlets(app, stack, stdout=stdout, stop=stop)
+        if stop is not None and stop.is_set():  # stopped while waiting for a platform: nothing to run
+            yield
+            return
         task = asyncio.create_task(run_pushes(app, outlets, done))
         try:
             yield

@@ -79,3 +79,24 @@ async def test_a_bot_api_unreachable_at_start_is_waited_for(settings: Settings,
     assert "; retrying in 1.0 s" in caplog.text
     assert api.token not in caplog.text and api.token.split(":")[1] not in caplog.text
     assert len(api.messages_to(AN)) == 2
+
+
+async def test_a_stop_while_waiting_for_the_bot_api_ends_the_wait(settings: Settings,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    configured = settings.model_copy(update={
+        "telegram_bot_token": SecretStr(FakeBotApi().token),
+        "telegram_api_base_url": f"http://127.0.0.1:{free_port()}/bot"})  # nothing ever listens there
+    retrying = Seen("reaching the Telegram Bot API for pushes failed")
+    logging.getLogger("bot.outlet").addHandler(retrying)
+    served = asyncio.create_task(serve(configured))
+    try:
+        with caplog.at_level(logging.INFO, logger="scheduled.service"):
+            async with asyncio.timeout(20):
+                await retrying.seen.wait()
+            os.kill(os.getpid(), signal.SIGTERM)
+            async with asyncio.timeout(5):
+                assert await served == 0
+    finally:
+        served.cancel()
+        logging.getLogger("bot.outlet").removeHandler(retrying)
+    assert "this process runs the scheduled jobs" not in caplog.text  # nothing was started on the way out
