@@ -11,7 +11,9 @@ from pathlib import Path
 
 from babel.numbers import format_decimal, format_percent
 
-__all__ = ["LOCALES", "Catalogs", "Translator"]
+from storage.calendar import Period
+
+__all__ = ["LOCALES", "Catalogs", "Translator", "period_label"]
 
 LOCALES = ("vi", "en")
 _LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -34,6 +36,13 @@ class Translator:
 
     def percent(self, ratio: float) -> str:
         return format_percent(ratio, format="#,##0.0%", locale=self.locale)
+
+
+def period_label(t: Translator, period: Period) -> str:
+    """Return "6 tháng đầu năm 2026" / "first half of 2026" / "năm 2026"."""
+    if period.half is None:
+        return t("report.period_year", year=period.year)
+    return t(f"report.period_h{period.half}", year=period.year)
 
 
 class Catalogs:

@@ -20,16 +20,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.i18n import Catalogs
-from conversations.periods import EvaluationCalendar, Period
 from scheduled.pushes import branch_list, push_for
 from storage.branch import Recipient, members_to_nudge
+from storage.calendar import EvaluationCalendar, Period
 from storage.dialog_state import forget_conversations_expired_before
 from storage.evaluations import LateBranch, branch_secretaries, late_branches, officers_on
 from storage.models import UnitKind
@@ -106,26 +106,13 @@ async def evaluation_prompts(ctx: JobContext) -> dict[str, int]:
     return await ctx.enqueue(pushes)
 
 
-def _escalation_period(calendar: EvaluationCalendar, today: date) -> Period | None:
-    """Return the half-year whose deadline passed at most `escalate_within_days` ago (a deployment that starts
-    later does not escalate periods nobody was asked about)."""
-    period = Period.half_of(today).previous()
-    if calendar.deadline(period) >= today:
-        period = period.previous()
-    deadline = calendar.deadline(period)
-    if deadline < today <= deadline + timedelta(days=calendar.escalate_within_days):
-        return period
-    return None
-
-
 async def escalations(ctx: JobContext) -> dict[str, int]:
     """Tell the officers above each late branch (the nearest unit up that has officers) which branches are late."""
-    period = _escalation_period(ctx.calendar, ctx.today)
+    period = ctx.calendar.escalation_period(ctx.today)
     if period is None:
         return {"due": 0, "enqueued": 0, "late": 0}
     deadline = ctx.calendar.deadline(period)
-    deadline_end = datetime.combine(deadline + timedelta(days=1), time(), tzinfo=ctx.tz)
-    late = await late_branches(ctx.session, period=period.code, deadline_end=deadline_end)
+    late = await late_branches(ctx.session, period=period.code, deadline_end=ctx.calendar.deadline_end(period, ctx.tz))
     above = {unit for branch in late for unit in ancestor_ids(branch.path)[:-1]}
     officers: dict[int, list[Recipient]] = defaultdict(list)
     for unit_id, recipient in await officers_on(ctx.session, unit_ids=sorted(above)):
@@ -165,7 +152,7 @@ async def annual_reminders(ctx: JobContext) -> dict[str, int]:
     if not 0 <= days_before <= calendar.annual_reminder_days_before:
         return {"due": 0, "enqueued": 0}
     step = (calendar.annual_reminder_days_before - days_before) // calendar.reminder_every_days
-    until = datetime.combine(deadline + timedelta(days=1), time(), tzinfo=ctx.tz).isoformat()
+    until = calendar.annual_deadline_end(today.year, ctx.tz).isoformat()
     pushes = [
         ctx.push(r, f"annual.{today.year}.s{step}.u{unit_id}", "evaluation.push_annual",
                  about={"unit_id": unit_id, "until": until}, year=today.year, deadline=deadline,

@@ -36,9 +36,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from conversations.i18n import Catalogs, Translator
-from conversations.periods import EvaluationCalendar, Period, period_label
+from conversations.i18n import Catalogs, Translator, period_label
 from storage.branch import Recipient, members_without_introduction_since
+from storage.calendar import EvaluationCalendar, Period
 from storage.evaluations import held_roles, unsubmitted_branches
 from storage.models import Outbox, RoleName
 from storage.outbox import Push

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionma
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.i18n import Catalogs
-from conversations.periods import EvaluationCalendar
 from scheduled.jobs import (
     Job,
     JobContext,
@@ -29,6 +28,7 @@ from scheduled.jobs import (
     housekeeping,
     monthly_nudges,
 )
+from storage.calendar import EvaluationCalendar
 
 __all__ = [
     "JobRunner",

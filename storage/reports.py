@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_
@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from conversations.periods import EvaluationCalendar, Period
+from storage.calendar import EvaluationCalendar, Period
 from storage.models import (
     Evaluation,
     ReportGroup,
@@ -173,10 +173,6 @@ def _postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-def _halves(period: Period) -> list[Period]:
-    return [period] if period.half else [Period(period.year, 1), Period(period.year, 2)]
-
-
 async def child_units(session: AsyncSession, *, root: Unit) -> Sequence[Unit]:
     """Return the active children of `root`, by name."""
     query = select(Unit).where(Unit.parent_id == root.id, col(Unit.active)).order_by(col(Unit.name))
@@ -209,8 +205,7 @@ async def members_of(session: AsyncSession, *, unit_ids: Sequence[int]) -> dict[
 
 def _deadline_ends(period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> dict[str, datetime]:
     """The first instant after each half-year's evaluation deadline."""
-    return {half.code: datetime.combine(calendar.deadline(half) + timedelta(days=1), time(), tzinfo=tz)
-            for half in _halves(period)}
+    return {half.code: calendar.deadline_end(half, tz) for half in period.halves}
 
 
 async def evaluations_by_child(
@@ -290,7 +285,7 @@ async def report_for(
             setattr(target, name, value)
     for unit_id, members in (await members_of(session, unit_ids=ids)).items():
         (total if unit_id == unit.id else figures[str(unit_id)]).members = members
-    halves = len(_halves(period))
+    halves = len(period.halves)
     evaluations = await evaluations_by_child(session, root=unit, period=period, calendar=calendar, tz=tz)
     surveys = await surveys_by_child(session, root=unit, period=period)
     for key in {*evaluations, *surveys}:
@@ -338,7 +333,7 @@ class LateBranch:
 
 
 def _late_condition(period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> ColumnElement[bool]:
-    end = _deadline_ends(period, calendar, tz)[period.code]
+    end = calendar.deadline_end(period, tz)
     return or_(col(Evaluation.submitted_at).is_(None), col(Evaluation.submitted_at) >= end)
 
 

@@ -14,13 +14,13 @@ from sqlmodel import col
 
 from bot.app import App
 from conversations.messages import Reply
-from conversations.periods import EvaluationCalendar, Period
 from scheduled.jobs import Job, annual_reminders, escalations, evaluation_prompts, monthly_nudges
 from scheduled.pushes import push_for
 from scheduled.runner import ScheduledJob
 from scheduled.sender import Sender, SenderConfig
 from scheduled.service import job_runner
 from storage.branch import Recipient
+from storage.calendar import EvaluationCalendar, Period
 from storage.evaluations import open_evaluation, submit_evaluation
 from storage.models import OutboxStatus, Role, RoleName
 from storage.outbox import Push, enqueue_many

@@ -254,8 +254,8 @@ async def test_officer_cannot_set_the_target_of_their_own_unit(data: App, chat: 
 
 def test_summary_numbers_in_the_style_of_the_seeds() -> None:
     from conversations.i18n import Catalogs
-    from conversations.periods import Period
     from conversations.reports import render_summary
+    from storage.calendar import Period
     from storage.reports import Figures, Report
 
     total = Figures(1, "TD-HG", "Tỉnh Đoàn Hà Giang", "province", members=120_000, fulfilled=98_765, admitted=7_338,

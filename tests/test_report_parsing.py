@@ -7,8 +7,8 @@ import unicodedata
 import pytest
 
 from conversations.flows.report import parse_report_args, parse_target
-from conversations.periods import Period
 from conversations.validate import Invalid
+from storage.calendar import Period
 
 
 @pytest.mark.parametrize(("text", "expected"), [

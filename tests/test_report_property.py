@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from conversations.periods import EvaluationCalendar, Period
+from storage.calendar import EvaluationCalendar, Period
 from storage.db import create_engine, session_factory
 from storage.models import (
     Evaluation,

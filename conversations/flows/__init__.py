@@ -14,7 +14,7 @@ from conversations.flows.youth_edit import YouthDeleteFlow, YouthEditFlow
 from conversations.flows.youth_mine import YouthMineFlow
 from conversations.flows.youth_register import YouthRegisterFlow
 from conversations.flows.youth_update import YouthUpdateFlow
-from conversations.periods import EvaluationCalendar
+from storage.calendar import EvaluationCalendar
 from storage.models import RoleName
 from storage.youth import load_youth_groups
 

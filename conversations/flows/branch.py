@@ -5,12 +5,13 @@ branch of their subtree by code (`/chidoan CD-KP2`)."""
 from __future__ import annotations
 
 from conversations.engine import Context, OneShotFlow, Turn
-from conversations.flows.evaluate import evaluation_period_for, secretary_branch
+from conversations.flows.evaluate import secretary_branch
+from conversations.i18n import period_label
 from conversations.messages import Reply
-from conversations.periods import EvaluationCalendar, Period, period_label
 from conversations.text import nfc
 from scheduled.pushes import day_text
 from storage.branch import member_progress, youth_by_status
+from storage.calendar import EvaluationCalendar, Period
 from storage.evaluations import evaluation_for, survey_for
 from storage.members import roles_over_unit
 from storage.models import RoleName, UnitKind, YouthStatus
@@ -63,7 +64,7 @@ class BranchFlow(OneShotFlow):
 
     async def _evaluation_status(self, ctx: Context, unit_id: int) -> str:
         today = ctx.now.astimezone(ctx.tz).date()
-        period, late = evaluation_period_for(self.calendar, today)
+        period, late = self.calendar.period_to_evaluate(today)
         deadline = day_text(ctx.t, self.calendar.deadline(period))
         evaluation = await evaluation_for(ctx.session, period=period.code, unit_id=unit_id)
         if evaluation is not None and evaluation.submitted_at is not None:

@@ -10,17 +10,17 @@ until the next window opens. Upper levels are told, through the outbox, when a b
 from __future__ import annotations
 
 import enum
-from datetime import date
 from typing import Any
 
 from conversations.engine import Answer, Context, State, Turn
+from conversations.i18n import period_label
 from conversations.messages import Reply
-from conversations.periods import EvaluationCalendar, Period, period_label
 from conversations.text import nfc
 from conversations.validate import Invalid, parse_count, parse_text
 from scheduled.pushes import day_text, push_for
 from storage import audit
 from storage.branch import member_progress
+from storage.calendar import EvaluationCalendar, Period
 from storage.evaluations import (
     admission_candidates,
     correct_line,
@@ -39,7 +39,7 @@ from storage.models import Evaluation, RoleName, UnitKind
 from storage.outbox import enqueue_many
 from storage.units import ancestor_ids
 
-__all__ = ["EvaluateFlow", "evaluation_period_for", "secretary_branch"]
+__all__ = ["EvaluateFlow", "secretary_branch"]
 
 TEXT_MAX = 4000
 REASON_MAX = 500
@@ -100,18 +100,6 @@ def secretary_branch(ctx: Context, args: str) -> tuple[int, str] | str:
     return branches[0][0], branches[0][1]
 
 
-def evaluation_period_for(calendar: EvaluationCalendar, today: date) -> tuple[Period, bool]:
-    """Return the half-year a branch evaluates today and whether its deadline has passed: the open window, or
-    else the last half-year whose deadline passed (a late submission, until the next window opens)."""
-    period = calendar.evaluation_period(today)
-    if period is not None:
-        return period, False
-    last = Period.half_of(today).previous()
-    if calendar.deadline(last) >= today:
-        last = last.previous()
-    return last, True
-
-
 class EvaluateFlow:
     name = "evaluate"
 
@@ -127,7 +115,7 @@ class EvaluateFlow:
             return Turn([ctx.reply(found)])
         unit_id, unit_name = found
         today = ctx.now.astimezone(ctx.tz).date()
-        period, late = evaluation_period_for(self.calendar, today)
+        period, late = self.calendar.period_to_evaluate(today)
         existing = await evaluation_for(ctx.session, period=period.code, unit_id=unit_id)
         if late and existing is not None and existing.submitted_at is not None:
             upcoming = period.next()

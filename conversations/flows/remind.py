@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from conversations.engine import Context, OneShotFlow, Turn
 from conversations.flows.evaluate import secretary_branch
-from conversations.periods import EvaluationCalendar, Period
 from scheduled.pushes import push_for
 from storage import audit
 from storage.branch import members_to_nudge, set_nudges
+from storage.calendar import EvaluationCalendar, Period
 from storage.outbox import enqueue_many, existing_keys
 
 __all__ = ["NudgeSwitchFlow", "RemindFlow"]

@@ -14,13 +14,14 @@ from datetime import date
 from typing import Any
 
 from conversations.engine import Answer, Command, Context, Midway, OneShotFlow, State, Turn
+from conversations.i18n import period_label
 from conversations.messages import Attachment, Choice, Reply
-from conversations.periods import EvaluationCalendar, Period, period_label
 from conversations.reports import render_chart, render_summary, render_workbook
 from conversations.reports.summary import rate
 from conversations.text import nfc
 from conversations.validate import Invalid
 from storage import audit
+from storage.calendar import EvaluationCalendar, Period
 from storage.models import RoleName, TargetMetric, Unit
 from storage.reports import (
     REPORT_ROLES,
@@ -205,9 +206,7 @@ class OverdueFlow(OneShotFlow):
         unit, period = found
         today = _today(ctx)
         if period is None:
-            period = Period.half_of(today)
-            while self.calendar.deadline(period) >= today:
-                period = period.previous()
+            period = self.calendar.last_overdue(today)
         if period.half is None:
             return Turn([ctx.reply("report.overdue_half_only")])
         return Turn([await self._list(ctx, unit, period, today)])

@@ -10,8 +10,7 @@ import io
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from conversations.i18n import Translator
-from conversations.periods import period_label
+from conversations.i18n import Translator, period_label
 from conversations.reports.summary import rate
 from storage.reports import Report
 

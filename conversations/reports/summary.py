@@ -7,8 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from conversations.i18n import Translator
-from conversations.periods import period_label
+from conversations.i18n import Translator, period_label
 from storage.reports import Figures, Report
 from storage.rollups import AGE_BANDS
 

@@ -14,8 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from conversations.i18n import Translator
-from conversations.periods import period_label
+from conversations.i18n import Translator, period_label
 from conversations.reports.summary import group_label
 from storage.reports import Figures, Report
 from storage.rollups import AGE_BANDS
