@@ -8,6 +8,9 @@ dialog step, and writes the new state before the transaction commits.
 A command sent in the middle of a dialog does not silently end it: a command that only shows something
 answers and the pending question is asked again; `/ngonngu` is answered first and then the dialog goes on;
 a command that starts another dialog says which unfinished one it replaced (see `Midway`).
+
+A step tells other people things only through its outcome: the pushes in `Turn.effects` are enqueued by the
+engine in the update's transaction, so they go out exactly when the step's writes are committed.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from storage.dialog_state import clear_conversation, conversation_for, save_conv
 from storage.identities import speaker
 from storage.members import roles_of
 from storage.models import ChatIdentity, Conversation, Member, Unit
+from storage.outbox import Push, enqueue_many
 from storage.updates import claim_update
 
 __all__ = ["Answer", "Command", "Context", "Engine", "Flow", "Midway", "OneShotFlow", "State", "Turn"]
@@ -65,7 +69,8 @@ class Answer:
 
 @dataclass(slots=True)
 class Turn:
-    """The outcome of one step: replies, then the next state (None ends the dialog).
+    """The outcome of one step: replies, then the next state (None ends the dialog), and the pushes to other
+    people it causes (`effects`, enqueued by the engine with the step's writes).
 
     `keep_state` leaves any current dialog exactly as it was (used by /help and by re-asks).
     """
@@ -73,6 +78,7 @@ class Turn:
     replies: list[Reply]
     next: State | None = None
     keep_state: bool = False
+    effects: list[Push] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -162,6 +168,7 @@ class _Outcome:
     keep: bool = False
     parent: Held | None = None
     restored: Held | None = None
+    effects: list[Push] = field(default_factory=list)
 
 
 class Engine:
@@ -209,6 +216,8 @@ class Engine:
                 return []
             ctx, row, held, expired = await self._context(session, inbound, now)
             outcome = await self._route(ctx, held, expired)
+            if outcome.effects:
+                await enqueue_many(session, pushes=outcome.effects, now=now)
             return await self._persist(ctx, row, held, outcome)
 
     async def _context(
@@ -252,20 +261,22 @@ class Engine:
                 # Not an answer to the short dialog on top (say, the language question): the person is
                 # answering the question set aside under it.
                 outcome = await self._typed(_at(ctx, held.parent), held.parent, text)
-                return _Outcome(outcome.replies, next=_state(held.parent), restored=held.parent) \
-                    if outcome.keep else outcome
+                return _Outcome(outcome.replies, next=_state(held.parent), restored=held.parent,
+                                effects=outcome.effects) if outcome.keep else outcome
             return _Outcome([_choose_one(ctx, held)], keep=True)
         return await self._resume(ctx, held, Answer(text=text, choice=payload))
 
     async def _resume(self, ctx: Context, held: Held, answer: Answer) -> _Outcome:
         turn = await self._flows[held.flow].resume(ctx, _state(held), answer)
+        effects = turn.effects
         if turn.keep_state:
-            return _Outcome(turn.replies, keep=True)
+            return _Outcome(turn.replies, keep=True, effects=effects)
         if held.parent is None:
-            return _Outcome(turn.replies, turn.next)
+            return _Outcome(turn.replies, turn.next, effects=effects)
         if turn.next is None:  # the short dialog is over: back to the one set aside, asking its question again
-            return _Outcome([*turn.replies, _reask(ctx, held.parent)], _state(held.parent), restored=held.parent)
-        return _Outcome(turn.replies, turn.next, parent=held.parent)
+            return _Outcome([*turn.replies, _reask(ctx, held.parent)], _state(held.parent), restored=held.parent,
+                            effects=effects)
+        return _Outcome(turn.replies, turn.next, parent=held.parent, effects=effects)
 
     async def _command(self, ctx: Context, held: Held | None, text: str) -> _Outcome:
         head, _, args = text[1:].partition(" ")
@@ -288,18 +299,19 @@ class Engine:
 
         Browsing what a command showed (a report's drill-down) is not work in progress: any command replaces it.
         """
+        effects = turn.effects
         if held is None or midway is Midway.CANCEL or (held.parent is None and held.flow in self._browsing):
-            return _Outcome(turn.replies, turn.next, keep=turn.keep_state)
+            return _Outcome(turn.replies, turn.next, keep=turn.keep_state, effects=effects)
         if turn.keep_state or turn.next is None or midway is Midway.SHOW:
             shown = [reply for reply in turn.replies if not reply.choices] if turn.next else turn.replies
-            return _Outcome([*shown, _reask(ctx, held)], keep=True)
+            return _Outcome([*shown, _reask(ctx, held)], keep=True, effects=effects)
         if midway is Midway.ASIDE:
-            return _Outcome(turn.replies, turn.next, parent=held.parent or held)
+            return _Outcome(turn.replies, turn.next, parent=held.parent or held, effects=effects)
         dropped = held.parent or held
         if dropped.flow == turn.next.flow:  # the same dialog started over: the person asked for exactly that
-            return _Outcome(turn.replies, turn.next)
+            return _Outcome(turn.replies, turn.next, effects=effects)
         notice = ctx.reply("engine.set_aside", dialog=ctx.t(f"dialog.{dropped.flow}"))
-        return _Outcome([notice, *turn.replies], turn.next)
+        return _Outcome([notice, *turn.replies], turn.next, effects=effects)
 
     def _fallback(self, ctx: Context, expired: bool) -> Reply:
         if expired:

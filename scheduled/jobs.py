@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.i18n import Catalogs
-from scheduled.pushes import branch_list, push_for
+from conversations.pushes import branch_list, push_for
 from storage.branch import Recipient, members_to_nudge
 from storage.calendar import EvaluationCalendar, Period
 from storage.dialog_state import forget_conversations_expired_before

@@ -1,6 +1,5 @@
-"""Pushes: turning "tell this person X" into an outbox row (the text in the recipient's language, the dedupe key,
-the time it may go out after the quiet hours), and checking again, when the sender claims the row, that what it
-says is still true.
+"""Checking a push again, when the sender claims its row, that what it says is still true. (Building a push —
+its text, dedupe key and quiet hours — is `conversations.pushes.push_for`.)
 
 A payload says what its push is: `kind`, the text key it was rendered from, and `about`, the recipient's member
 id plus the ids of what it is about. `CHECKS` holds the condition that made each kind due:
@@ -26,24 +25,20 @@ registered).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from conversations.i18n import Catalogs, Translator, period_label
-from storage.branch import Recipient, members_without_introduction_since
-from storage.calendar import EvaluationCalendar, Period
+from conversations.pushes import branch_list
+from storage.branch import members_without_introduction_since
 from storage.evaluations import held_roles, unsubmitted_branches
 from storage.models import Outbox, RoleName
-from storage.outbox import Push
 
-__all__ = ["CHECKS", "Drop", "Rewrite", "Verdict", "branch_list", "day_text", "push_for", "recheck"]
+__all__ = ["CHECKS", "Drop", "Rewrite", "Verdict", "recheck"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,45 +57,6 @@ class Rewrite:
 
 Verdict = Drop | Rewrite
 Check = Callable[[AsyncSession, list[Outbox], datetime], Awaitable[dict[int, Verdict]]]
-
-
-def day_text(t: Translator, day: date) -> str:
-    """Format a calendar day the way the reader's locale writes it (10/07/2026 in Vietnamese)."""
-    return format_date(day, t("evaluation.date_pattern"), locale=t.locale)
-
-
-def branch_list(names: Iterable[str]) -> str:
-    """Return the bulleted lines that name branches in a push."""
-    return "\n".join(f"• {name}" for name in names)
-
-
-def push_for(
-    recipient: Recipient, *, key: str, catalogs: Catalogs, calendar: EvaluationCalendar, tz: ZoneInfo,
-    now: datetime, text_key: str, about: Mapping[str, Any] | None = None, **values: object,
-) -> Push:
-    """Build the push `text_key` for `recipient`; `key` is completed with the recipient's chat, so one
-    logical message reaches each of their chats once. Dates and periods among `values` are written in the
-    recipient's language. `about` (JSON values: ids, period codes, ISO instants) says what the push is about,
-    for the check its kind gets before it is sent."""
-    t = catalogs.get(recipient.locale)
-    shown = {name: _shown(t, value) for name, value in values.items()}
-    payload: dict[str, Any] = {"text": t(text_key, **shown), "kind": text_key,
-                               "about": {"member_id": recipient.member_id, **(about or {})}}
-    if text_key in _RENDERED_AGAIN:  # the template and values it was rendered from, in the recipient's language
-        payload |= {"template": t(text_key), "values": shown}
-    return Push(
-        dedupe_key=f"{key}:{recipient.channel}:{recipient.chat_id}"[:160],
-        channel=recipient.channel,
-        chat_id=recipient.chat_id,
-        payload=payload,
-        not_before=calendar.deliver_at(now, tz),
-    )
-
-
-def _shown(t: Translator, value: object) -> object:
-    if isinstance(value, date):
-        return day_text(t, value)
-    return period_label(t, value) if isinstance(value, Period) else value
 
 
 async def recheck(session: AsyncSession, *, rows: Sequence[Outbox], now: datetime) -> dict[int, Verdict]:
@@ -207,7 +163,6 @@ CHECKS: dict[str, Check] = {
     "remind.push": partial(_introduced_nobody, respect_opt_out=False),
     "evaluation.push_annual": _annual_due,
 }
-_RENDERED_AGAIN = frozenset({"evaluation.push_escalation"})
 
 
 def _int(value: object) -> int:

@@ -14,8 +14,8 @@ from sqlmodel import col
 
 from bot.app import App
 from conversations.messages import Reply
+from conversations.pushes import push_for
 from scheduled.jobs import Job, annual_reminders, escalations, evaluation_prompts, monthly_nudges
-from scheduled.pushes import push_for
 from scheduled.runner import ScheduledJob
 from scheduled.sender import Sender, SenderConfig
 from scheduled.service import job_runner

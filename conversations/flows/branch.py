@@ -8,8 +8,8 @@ from conversations.engine import Context, OneShotFlow, Turn
 from conversations.flows.evaluate import secretary_branch
 from conversations.i18n import period_label
 from conversations.messages import Reply
+from conversations.pushes import day_text
 from conversations.text import nfc
-from scheduled.pushes import day_text
 from storage.branch import member_progress, youth_by_status
 from storage.calendar import EvaluationCalendar, Period
 from storage.evaluations import evaluation_for, survey_for

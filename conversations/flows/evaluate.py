@@ -15,9 +15,9 @@ from typing import Any
 from conversations.engine import Answer, Context, State, Turn
 from conversations.i18n import period_label
 from conversations.messages import Reply
+from conversations.pushes import day_text, push_for
 from conversations.text import nfc
 from conversations.validate import Invalid, parse_count, parse_text
-from scheduled.pushes import day_text, push_for
 from storage import audit
 from storage.branch import member_progress
 from storage.calendar import EvaluationCalendar, Period
@@ -36,7 +36,7 @@ from storage.evaluations import (
     survey_for,
 )
 from storage.models import Evaluation, RoleName, UnitKind
-from storage.outbox import enqueue_many
+from storage.outbox import Push
 from storage.units import ancestor_ids
 
 __all__ = ["EvaluateFlow", "secretary_branch"]
@@ -371,24 +371,23 @@ class EvaluateFlow:
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="evaluation.submitted",
                            target=f"evaluation:{data['evaluation_id']}", at=ctx.now)
         on_time = ctx.now.astimezone(ctx.tz).date() <= deadline
-        if first:
-            await self._tell_upper_levels(ctx, data, on_time)
+        notices = await self._tell_upper_levels(ctx, data, on_time) if first else []
         key = "evaluation.submitted" if first else "evaluation.resubmitted"
         return Turn([ctx.reply(key, unit=data["unit"], period=period_label(ctx.t, period),
-                                deadline=day_text(ctx.t, deadline))])
+                                deadline=day_text(ctx.t, deadline))], effects=notices)
 
-    async def _tell_upper_levels(self, ctx: Context, data: dict[str, Any], on_time: bool) -> None:
+    async def _tell_upper_levels(self, ctx: Context, data: dict[str, Any], on_time: bool) -> list[Push]:
+        """Return the notices of a first submission to the officers of every unit above the branch."""
         unit = next(u for _, u in ctx.roles if u.id == data["unit_id"])
         above = ancestor_ids(unit.path)[:-1]
         officers = await officers_on(ctx.session, unit_ids=above)
         text_key = "evaluation.push_submitted" if on_time else "evaluation.push_submitted_late"
-        pushes = [
+        return [
             push_for(recipient, key=f"eval.{data['period']}.submitted.u{data['unit_id']}", catalogs=ctx.catalogs,
                      calendar=self.calendar, tz=ctx.tz, now=ctx.now, text_key=text_key, branch=data["unit"],
                      period=Period.parse(data["period"]))
             for _, recipient in officers
         ]
-        await enqueue_many(ctx.session, pushes=pushes, now=ctx.now)
 
 
 def _shown(text: str | None, empty: str) -> str:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from conversations.engine import Context, OneShotFlow, Turn
 from conversations.flows.evaluate import secretary_branch
-from scheduled.pushes import day_text
+from conversations.pushes import day_text
 from storage import audit
 from storage.invites import create_invite
 from storage.models import RoleName

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from conversations.engine import Context, OneShotFlow, Turn
 from conversations.flows.evaluate import secretary_branch
-from scheduled.pushes import push_for
+from conversations.pushes import push_for
 from storage import audit
 from storage.branch import members_to_nudge, set_nudges
 from storage.calendar import EvaluationCalendar, Period
-from storage.outbox import enqueue_many, existing_keys
+from storage.outbox import existing_keys
 
 __all__ = ["NudgeSwitchFlow", "RemindFlow"]
 
@@ -39,12 +39,11 @@ class RemindFlow(OneShotFlow):
             return Turn([ctx.reply("remind.nobody", unit=unit_name, year=today.year)])
         pushes = [push_for(r, key=key, catalogs=ctx.catalogs, calendar=self.calendar, tz=ctx.tz, now=ctx.now,
                            text_key="remind.push", unit=unit_name, year=today.year) for r in recipients]
-        await enqueue_many(ctx.session, pushes=pushes, now=ctx.now)
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="branch.reminded",
                            target=f"unit:{unit_id}", at=ctx.now)
         people = len({r.member_id for r in recipients})
         later = pushes[0].not_before > ctx.now
-        return Turn([ctx.reply("remind.queued_morning" if later else "remind.queued", count=people)])
+        return Turn([ctx.reply("remind.queued_morning" if later else "remind.queued", count=people)], effects=pushes)
 
 
 class NudgeSwitchFlow(OneShotFlow):
