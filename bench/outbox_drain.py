@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col, func, select
 
 from bench.fake_platform import TOKEN
-from bot.outlet import Outlet
+from conversations.outlet import Outlet
 from bot.telegram.outlet import TelegramOutlet
 from conversations.messages import Reply
 from scheduled.sender import Sender, SenderConfig

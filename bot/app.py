@@ -1,5 +1,6 @@
-"""Composition root: the one place that builds the database, catalogs, dialog engine and channels from
-settings. Nothing connects at import time."""
+"""Composition root: the one place that builds the database, catalogs, calendar, dialog engine, the enabled
+channels with their outlets, and the pushes (scheduler and senders) from settings. Nothing connects at import
+time, nor when the app is built: `prepare()` migrates, the runner (`bot.runner`) opens the channels."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from bot.settings import Settings
 from conversations.engine import Engine
 from conversations.flows import default_commands
 from conversations.i18n import Catalogs
-from scheduled.config import calendar_from
+from scheduled.sender import SenderConfig
+from storage.calendar import EvaluationCalendar
 from storage.db import create_engine, session_factory
 from storage.demo import seed_demo
 from storage.migrate import upgrade_to_head
 
-__all__ = ["App", "build_app", "utc_now"]
+__all__ = ["App", "build_app", "calendar_from", "sender_config_from", "utc_now"]
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +34,17 @@ def utc_now() -> datetime:
 
 @dataclass
 class App:
+    """Everything the channels, the dialogs and the pushes share in one process."""
+
     settings: Settings
     db: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     catalogs: Catalogs
     engine: Engine
     clock: Callable[[], datetime]
+    calendar: EvaluationCalendar
+    tz: ZoneInfo
+    sender_config: SenderConfig
 
     async def prepare(self) -> None:
         """Migrate the schema and, when enabled and the database is empty, seed the demo organisation."""
@@ -56,9 +63,40 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     db = create_engine(settings.database_url)
     sessions = session_factory(db)
     catalogs = Catalogs(default=settings.default_locale)
+    calendar = calendar_from(settings)
+    tz = ZoneInfo(settings.timezone)
     engine = Engine(
         sessions=sessions, catalogs=catalogs, clock=clock,
-        commands=default_commands(calendar=calendar_from(settings), bot_username=settings.telegram_bot_username),
-        tz=ZoneInfo(settings.timezone), conversation_ttl=timedelta(hours=settings.conversation_ttl_hours),
+        commands=default_commands(calendar=calendar, bot_username=settings.telegram_bot_username),
+        tz=tz, conversation_ttl=timedelta(hours=settings.conversation_ttl_hours),
     )
-    return App(settings=settings, db=db, sessions=sessions, catalogs=catalogs, engine=engine, clock=clock)
+    return App(settings=settings, db=db, sessions=sessions, catalogs=catalogs, engine=engine, clock=clock,
+               calendar=calendar, tz=tz, sender_config=sender_config_from(settings))
+
+
+def calendar_from(settings: Settings) -> EvaluationCalendar:
+    """Return the evaluation calendar the settings describe."""
+    return EvaluationCalendar(
+        opens_days_before_end=settings.evaluation_opens_days_before_end,
+        due_days_after_end=settings.evaluation_due_days_after_end,
+        reminder_every_days=settings.evaluation_reminder_every_days,
+        annual_report_month=settings.annual_report_month,
+        annual_report_day=settings.annual_report_day,
+        annual_reminder_days_before=settings.annual_reminder_days_before,
+        quiet_start_hour=settings.quiet_hours_start,
+        quiet_end_hour=settings.quiet_hours_end,
+        nudge_day_of_month=settings.nudge_day_of_month,
+        escalate_within_days=settings.evaluation_escalate_within_days,
+    )
+
+
+def sender_config_from(settings: Settings) -> SenderConfig:
+    """Return the outbox sender's limits from the settings (a rate of 0 or less: unlimited)."""
+    rate = settings.outbox_rate_per_second
+    return SenderConfig(
+        rate=rate if rate > 0 else None,
+        per_chat_interval=settings.outbox_per_chat_interval_seconds,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        lease_margin=timedelta(seconds=min(10.0, settings.outbox_lease_seconds / 4)),
+        max_attempts=settings.outbox_max_attempts,
+    )

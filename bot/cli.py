@@ -1,6 +1,7 @@
 """Command line: run the bot (the default), or the admin tasks an operator does from a shell.
 
     bot11                      run: console chat without a platform token, Telegram/Zalo with one
+    bot11 send                 run only the outbox senders (a process of its own beside webhook workers)
     bot11 admin tree           print the unit tree with codes
     bot11 admin invite --unit CD-KP1 --role member [--days 30] [--uses 50]
     bot11 report --unit QD-HB --period 2026-H1 --xlsx out.xlsx --png chart.png
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot11", description="Bot 1+1")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (console chat when no platform token is set)")
+    commands.add_parser("send", help="run only the outbox senders (no scheduler, no chat)")
     admin = commands.add_parser("admin", help="operator tasks").add_subparsers(dest="task", required=True)
     admin.add_parser("tree", help="print the unit tree with codes")
     invite = admin.add_parser("invite", help="create an invite code for a unit and role")
@@ -53,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.serve import serve
 
         return asyncio.run(serve(settings))
+    if args.command == "send":
+        from bot.serve import send
+
+        return asyncio.run(send(settings))
     if args.command == "report":
         return asyncio.run(run_report(settings, args, sys.stdout))
     if args.command == "simulate":

@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.app import build_app
 from bot.settings import Settings
 from conversations.i18n import LOCALES
-from conversations.periods import Period
 from conversations.reports import render_chart, render_summary, render_workbook
-from scheduled.config import calendar_from
+from storage.calendar import Period
 from storage.reports import report_for
 from storage.units import unit_by_code
 
@@ -51,7 +50,7 @@ async def run_report(settings: Settings, args: argparse.Namespace, out: TextIO) 
             if unit is None:
                 out.write(f"no unit with code {args.unit!r}; see `bot11 admin tree`\n")
                 return 2
-            report = await report_for(session, unit=unit, period=period, calendar=calendar_from(settings), tz=tz)
+            report = await report_for(session, unit=unit, period=period, calendar=app.calendar, tz=tz)
         t = app.catalogs.get(args.locale)
         out.write(render_summary(t, report, top=len(report.children)) + "\n")
         _write(out, args.xlsx, lambda: render_workbook(t, report, today=today), t("report.cli_saved", path=args.xlsx))

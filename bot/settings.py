@@ -22,17 +22,15 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
-    telegram_webhook_listen: str = "127.0.0.1"
-    telegram_webhook_port: int = 8080
     zalo_bot_token: SecretStr | None = None
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_webhook_url: str | None = None
     zalo_webhook_secret: SecretStr | None = None
-    zalo_webhook_listen: str = "127.0.0.1"
-    zalo_webhook_port: int = 8082
+    http_listen: str = "127.0.0.1"
+    http_port: int = 8080
     log_level: str = "WARNING"
     attachment_dir: str = "./data/attachments"
-    # Evaluation calendar and pushes (defaults: conversations.periods.EvaluationCalendar).
+    # Evaluation calendar and pushes (defaults: storage.calendar.EvaluationCalendar).
     evaluation_opens_days_before_end: int = 15
     evaluation_due_days_after_end: int = 10
     evaluation_reminder_every_days: int = 3

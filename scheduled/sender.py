@@ -41,8 +41,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.outlet import Outlet, SendFailed, SendFailure
 from conversations.messages import Choice, Reply
+from conversations.outlet import Outlet, SendFailed, SendFailure
 from scheduled.pushes import Drop, Rewrite, recheck
 from storage.models import Outbox, OutboxStatus
 from storage.outbox import (
@@ -79,8 +79,9 @@ class SenderConfig:
 
 def reply_of(payload: dict[str, object]) -> Reply:
     """Rebuild the reply an outbox payload stands for."""
-    raw = payload.get("choices") or []
-    choices = tuple(Choice(str(c[0]), str(c[1])) for c in raw if isinstance(c, list | tuple))  # type: ignore[union-attr]
+    raw = payload.get("choices")
+    pairs = raw if isinstance(raw, list) else []
+    choices = tuple(Choice(str(c[0]), str(c[1])) for c in pairs if isinstance(c, list | tuple))
     return Reply(text=str(payload.get("text", "")), choices=choices)
 
 

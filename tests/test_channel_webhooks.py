@@ -11,17 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
 
 from bot.app import App
-from bot.webhook import BODY_LIMIT
-from bot.zalo.service import webhook_application
+from bot.http import BODY_LIMIT
 from tests.telegram.conftest import SECRET as TELEGRAM_SECRET
 from tests.telegram.conftest import WEBHOOK_PATH, serving
 from tests.telegram.fake_api import FakeBotApi
 from tests.telegram.people import message_update
-from tests.test_zalo import FakeZalo, channel_for, message
+from tests.test_zalo import FakeZalo, channel_for, message, zalo_webhook
 
 ZALO_SECRET = "zalo-webhook-secret-for-tests"
 USER = {"id": 5120342711, "is_bot": False, "first_name": "An", "language_code": "vi"}
@@ -52,23 +49,19 @@ async def hooks(demo: App, api: FakeBotApi) -> AsyncIterator[dict[str, Hook]]:
     """Telegram's webhook (the whole service against the fake Bot API) and Zalo's, both serving the demo."""
     fake = FakeZalo()
     zalo_api, zalo = channel_for(demo, fake)
-    sockets = bind_sockets(0, address="127.0.0.1")
-    server = HTTPServer(webhook_application(zalo, path="/zalo", secret=ZALO_SECRET))
-    server.add_sockets(sockets)
     ids = iter(range(1, 1000))
     try:
-        async with serving(demo, api, "webhook") as telegram:
-            assert telegram.service.port is not None
+        async with serving(demo, api, "webhook") as telegram, \
+                zalo_webhook(demo, zalo, path="/zalo", secret=ZALO_SECRET) as zalo_port:
+            assert telegram.runner.port is not None
             yield {
-                "telegram": Hook(telegram.service.port, WEBHOOK_PATH, "X-Telegram-Bot-Api-Secret-Token",
+                "telegram": Hook(telegram.runner.port, WEBHOOK_PATH, "X-Telegram-Bot-Api-Secret-Token",
                                  TELEGRAM_SECRET, lambda: api.sent,
                                  lambda: api.numbered(message_update(USER, "/start DEMO-DOANVIEN"))),
-                "zalo": Hook(int(sockets[0].getsockname()[1]), "/zalo", "X-Bot-Api-Secret-Token", ZALO_SECRET,
+                "zalo": Hook(zalo_port, "/zalo", "X-Bot-Api-Secret-Token", ZALO_SECRET,
                              lambda: fake.sent, lambda: message("/batdau DEMO-DOANVIEN", message_id=f"v{next(ids)}")),
             }
     finally:
-        server.stop()
-        await server.close_all_connections()
         await zalo_api.close()
 
 
@@ -104,7 +97,8 @@ CHANNELS = ["telegram", "zalo"]
     pytest.param("wrong", NINETY_MB, 403, id="wrong-secret-90MB"),
     pytest.param("right", NINETY_MB, 413, id="right-secret-90MB"),
     pytest.param("right", BODY_LIMIT + 1, 413, id="right-secret-just-over-1MB"),
-    pytest.param("right", "12abc", 413, id="right-secret-garbled-length"),
+    # Not HTTP: uvicorn's parser refuses the request head before any route runs, also without reading a body.
+    pytest.param("right", "12abc", 400, id="right-secret-garbled-length"),
 ])
 async def test_the_head_is_answered_before_the_body_is_read(
     hooks: dict[str, Hook], channel: str, secret: str | None, length: int | str, status: int

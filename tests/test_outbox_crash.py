@@ -1,4 +1,4 @@
-"""Crash safety: the sender runs as its own process (`python -m scheduled.send`) against the loopback fake
+"""Crash safety: the sender runs as its own process (`python -m bot send`) against the loopback fake
 platform, is killed with SIGKILL in the middle of draining, and is started again.
 
 Killed while requests are on their way (the platform has not taken them), every message is delivered exactly
@@ -64,7 +64,7 @@ async def _sender(database_url: str, fake: FakePlatform) -> asyncio.subprocess.P
            "TELEGRAM_API_BASE_URL": fake.base_url, "OUTBOX_RATE_PER_SECOND": "150",
            "OUTBOX_PER_CHAT_INTERVAL_SECONDS": "0.2", "OUTBOX_LEASE_SECONDS": "3", "SCHEDULER_ENABLED": "false",
            "SEED_DEMO": "false", "LOG_LEVEL": "ERROR"}
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", "scheduled.send", cwd=ROOT, env=env,
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "send", cwd=ROOT, env=env,
                                                 stdout=asyncio.subprocess.DEVNULL)
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 
 import httpx
@@ -13,11 +14,12 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
+from bot.http import HttpServer, Webhook, routes
 from bot.inbox import Patience
-from bot.outlet import SendFailed, SendFailure
 from bot.text_render import split_text
 from bot.zalo import ZaloApi, ZaloChannel, ZaloOutlet, parse_update
 from conversations.messages import Inbound, Reply
+from conversations.outlet import SendFailed, SendFailure
 from storage.models import ChatIdentity
 from tests.telegram.locks import Attempts, held_lock, wait_briefly_for_locks
 
@@ -245,26 +247,26 @@ def test_split_text(text: str, limit: int, expected: list[str]) -> None:
     assert split_text(text, limit) == expected
 
 
-async def test_webhook_over_real_http(zalo: ZaloChannel, fake: FakeZalo) -> None:
-    from tornado.httpserver import HTTPServer
-    from tornado.netutil import bind_sockets
-
-    from bot.zalo.service import webhook_application
-
-    sockets = bind_sockets(0, address="127.0.0.1")
-    server = HTTPServer(webhook_application(zalo, path="/zalo", secret=SECRET))
-    server.add_sockets(sockets)
-    base = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
-    body = json.dumps(message("/batdau DEMO-DOANVIEN", message_id="h1"))
+@asynccontextmanager
+async def zalo_webhook(app: App, channel: ZaloChannel, *, path: str, secret: str) -> AsyncIterator[int]:
+    """Serve `channel`'s webhook from the one HTTP server on a free local port; yield the port."""
+    server = HttpServer(routes(webhooks=[Webhook(path, SECRET_HEADER, secret, channel.receive)], db=app.db),
+                        listen="127.0.0.1", port=0)
     try:
-        async with httpx.AsyncClient(base_url=base) as client:
-            assert (await client.get("/healthz")).status_code == 200
-            assert (await client.post("/zalo", content=body, headers={SECRET_HEADER: "nope"})).status_code == 403
-            assert fake.sent == []
-            assert (await client.post("/zalo", content=body, headers={SECRET_HEADER: SECRET})).status_code == 200
-            assert (await client.post("/zalo", content=body, headers={SECRET_HEADER: SECRET})).status_code == 200
+        yield await server.start()
     finally:
-        server.stop()
+        await server.stop()
+
+
+async def test_webhook_over_real_http(zalo: ZaloChannel, fake: FakeZalo, demo: App) -> None:
+    body = json.dumps(message("/batdau DEMO-DOANVIEN", message_id="h1"))
+    async with zalo_webhook(demo, zalo, path="/zalo", secret=SECRET) as port, \
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        assert (await client.get("/healthz")).status_code == 200
+        assert (await client.post("/zalo", content=body, headers={SECRET_HEADER: "nope"})).status_code == 403
+        assert fake.sent == []
+        assert (await client.post("/zalo", content=body, headers={SECRET_HEADER: SECRET})).status_code == 200
+        assert (await client.post("/zalo", content=body, headers={SECRET_HEADER: SECRET})).status_code == 200
     assert fake.texts("u1") == ["Chào mừng bạn đến với Bot 1+1! Mã mời này dành cho đoàn viên của Chi đoàn Khu phố 1.",
                                 "Bạn cho biết họ và tên đầy đủ (có dấu):"]
 

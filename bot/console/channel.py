@@ -15,13 +15,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.console.outlet import CHANNEL, ConsoleOutlet
 from bot.inbox import DATABASE_FAILURES
 from conversations.i18n import Translator
 from conversations.messages import Inbound, Reply
 
 __all__ = ["ConsoleChannel", "parse_line"]
 
-CHANNEL = "console"
 DEFAULT_USER = "me"
 
 
@@ -36,7 +36,9 @@ def parse_line(line: str, *, default_user: str = DEFAULT_USER) -> tuple[str, str
 
 
 class ConsoleChannel:
-    """Feed stdin lines to a handler and print what comes back."""
+    """Feed stdin lines to a handler and print what comes back; pushes are printed by `outlet`."""
+
+    name = CHANNEL
 
     def __init__(
         self,
@@ -50,6 +52,7 @@ class ConsoleChannel:
         self._handle = handle
         self._t = t
         self._in, self._out = stdin, stdout
+        self.outlet = ConsoleOutlet(stdout)
         self._attachments = attachment_dir
         # Update ids must stay unique across runs, or a second run's messages would look redelivered.
         self._run = uuid.uuid4().hex[:12]

@@ -6,13 +6,15 @@ from typing import TextIO
 
 from conversations.messages import Reply
 
-__all__ = ["ConsoleOutlet"]
+__all__ = ["CHANNEL", "ConsoleOutlet"]
+
+CHANNEL = "console"
 
 
 class ConsoleOutlet:
     """Print each pushed reply to `stdout`; a console chat never blocks the bot, so sending cannot fail."""
 
-    channel = "console"
+    channel = CHANNEL
 
     def __init__(self, stdout: TextIO) -> None:
         self._out = stdout

@@ -21,12 +21,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 
 from bot.inbox import Inbox, Patience
-from bot.outlet import SendFailed, SendFailure, keep_trying
+from bot.outlet import keep_trying
 from bot.telegram.commands import CommandMenus
 from bot.telegram.outlet import TelegramOutlet
 from bot.telegram.payload import ALLOWED_UPDATES, CHANNEL, TelegramUpdate
 from conversations.i18n import Catalogs
 from conversations.messages import Inbound, Reply
+from conversations.outlet import SendFailed, SendFailure
 from storage.reachability import set_reachable
 
 __all__ = ["TelegramChannel"]

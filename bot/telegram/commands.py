@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import BotCommand, BotCommandScopeChat
 
-from bot.outlet import SendFailed
 from bot.telegram.outlet import TelegramOutlet
 from bot.telegram.payload import CHANNEL
 from conversations.engine import Command
 from conversations.i18n import LOCALES, Catalogs
+from conversations.outlet import SendFailed
 from storage.chat_roles import roles_and_locale
 
 __all__ = ["CommandMenus", "menu"]

@@ -1,4 +1,4 @@
-"""Map python-telegram-bot's exceptions onto the closed set in `bot.outlet` (`SendFailed`)."""
+"""Map python-telegram-bot's exceptions onto the closed set in `conversations.outlet` (`SendFailed`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from telegram import error as tg
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.outlet import SendFailed, SendFailure
+from conversations.outlet import SendFailed, SendFailure
 
 __all__ = ["as_send_failed", "mapped_errors", "retry_after_seconds"]
 

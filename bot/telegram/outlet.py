@@ -18,19 +18,19 @@ from telegram import BotCommand, BotCommandScope, InputFile, Update
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.outlet import SendFailed
 from bot.telegram import render
 from bot.telegram.errors import mapped_errors
+from bot.telegram.payload import CHANNEL
 from bot.telegram.ratelimit import FloodLimiter, FloodLimits
 from bot.telegram.redact import Redactor, redacted_logs
 from conversations.messages import Reply
+from conversations.outlet import SendFailed
 
 __all__ = ["DEFAULT_BASE_URL", "TelegramOutlet"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-CHANNEL = "telegram"
 _PRESSED_MARK = "→"
 
 

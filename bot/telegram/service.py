@@ -1,42 +1,38 @@
-"""Serve Telegram from the composition root's `App`: webhook mode when a public URL is configured,
-long polling otherwise. Both run until `stop` is set; a Bot API unreachable at start is waited for."""
+"""The Telegram adapter behind `bot.channel.Channel`: one `TelegramOutlet` (the process's only Telegram client,
+for replies and pushes alike), a webhook when a public URL is configured, long polling otherwise.
+
+Answering a webhook only after the update is handled means a crash makes Telegram deliver it again; the engine's
+update-id claim turns that redelivery into a no-op that is still acknowledged with 200. A body that is not an
+update is answered 400, so Telegram does not deliver it again forever.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
 
 from bot.app import App
+from bot.http import Webhook
 from bot.inbox import Patience
-from bot.outlet import START_BACKOFF, SendFailed, keep_trying
 from bot.settings import Settings
 from bot.telegram.channel import Handler, TelegramChannel
 from bot.telegram.commands import CommandMenus
 from bot.telegram.outlet import TelegramOutlet
-from bot.telegram.payload import ALLOWED_UPDATES, TelegramUpdate
+from bot.telegram.payload import ALLOWED_UPDATES, CHANNEL, TelegramUpdate
 from bot.telegram.ratelimit import FloodLimits
-from bot.telegram.webhook import MalformedUpdate, WebhookServer
 from conversations.messages import Inbound, Reply
 from storage.db import is_sqlite
 
-__all__ = ["TelegramService", "channel_for", "engine_handler", "serve_telegram"]
+__all__ = ["SECRET_HEADER", "TelegramService", "engine_handler"]
 
 log = logging.getLogger(__name__)
 
-
-async def serve_telegram(app: App, stop: asyncio.Event) -> int:
-    """Serve Telegram until `stop` is set; return the exit code (1 when Telegram refuses to serve)."""
-    try:
-        await TelegramService(app).run(stop)
-    except SendFailed as failed:
-        log.error("Telegram could not be served: %s", failed)
-        return 1
-    return 0
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def engine_handler(app: App) -> Handler:
@@ -57,98 +53,71 @@ def engine_handler(app: App) -> Handler:
     return one_at_a_time
 
 
-def channel_for(app: App, outlet: TelegramOutlet, *, concurrency: int = 4, patience: Patience | None = None
-                ) -> tuple[TelegramChannel, CommandMenus]:
-    """Wire the channel and its command menus to the app."""
-    menus = CommandMenus(outlet=outlet, commands=app.engine.commands, catalogs=app.catalogs, sessions=app.sessions)
-    channel = TelegramChannel(outlet=outlet, handle=engine_handler(app), sessions=app.sessions,
-                              menus=menus, concurrency=concurrency, catalogs=app.catalogs, patience=patience)
-    return channel, menus
-
-
 class TelegramService:
-    """Telegram for one `App`: outlet, channel and command menus, by polling or behind a webhook.
+    """Telegram for one `App`.
 
     Args:
+        limits: the flood limits of the one client; None sends as fast as the server answers (a sender alone,
+            which paces itself).
         patience: how long an update the database could not take is tried again (polling mode).
-        backoff: seconds between start-up calls that failed retryably (the Bot API unreachable).
     """
 
+    name = CHANNEL
+
     def __init__(self, app: App, settings: Settings | None = None, *, limits: FloodLimits | None = None,
-                 poll_timeout: float = 30, patience: Patience | None = None,
-                 backoff: Sequence[float] = START_BACKOFF) -> None:
+                 poll_timeout: float = 30, patience: Patience | None = None) -> None:
         self._app = app
         self._settings = settings or app.settings
         self._patience = patience
-        self._backoff = backoff
         token = self._settings.telegram_bot_token
         if token is None or not token.get_secret_value():
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         secret = self._settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret is not None else ""
-        if self._settings.telegram_webhook_url and not self._secret:
+        self._url = self._settings.telegram_webhook_url or ""
+        if self._url and not self._secret:
             raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
         self.outlet = TelegramOutlet(
-            token=token.get_secret_value(), base_url=self._settings.telegram_api_base_url,
-            limits=limits if limits is not None else FloodLimits(), secrets=(self._secret,),
-            poll_timeout=poll_timeout,
+            token=token.get_secret_value(), base_url=self._settings.telegram_api_base_url, limits=limits,
+            secrets=(self._secret,), poll_timeout=poll_timeout,
         )
-        self.port: int | None = None  # the webhook server's, once listening
+        self._menus = CommandMenus(outlet=self.outlet, commands=app.engine.commands, catalogs=app.catalogs,
+                                   sessions=app.sessions)
+        self._channel = TelegramChannel(outlet=self.outlet, handle=engine_handler(app), sessions=app.sessions,
+                                        menus=self._menus, catalogs=app.catalogs, patience=patience)
 
-    async def run(self, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
-        """Connect, publish the command menus, then serve until `stop` is set.
+    async def open(self) -> None:
+        await self.outlet.open()
 
-        While the Bot API cannot be reached, each start-up call is logged and tried again (`backoff`); a
-        refusal that retrying cannot change (an invalid token) raises `SendFailed`.
-        """
-        if not await self._keep_trying(self.outlet.open, "reaching the Telegram Bot API", stop):
-            return
+    async def close(self) -> None:
+        await self.outlet.close()
+
+    def webhook(self) -> Webhook | None:
+        if not self._url:
+            return None
+        return Webhook(path=urlsplit(self._url).path or "/", header=SECRET_HEADER, secret=self._secret,
+                       receive=self.receive)
+
+    async def start(self) -> None:
+        await self._menus.publish()
+        if self._url:
+            await self.outlet.use_webhook(self._url, self._secret, ALLOWED_UPDATES)
+            log.warning("serving Telegram by webhook")
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        log.warning("serving Telegram by long polling")
+        await self._channel.poll(stop)
+
+    async def receive(self, data: dict[str, Any]) -> HTTPStatus:
+        """Handle one authenticated webhook body; 400 for one that is not a Telegram update."""
+        update_id = data.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return HTTPStatus.BAD_REQUEST
         try:
-            channel, menus = channel_for(self._app, self.outlet, patience=self._patience)
-            if not await self._keep_trying(menus.publish, "publishing the Telegram command menus", stop):
-                return
-            if self._settings.telegram_webhook_url:
-                await self._webhook(channel, stop, ready)
-            else:
-                _set(ready)
-                log.warning("serving Telegram by long polling")
-                await channel.poll(stop)
-        finally:
-            await self.outlet.close()
-
-    async def _keep_trying(self, call: Callable[[], Any], what: str, stop: asyncio.Event) -> bool:
-        return await keep_trying(call, stop=stop, what=what, backoff=self._backoff)
-
-    async def _webhook(self, channel: TelegramChannel, stop: asyncio.Event, ready: asyncio.Event | None) -> None:
-        url = self._settings.telegram_webhook_url or ""
-        server = WebhookServer(
-            path=urlsplit(url).path or "/", secret=self._secret, process=_parser(channel, self.outlet),
-            listen=self._settings.telegram_webhook_listen, port=self._settings.telegram_webhook_port,
-        )
-        self.port = await server.start()
-        try:
-            if not await self._keep_trying(lambda: self.outlet.use_webhook(url, self._secret, ALLOWED_UPDATES),
-                                           "setting the Telegram webhook", stop):
-                return
-            log.warning("serving Telegram by webhook on port %s", self.port)
-            _set(ready)
-            await stop.wait()
-        finally:
-            await server.stop()
-
-
-def _parser(channel: TelegramChannel, outlet: TelegramOutlet) -> Callable[[dict[str, Any]], Any]:
-    async def process(data: dict[str, Any]) -> None:
-        try:
-            update = Update.de_json(data, outlet.bot)
+            update = Update.de_json(data, self.outlet.bot)
             TelegramUpdate.parse(update).inbound()
-        except Exception as error:  # python-telegram-bot raises KeyError, AttributeError … for a wrong shape
-            raise MalformedUpdate(str(data.get("update_id"))) from error
-        await channel.process(update)
-
-    return process
-
-
-def _set(event: asyncio.Event | None) -> None:
-    if event is not None:
-        event.set()
+        except Exception:  # python-telegram-bot raises KeyError, AttributeError … for a wrong shape
+            log.warning("webhook body is not a Telegram update (update_id %s)", update_id)
+            return HTTPStatus.BAD_REQUEST
+        await self._channel.process(update)
+        return HTTPStatus.OK

@@ -1,8 +1,8 @@
 """A thin client of the Zalo Bot Platform API (`https://bot-api.zaloplatforms.com/bot<token>/<method>`), and the
 typed form of the updates it delivers.
 
-Every failure becomes a `SendFailed` from the closed set in `bot.outlet`; the token, which sits in the URL path,
-never appears in an error or a log line.
+Every failure becomes a `SendFailed` from the closed set in `conversations.outlet`; the token, which sits in the
+URL path, never appears in an error or a log line.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from typing import Any
 
 import httpx
 
-from bot.outlet import SendFailed, SendFailure
+from conversations.outlet import SendFailed, SendFailure
 
-__all__ = ["TEXT_LIMIT", "ZaloApi", "ZaloMessage", "parse_update"]
+__all__ = ["CHANNEL", "SECRET_HEADER", "TEXT_LIMIT", "ZaloApi", "ZaloMessage", "parse_update"]
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "zalo"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"  # carries our webhook secret on every update Zalo posts
 TEXT_LIMIT = 2000  # sendMessage accepts 1 to 2,000 characters
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 

@@ -18,19 +18,17 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.inbox import Inbox, Patience
-from bot.outlet import SendFailed, SendFailure
-from bot.zalo.api import ZaloApi, ZaloMessage, parse_update
+from bot.zalo.api import CHANNEL, ZaloApi, ZaloMessage, parse_update
 from bot.zalo.outlet import ZaloOutlet
 from conversations.i18n import Translator
 from conversations.messages import Inbound, Reply
+from conversations.outlet import SendFailed, SendFailure
 from storage.reachability import set_reachable
 
 __all__ = ["ZaloChannel"]
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "zalo"
-SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
 
 class ZaloChannel:

@@ -4,7 +4,7 @@ which the Bot API can only send from a public URL."""
 from __future__ import annotations
 
 from bot.text_render import numbered, split_text
-from bot.zalo.api import TEXT_LIMIT, ZaloApi
+from bot.zalo.api import CHANNEL, TEXT_LIMIT, ZaloApi
 from conversations.i18n import Translator
 from conversations.messages import Reply
 
@@ -12,9 +12,9 @@ __all__ = ["ZaloOutlet"]
 
 
 class ZaloOutlet:
-    """The Zalo side of `bot.outlet.Outlet`."""
+    """The Zalo side of `conversations.outlet.Outlet`."""
 
-    channel = "zalo"
+    channel = CHANNEL
 
     def __init__(self, api: ZaloApi, *, t: Translator) -> None:
         self._api = api

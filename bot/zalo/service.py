@@ -1,5 +1,5 @@
-"""Serve Zalo from the composition root's `App`: a webhook when a public URL is configured, long polling
-otherwise, until the process's stop is set."""
+"""The Zalo adapter behind `bot.channel.Channel`: a webhook when a public URL is configured, long polling
+otherwise."""
 
 from __future__ import annotations
 
@@ -7,68 +7,53 @@ import asyncio
 import logging
 from urllib.parse import urlsplit
 
-import tornado.web
-from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
-
 from bot.app import App
-from bot.outlet import SendFailed, keep_trying
-from bot.webhook import GuardedWebhook
-from bot.zalo.api import ZaloApi
-from bot.zalo.channel import SECRET_HEADER, ZaloChannel
+from bot.http import Webhook
+from bot.zalo.api import CHANNEL, SECRET_HEADER, ZaloApi
+from bot.zalo.channel import ZaloChannel
 from bot.zalo.outlet import ZaloOutlet
 
-__all__ = ["serve_zalo", "webhook_application"]
+__all__ = ["ZaloService"]
 
 log = logging.getLogger(__name__)
 
 
-async def serve_zalo(app: App, stop: asyncio.Event) -> int:
-    """Serve Zalo until `stop` is set; return the exit code (1 when Zalo refuses to start)."""
-    settings = app.settings
-    token = settings.zalo_bot_token.get_secret_value() if settings.zalo_bot_token else ""
-    secret = settings.zalo_webhook_secret.get_secret_value() if settings.zalo_webhook_secret else ""
-    if settings.zalo_webhook_url and not 8 <= len(secret) <= 256:
-        log.error("ZALO_WEBHOOK_URL needs ZALO_WEBHOOK_SECRET of 8 to 256 characters")
-        return 1
-    api = ZaloApi(token, base_url=settings.zalo_api_base_url)
-    t = app.catalogs.get(None)
-    channel = ZaloChannel(api, ZaloOutlet(api, t=t), app.engine.handle, sessions=app.sessions, t=t)
-    try:
-        if settings.zalo_webhook_url:
-            await _serve_webhook(api, channel, stop, url=settings.zalo_webhook_url, secret=secret,
-                                 listen=settings.zalo_webhook_listen, port=settings.zalo_webhook_port)
-        else:
-            log.warning("serving Zalo by long polling")
-            await channel.poll(stop)
-    except SendFailed as failed:
-        log.error("Zalo could not be served: %s", failed)
-        return 1
-    finally:
-        await api.close()
-    return 0
+class ZaloService:
+    """Zalo for one `App`; raises ValueError for settings Zalo would refuse."""
 
+    name = CHANNEL
 
-async def _serve_webhook(api: ZaloApi, channel: ZaloChannel, stop: asyncio.Event, *, url: str, secret: str,
-                         listen: str, port: int) -> None:
-    server = HTTPServer(webhook_application(channel, path=urlsplit(url).path or "/", secret=secret), xheaders=True)
-    server.add_sockets(bind_sockets(port, address=listen))
-    try:
-        if not await keep_trying(lambda: api.set_webhook(url, secret), stop=stop, what="setting the Zalo webhook"):
-            return
-        log.warning("serving Zalo by webhook on %s:%s", listen, port)
-        await stop.wait()
-    finally:
-        server.stop()
+    def __init__(self, app: App) -> None:
+        settings = app.settings
+        token = settings.zalo_bot_token.get_secret_value() if settings.zalo_bot_token else ""
+        if not token:
+            raise ValueError("ZALO_BOT_TOKEN is not set")
+        self._secret = settings.zalo_webhook_secret.get_secret_value() if settings.zalo_webhook_secret else ""
+        self._url = settings.zalo_webhook_url or ""
+        if self._url and not 8 <= len(self._secret) <= 256:
+            raise ValueError("ZALO_WEBHOOK_URL needs ZALO_WEBHOOK_SECRET of 8 to 256 characters")
+        self._api = ZaloApi(token, base_url=settings.zalo_api_base_url)
+        t = app.catalogs.get(None)
+        self.outlet = ZaloOutlet(self._api, t=t)
+        self._channel = ZaloChannel(self._api, self.outlet, app.engine.handle, sessions=app.sessions, t=t)
 
+    async def open(self) -> None:
+        """Nothing to check before the first call: Zalo's API has no `getMe`."""
 
-def webhook_application(channel: ZaloChannel, *, path: str, secret: str) -> tornado.web.Application:
-    """Return the tornado app answering `POST <path>` (updates) and `GET /healthz`."""
-    receiver = {"header": SECRET_HEADER, "secret": secret, "receive": channel.receive}
-    return tornado.web.Application([("/healthz", _Health), (path, GuardedWebhook, receiver)])
+    async def close(self) -> None:
+        await self._api.close()
 
+    def webhook(self) -> Webhook | None:
+        if not self._url:
+            return None
+        return Webhook(path=urlsplit(self._url).path or "/", header=SECRET_HEADER, secret=self._secret,
+                       receive=self._channel.receive)
 
-class _Health(tornado.web.RequestHandler):
-    def get(self) -> None:
-        self.write({"ok": True})
+    async def start(self) -> None:
+        if self._url:
+            await self._api.set_webhook(self._url, self._secret)
+            log.warning("serving Zalo by webhook")
 
+    async def poll(self, stop: asyncio.Event) -> None:
+        log.warning("serving Zalo by long polling")
+        await self._channel.poll(stop)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -15,9 +15,9 @@ from pydantic import SecretStr
 
 from bot.app import App
 from bot.inbox import Patience
+from bot.serve import Runner
 from bot.telegram import FloodLimits, TelegramOutlet
-from bot.telegram.service import TelegramService
-from bot.telegram.webhook import SECRET_HEADER
+from bot.telegram.service import SECRET_HEADER, TelegramService
 from tests.telegram.fake_api import FakeBotApi
 from tests.telegram.people import Deliver, Person
 
@@ -41,9 +41,9 @@ WEBHOOK_PATH = "/telegram/updates"
 
 @dataclass
 class Running:
-    """The Telegram service serving `app` against the fake API, and how a person's update reaches it."""
+    """The runner serving Telegram for `app` against the fake API, and how a person's update reaches it."""
 
-    service: TelegramService
+    runner: Runner
     deliver: Deliver
     mode: str
     url: str = ""  # the webhook's local URL
@@ -55,35 +55,36 @@ class Running:
 @asynccontextmanager
 async def serving(app: App, api: FakeBotApi, mode: str, *, patience: Patience | None = None
                   ) -> AsyncIterator[Running]:
-    """Run the service as `bot.serve` would, by long polling or behind a webhook on a free port."""
+    """Run Telegram through the runner as `bot.serve` does, by long polling or behind a webhook on a free port."""
     overrides: dict[str, Any] = {"telegram_bot_token": SecretStr(api.token), "telegram_api_base_url": api.base_url}
     if mode == "webhook":
         overrides |= {"telegram_webhook_url": f"https://bot.example.org{WEBHOOK_PATH}",
-                      "telegram_webhook_secret": SecretStr(SECRET), "telegram_webhook_port": 0}
+                      "telegram_webhook_secret": SecretStr(SECRET), "http_port": 0}
+    served = replace(app, settings=app.settings.model_copy(update=overrides))
     # Telegram's limits, but a burst large enough that a quick test transcript is not paced at 1/s.
     limits = FloodLimits(chat_burst=50)
-    service = TelegramService(app, app.settings.model_copy(update=overrides), limits=limits, poll_timeout=1,
-                              patience=patience)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(service.run(stop, ready))
+    service = TelegramService(served, limits=limits, poll_timeout=1, patience=patience)
+    stop = asyncio.Event()
+    runner = Runner(served, [service], stop, pushes=False)
+    task = asyncio.create_task(runner.run())
     async with asyncio.timeout(10):
-        await asyncio.wait({task, asyncio.ensure_future(ready.wait())}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({task, asyncio.ensure_future(runner.ready.wait())}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():
-        task.result()  # raise what stopped it
+        raise AssertionError(f"the runner stopped at start with {task.result()}")
     async with httpx.AsyncClient() as client:
         if mode == "webhook":
-            url = f"http://127.0.0.1:{service.port}{WEBHOOK_PATH}"
+            url = f"http://127.0.0.1:{runner.port}{WEBHOOK_PATH}"
 
             async def deliver(update: dict[str, Any]) -> None:
                 response = await client.post(url, json=api.numbered(update), headers={SECRET_HEADER: SECRET})
                 assert response.status_code == 200, response.text
 
-            running = Running(service, deliver, mode, url)
+            running = Running(runner, deliver, mode, url)
         else:
             async def deliver(update: dict[str, Any]) -> None:
                 await api.until_confirmed(await api.push(update))
 
-            running = Running(service, deliver, mode)
+            running = Running(runner, deliver, mode)
         try:
             yield running
         finally:

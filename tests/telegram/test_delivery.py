@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
-from bot.outlet import SendFailed, SendFailure
 from bot.telegram import FloodLimits, TelegramOutlet
 from conversations.messages import Reply
+from conversations.outlet import SendFailed, SendFailure
 from storage.models import ChatIdentity
 from tests.telegram.conftest import Running, serving
 from tests.telegram.fake_api import Failure, FakeBotApi

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from bot.outlet import SendFailed, SendFailure
 from bot.telegram import TelegramOutlet
 from bot.telegram.render import TEXT_LIMIT, telegram_length
 from conversations.messages import Attachment, Choice, Reply
+from conversations.outlet import SendFailed, SendFailure
 from tests.telegram.fake_api import Failure, FakeBotApi
 
 CHAT = "5120342711"

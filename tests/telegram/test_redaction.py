@@ -9,9 +9,9 @@ import traceback
 import pytest
 
 from bot.app import App
-from bot.outlet import SendFailed, SendFailure
 from bot.telegram import TelegramOutlet
 from bot.telegram.redact import MASK, Redactor
+from conversations.outlet import SendFailed, SendFailure
 from tests.telegram.conftest import SECRET, serving
 from tests.telegram.fake_api import Failure, FakeBotApi
 

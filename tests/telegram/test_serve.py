@@ -59,7 +59,7 @@ async def test_a_bot_api_unreachable_at_start_is_waited_for(settings: Settings,
     configured = settings.model_copy(update={
         "telegram_bot_token": SecretStr(api.token), "telegram_api_base_url": f"http://127.0.0.1:{port}/bot",
         "seed_demo": True})
-    retrying = Seen("reaching the Telegram Bot API for pushes failed (retryable: ")
+    retrying = Seen("reaching the telegram platform failed (retryable: ")
     logging.getLogger("bot.outlet").addHandler(retrying)
     served = asyncio.create_task(serve(configured))
     try:
@@ -86,7 +86,7 @@ async def test_a_stop_while_waiting_for_the_bot_api_ends_the_wait(settings: Sett
     configured = settings.model_copy(update={
         "telegram_bot_token": SecretStr(FakeBotApi().token),
         "telegram_api_base_url": f"http://127.0.0.1:{free_port()}/bot"})  # nothing ever listens there
-    retrying = Seen("reaching the Telegram Bot API for pushes failed")
+    retrying = Seen("reaching the telegram platform failed")
     logging.getLogger("bot.outlet").addHandler(retrying)
     served = asyncio.create_task(serve(configured))
     try:

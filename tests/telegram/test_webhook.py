@@ -3,6 +3,7 @@ handled again, and /healthz answers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -11,8 +12,7 @@ from pydantic import SecretStr
 from sqlmodel import func, select
 
 from bot.app import App
-from bot.telegram.service import TelegramService
-from bot.telegram.webhook import SECRET_HEADER
+from bot.telegram.service import SECRET_HEADER, TelegramService
 from storage.models import ProcessedUpdate
 from tests.telegram.conftest import SECRET, Running
 from tests.telegram.fake_api import FakeBotApi
@@ -97,4 +97,4 @@ async def test_a_webhook_url_without_a_secret_is_refused_at_start(demo: App, api
     settings = demo.settings.model_copy(update={
         "telegram_bot_token": SecretStr(api.token), "telegram_webhook_url": "https://bot.example.org/hook"})
     with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
-        TelegramService(demo, settings)
+        TelegramService(replace(demo, settings=settings))
