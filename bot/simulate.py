@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App, build_app
-from bot.console.outlet import ConsoleOutlet
+from bot.console.outlet import CHANNEL, ConsoleOutlet
 from bot.settings import Settings
 from conversations.i18n import Translator
 from conversations.messages import Inbound, Reply
@@ -38,7 +38,6 @@ from storage.youth import add_youth
 
 __all__ = ["add_simulate_parser", "simulate"]
 
-CHANNEL = "console"
 _RUN = uuid.uuid4().hex[:8]  # update ids stay new when a simulation reuses a database
 # Who evaluates when: (day, branch code). Khu phố 1 never does; Phân xưởng 1 is late each time.
 SUBMISSIONS = [

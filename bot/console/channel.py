@@ -17,6 +17,7 @@ from typing import TextIO
 
 from bot.console.outlet import CHANNEL, ConsoleOutlet
 from bot.inbox import DATABASE_FAILURES
+from bot.text_render import numbered_choices
 from conversations.i18n import Translator
 from conversations.messages import Inbound, Reply
 
@@ -119,7 +120,7 @@ class ConsoleChannel:
 
     def _show(self, user: str, reply: Reply) -> None:
         lines = [f"[bot → {user}] {reply.text}"]
-        lines += [f"    {number}. {choice.label}" for number, choice in enumerate(reply.choices, 1)]
+        lines += [f"    {line}" for line in numbered_choices(reply.choices)]
         if reply.attachment is not None:
             self._attachments.mkdir(parents=True, exist_ok=True)
             path = self._attachments / reply.attachment.filename

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from bot.text_render import numbered_choices
 from conversations.messages import Reply
 
 __all__ = ["CHANNEL", "ConsoleOutlet"]
@@ -21,6 +22,6 @@ class ConsoleOutlet:
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         lines = [f"[push → {chat_id}] {reply.text}"]
-        lines += [f"    {number}. {choice.label}" for number, choice in enumerate(reply.choices, 1)]
+        lines += [f"    {line}" for line in numbered_choices(reply.choices)]
         self._out.write("\n".join(lines) + "\n")
         self._out.flush()

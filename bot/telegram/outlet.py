@@ -23,6 +23,7 @@ from bot.telegram.errors import mapped_errors
 from bot.telegram.payload import CHANNEL
 from bot.telegram.ratelimit import FloodLimiter, FloodLimits
 from bot.telegram.redact import Redactor, redacted_logs
+from bot.text_render import numbered
 from conversations.messages import Reply
 from conversations.outlet import SendFailed
 
@@ -117,7 +118,7 @@ class TelegramOutlet:
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver `reply`: its text (split if long), its choices as buttons, its attachment as a file."""
         markup = render.inline_keyboard(reply.choices)
-        text = reply.text if markup is not None or not reply.choices else render.as_numbered(reply.text, reply.choices)
+        text = reply.text if markup is not None or not reply.choices else numbered(reply)
         attachment = reply.attachment
         caption = text if attachment is not None and render.telegram_length(text) <= render.CAPTION_LIMIT else None
         chunks = [] if caption is not None else render.split_text(text)

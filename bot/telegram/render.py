@@ -7,10 +7,11 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import text_render
 from conversations.messages import Attachment, Choice
 
 __all__ = [
-    "CAPTION_LIMIT", "CHUNK_LIMIT", "TEXT_LIMIT", "as_numbered", "inline_keyboard", "is_photo", "split_text",
+    "CAPTION_LIMIT", "CHUNK_LIMIT", "TEXT_LIMIT", "inline_keyboard", "is_photo", "split_text",
     "telegram_length",
 ]
 
@@ -28,51 +29,8 @@ def telegram_length(text: str) -> int:
 
 
 def split_text(text: str, limit: int = CHUNK_LIMIT) -> list[str]:
-    """Cut `text` into messages of at most `limit` units, at line breaks where possible, then at spaces."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if telegram_length(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            chunks.append(current)
-        pieces = _split_line(line, limit)
-        chunks.extend(pieces[:-1])
-        current = pieces[-1]
-    if current.strip():
-        chunks.append(current)
-    return [chunk for chunk in chunks if chunk.strip()]
-
-
-def _split_line(line: str, limit: int) -> list[str]:
-    """Cut one overlong line at spaces, or hard where a word alone is longer than `limit`."""
-    pieces: list[str] = []
-    current = ""
-    for word in line.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if telegram_length(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        while telegram_length(word) > limit:
-            head = _prefix_within(word, limit)
-            pieces.append(head)
-            word = word[len(head):]
-        current = word
-    pieces.append(current)
-    return pieces
-
-
-def _prefix_within(word: str, limit: int) -> str:
-    size = 0
-    for index, char in enumerate(word):
-        size += telegram_length(char)
-        if size > limit:
-            return word[:index]
-    return word
+    """Cut `text` into messages of at most `limit` UTF-16 units (`bot.text_render.split_text`)."""
+    return text_render.split_text(text, limit, length=telegram_length)
 
 
 def inline_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
@@ -81,12 +39,6 @@ def inline_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
     if not choices or any(len(c.payload.encode()) > CALLBACK_DATA_LIMIT for c in choices):
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.payload)] for c in choices])
-
-
-def as_numbered(text: str, choices: Sequence[Choice]) -> str:
-    """Render choices as numbered lines, as text channels do (the engine accepts the number typed back)."""
-    lines = [f"{number}. {choice.label}" for number, choice in enumerate(choices, 1)]
-    return "\n".join([text, *lines])
 
 
 def is_photo(attachment: Attachment) -> bool:
