@@ -19,7 +19,7 @@ import enum
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -39,7 +39,7 @@ from storage.models import ChatIdentity, Conversation, Member, Unit
 from storage.outbox import Push, enqueue_many
 from storage.updates import claim_update
 
-__all__ = ["Answer", "Command", "Context", "Engine", "Flow", "Midway", "OneShotFlow", "State", "Turn"]
+__all__ = ["Answer", "Command", "Context", "Engine", "Flow", "Midway", "OneShotFlow", "State", "StepFlow", "Turn"]
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +104,13 @@ class Context:
         return Choice(label=self.t(key, **values), payload=payload)
 
     @property
+    def today(self) -> date:
+        """The local date of this turn (in the calendar's time zone)."""
+        return self.now.astimezone(self.tz).date()
+
+    @property
     def today_year(self) -> int:
-        return self.now.astimezone(self.tz).year
+        return self.today.year
 
 
 class Flow(Protocol):
@@ -120,6 +125,16 @@ class Flow(Protocol):
     def accepts_text(self, step: str) -> bool:
         """Tell whether `step` takes free text, or only one of the offered choices."""
         ...
+
+
+class StepFlow:
+    """Base of a dialog with named steps: `at` says where it stands after this turn."""
+
+    name: str
+
+    def at(self, step: str, data: dict[str, Any] | None = None) -> State:
+        """Return this dialog's state at `step` with the answers `data` (none yet by default)."""
+        return State(self.name, step, data or {})
 
 
 class OneShotFlow:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,6 +27,7 @@ from storage.models import (
     Youth,
     YouthStatus,
 )
+from storage.units import in_subtree
 
 __all__ = [
     "TEXT_FIELDS",
@@ -37,6 +39,7 @@ __all__ = [
     "correct_line",
     "evaluation_for",
     "held_roles",
+    "late_branch_count",
     "late_branches",
     "lines_of",
     "officers_on",
@@ -75,9 +78,14 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class LateBranch:
+    """A branch without an evaluation submitted on time: never submitted (`submitted_at` None) or late."""
+
     unit_id: int
+    code: str
     name: str
     path: str
+    parent_name: str
+    submitted_at: datetime | None
 
 
 async def evaluation_for(session: AsyncSession, *, period: str, unit_id: int) -> Evaluation | None:
@@ -230,15 +238,47 @@ async def branch_secretaries(session: AsyncSession, *, period: str) -> Sequence[
     return [(int(u), name, Recipient(*rest)) for u, name, *rest in (await session.exec(query)).all()]
 
 
-async def late_branches(session: AsyncSession, *, period: str, deadline_end: datetime) -> Sequence[LateBranch]:
-    """Return the active branches with no evaluation of `period` submitted before `deadline_end`."""
+def _late(period: str, deadline_end: datetime, root_path: str | None) -> list[ColumnElement[bool]]:
+    """The conditions on `Unit` (outer-joined with its `Evaluation` of `period`) of an active branch, in the
+    subtree at `root_path` if given, whose evaluation is missing or came at or after `deadline_end`."""
+    conditions = [Unit.kind == UnitKind.BRANCH, col(Unit.active).is_(True),
+                  or_(col(Evaluation.submitted_at).is_(None), col(Evaluation.submitted_at) >= deadline_end)]
+    return conditions if root_path is None else [*conditions, in_subtree(Unit.path, root_path)]
+
+
+def _with_evaluation(period: str) -> ColumnElement[bool]:
+    return and_(col(Evaluation.unit_id) == Unit.id, Evaluation.period == period)
+
+
+async def late_branches(
+    session: AsyncSession, *, period: str, deadline_end: datetime, root_path: str | None = None,
+    limit: int | None = None,
+) -> Sequence[LateBranch]:
+    """Return the active branches (of the subtree at `root_path`, or everywhere) with no evaluation of `period`
+    submitted before `deadline_end`, in tree order, at most `limit` of them."""
+    parent = aliased(Unit, name="parent")
     query = (
-        select(Unit.id, Unit.name, Unit.path)
-        .where(Unit.kind == UnitKind.BRANCH, col(Unit.active).is_(True),
-               ~_submitted_by(period, deadline_end))  # type: ignore[operator]
+        select(Unit.id, Unit.code, Unit.name, Unit.path, func.coalesce(parent.name, literal("")),
+               Evaluation.submitted_at)
+        .outerjoin(Evaluation, _with_evaluation(period))
+        .outerjoin(parent, col(parent.id) == Unit.parent_id)
+        .where(*_late(period, deadline_end, root_path))
         .order_by(col(Unit.path))
+        .limit(limit)
     )
-    return [LateBranch(int(i), n, p) for i, n, p in (await session.exec(query)).all()]
+    return [LateBranch(int(i), *rest) for i, *rest in (await session.exec(query)).all()]
+
+
+async def late_branch_count(
+    session: AsyncSession, *, period: str, deadline_end: datetime, root_path: str | None = None
+) -> int:
+    """Count the branches `late_branches` would return without a limit."""
+    query = (
+        select(func.count()).select_from(Unit)
+        .outerjoin(Evaluation, _with_evaluation(period))
+        .where(*_late(period, deadline_end, root_path))
+    )
+    return int((await session.exec(query)).one())
 
 
 async def unsubmitted_branches(session: AsyncSession, *, period: str, unit_ids: Sequence[int]) -> set[int]:

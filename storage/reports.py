@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_
+from sqlalchemy import ColumnElement, and_, case, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,6 +40,7 @@ from storage.models import (
     ReportUnit,
     RoleName,
     Survey,
+    TargetMetric,
     Unit,
     UnitKind,
 )
@@ -50,14 +51,12 @@ from storage.units import in_subtree
 __all__ = [
     "COUNT_FIELDS",
     "REPORT_ROLES",
+    "TARGET_FIGURES",
     "Figures",
-    "LateBranch",
     "Report",
     "child_units",
     "evaluations_by_child",
     "groups_in_subtree",
-    "late_branch_count",
-    "late_branches",
     "may_view",
     "members_of",
     "report_for",
@@ -120,15 +119,21 @@ class Figures:
     def on_time_rate(self) -> float | None:
         return _ratio(self.on_time, self.evaluations_due)
 
+    def achieved(self, metric: str) -> int:
+        """Return the figure a target of `metric` (a `TargetMetric`) is measured against."""
+        return int(getattr(self, TARGET_FIGURES[TargetMetric(metric)]))
+
     def target_rate(self, metric: str) -> float | None:
-        done = {"admissions": self.admitted, "joined_hoi": self.joined_hoi, "introduced": self.introduced}[metric]
         target = self.targets.get(metric)
-        return _ratio(done, target) if target else None
+        return _ratio(self.achieved(metric), target) if target else None
 
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNT_FIELDS}
 
 
+# The figure each kind of target counts.
+TARGET_FIGURES = {TargetMetric.ADMISSIONS: "admitted", TargetMetric.JOINED_HOI: "joined_hoi",
+                  TargetMetric.INTRODUCED: "introduced"}
 COUNT_FIELDS = tuple(f.name for f in fields(Figures) if f.type == "int" and f.name != "unit_id")
 
 
@@ -317,57 +322,3 @@ async def report_for(
 def _rank_key(figures: Figures) -> tuple[float, float, int, str]:
     return (-(figures.fulfilment_rate or 0.0), -(figures.target_rate("admissions") or 0.0), -figures.introduced,
             figures.name)
-
-
-# --- Branches late with their evaluation.
-
-
-@dataclass(frozen=True, slots=True)
-class LateBranch:
-    """A branch without an evaluation submitted on time: never submitted (`submitted_at` None) or late."""
-
-    code: str
-    name: str
-    parent_name: str
-    submitted_at: datetime | None
-
-
-def _late_condition(period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> ColumnElement[bool]:
-    end = calendar.deadline_end(period, tz)
-    return or_(col(Evaluation.submitted_at).is_(None), col(Evaluation.submitted_at) >= end)
-
-
-def _late_query(root: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> Select[tuple[int]]:
-    return (
-        select(Unit.id)
-        .outerjoin(Evaluation, and_(col(Evaluation.unit_id) == Unit.id, Evaluation.period == period.code))
-        .where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active),
-               _late_condition(period, calendar, tz))
-    )
-
-
-async def late_branches(
-    session: AsyncSession, *, root: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo, limit: int
-) -> list[LateBranch]:
-    """Return up to `limit` branches of the subtree whose evaluation of half-year `period` is missing or was
-    submitted after the deadline, in tree order."""
-    parent = select(Unit.id, Unit.name).subquery()
-    query = (
-        select(Unit.code, Unit.name, func.coalesce(parent.c.name, literal("")), Evaluation.submitted_at)
-        .outerjoin(Evaluation, and_(col(Evaluation.unit_id) == Unit.id, Evaluation.period == period.code))
-        .outerjoin(parent, parent.c.id == Unit.parent_id)
-        .where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active),
-               _late_condition(period, calendar, tz))
-        .order_by(col(Unit.path))
-        .limit(limit)
-    )
-    return [LateBranch(*row) for row in (await session.exec(query)).all()]
-
-
-async def late_branch_count(
-    session: AsyncSession, *, root: Unit, period: Period, calendar: EvaluationCalendar, tz: ZoneInfo
-) -> int:
-    """Count the branches `late_branches` would list without a limit."""
-    query = select(func.count()).select_from(_late_query(root, period, calendar, tz).subquery())
-    return (await session.exec(query)).one()
-

@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 
 from bot.app import App
-from conversations.flows.youth_common import SensitiveList
+from conversations.flows.youth_fields import SensitiveList
 from storage.sensitive import ListEntry, Listing, load_ethnic_groups, load_religions
 from tests.test_youth_support import REGISTER_STEPS, count, join, scalar, vi
 from tests.transcript import Chat

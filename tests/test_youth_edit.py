@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from conversations.flows.youth_common import PHONE_REFUSALS
+from conversations.flows.youth_fields import PHONE_REFUSALS
 from tests.conftest import Clock
 from tests.test_youth_support import count, join, register, rows, scalar, vi
 from tests.transcript import Chat

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import App
-from conversations.flows.youth_common import picker_payload
+from conversations.flows.youth_pick import picker_payload
 from storage.youth import add_youth
 from tests.conftest import Clock
 from tests.test_youth_support import join, register, scalar, vi

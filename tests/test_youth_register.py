@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot.app import App
-from conversations.flows.youth_common import PHONE_REFUSALS
+from conversations.flows.youth_fields import PHONE_REFUSALS
 from storage.invites import create_invite
 from storage.units import unit_by_code
 from storage.youth import load_youth_groups

@@ -5,10 +5,10 @@ branch of their subtree by code (`/chidoan CD-KP2`)."""
 from __future__ import annotations
 
 from conversations.engine import Context, OneShotFlow, Turn
-from conversations.flows.evaluate import secretary_branch
 from conversations.i18n import period_label
 from conversations.messages import Reply
 from conversations.pushes import day_text
+from conversations.roles import secretary_branch
 from conversations.text import nfc
 from storage.branch import member_progress, youth_by_status
 from storage.calendar import EvaluationCalendar, Period
@@ -63,7 +63,7 @@ class BranchFlow(OneShotFlow):
         return unit.id, unit.name
 
     async def _evaluation_status(self, ctx: Context, unit_id: int) -> str:
-        today = ctx.now.astimezone(ctx.tz).date()
+        today = ctx.today
         period, late = self.calendar.period_to_evaluate(today)
         deadline = day_text(ctx.t, self.calendar.deadline(period))
         evaluation = await evaluation_for(ctx.session, period=period.code, unit_id=unit_id)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from conversations.engine import Answer, Context, State, Turn
+from conversations.engine import Answer, Context, State, StepFlow, Turn
 from conversations.i18n import period_label
 from conversations.messages import Reply
 from conversations.pushes import day_text, push_for
+from conversations.roles import secretary_branch
 from conversations.text import nfc
 from conversations.validate import Invalid, parse_count, parse_text
 from storage import audit
@@ -35,11 +36,11 @@ from storage.evaluations import (
     submit_evaluation,
     survey_for,
 )
-from storage.models import Evaluation, RoleName, UnitKind
+from storage.models import Evaluation
 from storage.outbox import Push
 from storage.units import ancestor_ids
 
-__all__ = ["EvaluateFlow", "secretary_branch"]
+__all__ = ["EvaluateFlow"]
 
 TEXT_MAX = 4000
 REASON_MAX = 500
@@ -83,24 +84,7 @@ _TEXT_STEPS = {Step.LESSONS: "lessons", Step.DIFFICULTIES: "difficulties", Step.
 _CHOICE_ONLY = {Step.LINES, Step.NEW_RESULT, Step.SUMMARY}
 
 
-def secretary_branch(ctx: Context, args: str) -> tuple[int, str] | str:
-    """Return (unit id, name) of the branch the speaker is secretary of (the one named by code in `args` when
-    they have several), or the catalog key explaining why there is none. Only the speaker's own roles count."""
-    branches = [(u.id, u.name, u.code) for role, u in ctx.roles
-                if role == RoleName.SECRETARY and u.kind == UnitKind.BRANCH and u.id is not None]
-    wanted = nfc(args).upper()
-    if wanted:
-        branches = [b for b in branches if b[2] == wanted]
-        if not branches:
-            return "evaluation.not_your_branch"
-    if not branches:
-        return "evaluation.no_branch"
-    if len(branches) > 1:
-        return "evaluation.which_branch"
-    return branches[0][0], branches[0][1]
-
-
-class EvaluateFlow:
+class EvaluateFlow(StepFlow):
     name = "evaluate"
 
     def __init__(self, calendar: EvaluationCalendar | None = None) -> None:
@@ -114,7 +98,7 @@ class EvaluateFlow:
         if isinstance(found, str):
             return Turn([ctx.reply(found)])
         unit_id, unit_name = found
-        today = ctx.now.astimezone(ctx.tz).date()
+        today = ctx.today
         period, late = self.calendar.period_to_evaluate(today)
         existing = await evaluation_for(ctx.session, period=period.code, unit_id=unit_id)
         if late and existing is not None and existing.submitted_at is not None:
@@ -145,13 +129,13 @@ class EvaluateFlow:
         match step:
             case Step.LINES:
                 if choice == Pick.CORRECT:
-                    return Turn([ctx.reply("evaluation.ask_member")], self._at(Step.PICK_MEMBER, data))
+                    return Turn([ctx.reply("evaluation.ask_member")], self.at(Step.PICK_MEMBER, data))
                 return await self._after_lines(ctx, data)
             case Step.PICK_MEMBER:
                 return await self._pick_member(ctx, data, text)
             case Step.NEW_RESULT:
                 data["fulfilled"] = choice == Pick.FULFILLED
-                return Turn([ctx.reply("evaluation.ask_reason", limit=REASON_MAX)], self._at(Step.REASON, data))
+                return Turn([ctx.reply("evaluation.ask_reason", limit=REASON_MAX)], self.at(Step.REASON, data))
             case Step.REASON:
                 return await self._reason(ctx, data, text)
             case Step.ADMISSION:
@@ -166,8 +150,6 @@ class EvaluateFlow:
                 return await self._summary_pick(ctx, data, Pick(str(choice)))
         raise AssertionError(step)
 
-    def _at(self, step: Step, data: dict[str, Any]) -> State:
-        return State(self.name, step, data)
 
     async def _refresh(self, ctx: Context, data: dict[str, Any]) -> None:
         """Bring the per-member lines up to the data: introductions from 1 January to the period's end."""
@@ -187,7 +169,7 @@ class EvaluateFlow:
                    ctx.choice("evaluation.pick_correct", Pick.CORRECT)]
         reply = ctx.reply("evaluation.lines", done=done, total=len(lines), lines="\n".join(rows) or "—",
                           choices=choices)
-        return Turn([reply], self._at(Step.LINES, data))
+        return Turn([reply], self.at(Step.LINES, data))
 
     @staticmethod
     def _line_text(ctx: Context, number: int, line: Any) -> str:
@@ -201,13 +183,13 @@ class EvaluateFlow:
         lines = await lines_of(ctx.session, evaluation_id=data["evaluation_id"])
         number = parse_count(text, limit=len(lines))
         if not number:
-            return Turn([ctx.reply("evaluation.bad_member", count=len(lines))], self._at(Step.PICK_MEMBER, data))
+            return Turn([ctx.reply("evaluation.bad_member", count=len(lines))], self.at(Step.PICK_MEMBER, data))
         line = lines[number - 1]
         data["line_id"] = line.line_id
         choices = [ctx.choice("evaluation.pick_fulfilled", Pick.FULFILLED),
                    ctx.choice("evaluation.pick_not_fulfilled", Pick.NOT_FULFILLED)]
         reply = ctx.reply("evaluation.ask_result", name=line.full_name, count=line.introduced, choices=choices)
-        return Turn([reply], self._at(Step.NEW_RESULT, data))
+        return Turn([reply], self.at(Step.NEW_RESULT, data))
 
     async def _reason(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
         try:
@@ -215,7 +197,7 @@ class EvaluateFlow:
         except Invalid as error:
             replies = [] if error.key == "validate.text_empty" else [_refusal(ctx, error)]
             replies.append(ctx.reply("evaluation.ask_reason", limit=REASON_MAX))
-            return Turn(replies, self._at(Step.REASON, data))
+            return Turn(replies, self.at(Step.REASON, data))
         await correct_line(ctx.session, evaluation_id=data["evaluation_id"], line_id=data.pop("line_id"),
                            fulfilled=bool(data.pop("fulfilled")), reason=reason)
         turn = await self._lines(ctx, data)
@@ -233,7 +215,7 @@ class EvaluateFlow:
         rows = [ctx.t("evaluation.candidate", number=n, name=c.full_name, status=ctx.t(f"evaluation.status_{c.status}"))
                 for n, c in enumerate(candidates, 1)]
         reply = ctx.reply("evaluation.ask_admission", candidates="\n".join(rows))
-        return Turn([reply], self._at(Step.ADMISSION, data))
+        return Turn([reply], self.at(Step.ADMISSION, data))
 
     async def _admission(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
         """Numbers typed as "1, 3" (no buttons here: on text channels they would clash with the numbers);
@@ -245,7 +227,7 @@ class EvaluateFlow:
                      for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
             if not parts or not all(parts):
                 reply = ctx.reply("evaluation.bad_admission", count=len(candidates))
-                return Turn([reply], self._at(Step.ADMISSION, data))
+                return Turn([reply], self.at(Step.ADMISSION, data))
             for number in parts:
                 candidate = candidates[(number or 0) - 1]
                 chosen[candidate.introduced_by] = candidate.youth_id
@@ -255,26 +237,26 @@ class EvaluateFlow:
     # --- the area survey
 
     def _ask_population(self, ctx: Context, data: dict[str, Any]) -> Turn:
-        return Turn([ctx.reply("evaluation.ask_population")], self._at(Step.POPULATION, data))
+        return Turn([ctx.reply("evaluation.ask_population")], self.at(Step.POPULATION, data))
 
     def _number(self, ctx: Context, data: dict[str, Any], text: str, field: str, limit: int, then: Step) -> Turn:
         value = parse_count(text, limit=limit)
         if value is None:
             key = "evaluation.bad_number"
             return Turn([ctx.reply(key, limit=ctx.t.number(limit))],
-                        self._at(Step.POPULATION if field == "population" else Step.GROUPS, data))
+                        self.at(Step.POPULATION if field == "population" else Step.GROUPS, data))
         data[field] = value
         if then is Step.GROUPS:
-            return Turn([ctx.reply("evaluation.ask_groups")], self._at(Step.GROUPS, data))
+            return Turn([ctx.reply("evaluation.ask_groups")], self.at(Step.GROUPS, data))
         reply = ctx.reply("evaluation.ask_groups_note", choices=[ctx.choice("evaluation.pick_skip", Pick.SKIP)])
-        return Turn([reply], self._at(Step.GROUPS_NOTE, data))
+        return Turn([reply], self.at(Step.GROUPS_NOTE, data))
 
     async def _groups_note(self, ctx: Context, data: dict[str, Any], text: str, choice: str | None) -> Turn:
         try:
             note = None if choice == Pick.SKIP else parse_text(text, limit=GROUPS_NOTE_MAX)
         except Invalid as error:
             skip = ctx.choice("evaluation.pick_skip", Pick.SKIP)
-            return Turn([Reply(_refusal(ctx, error).text, (skip,))], self._at(Step.GROUPS_NOTE, data))
+            return Turn([Reply(_refusal(ctx, error).text, (skip,))], self.at(Step.GROUPS_NOTE, data))
         assert ctx.member is not None and ctx.member.id is not None
         await save_survey(ctx.session, period=data["period"], unit_id=data["unit_id"],
                           youth_population=data.pop("population"), groups=data.pop("groups"), groups_note=note,
@@ -287,7 +269,7 @@ class EvaluateFlow:
 
     def _ask_text(self, ctx: Context, data: dict[str, Any], step: Step) -> Turn:
         choices = [] if step is Step.LESSONS else [ctx.choice("evaluation.pick_skip", Pick.SKIP)]
-        return Turn([ctx.reply(f"evaluation.ask_{_TEXT_STEPS[step]}", choices=choices)], self._at(step, data))
+        return Turn([ctx.reply(f"evaluation.ask_{_TEXT_STEPS[step]}", choices=choices)], self.at(step, data))
 
     async def _text(self, ctx: Context, data: dict[str, Any], step: Step, text: str, choice: str | None) -> Turn:
         field = _TEXT_STEPS[step]
@@ -316,7 +298,7 @@ class EvaluateFlow:
             for pick in (Pick.EDIT_LINES, Pick.EDIT_SURVEY, Pick.EDIT_LESSONS, Pick.EDIT_DIFFICULTIES,
                          Pick.EDIT_PROPOSALS, Pick.LATER)
         ]
-        return Turn([*(prefix or []), Reply(reply, tuple(choices))], self._at(Step.SUMMARY, data))
+        return Turn([*(prefix or []), Reply(reply, tuple(choices))], self.at(Step.SUMMARY, data))
 
     async def _summary_text(self, ctx: Context, data: dict[str, Any], evaluation: Evaluation) -> str:
         lines = await lines_of(ctx.session, evaluation_id=data["evaluation_id"])
@@ -370,7 +352,7 @@ class EvaluateFlow:
                                         now=ctx.now)
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="evaluation.submitted",
                            target=f"evaluation:{data['evaluation_id']}", at=ctx.now)
-        on_time = ctx.now.astimezone(ctx.tz).date() <= deadline
+        on_time = ctx.today <= deadline
         notices = await self._tell_upper_levels(ctx, data, on_time) if first else []
         key = "evaluation.submitted" if first else "evaluation.resubmitted"
         return Turn([ctx.reply(key, unit=data["unit"], period=period_label(ctx.t, period),

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conversations.engine import Context, OneShotFlow, Turn
-from conversations.flows.evaluate import secretary_branch
 from conversations.pushes import day_text
+from conversations.roles import secretary_branch
 from storage import audit
 from storage.invites import create_invite
 from storage.models import RoleName

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any
 
-from conversations.engine import Answer, Context, State, Turn
+from conversations.engine import Answer, Context, State, StepFlow, Turn
 from conversations.messages import Reply
 from conversations.throttle import Limit, blocked_until, minutes_left
 from conversations.validate import Invalid, parse_birth_year, parse_full_name, parse_invite_code
@@ -40,14 +40,14 @@ class Pick(enum.StrEnum):
     CANCEL = "cancel"
 
 
-class JoinFlow:
+class JoinFlow(StepFlow):
     name = "join"
 
     async def start(self, ctx: Context, args: str) -> Turn:
         if not args:
             if ctx.member is not None:
                 return Turn([await _already_member(ctx)])
-            return Turn([ctx.reply("join.ask_code")], self._at(Step.CODE))
+            return Turn([ctx.reply("join.ask_code")], self.at(Step.CODE))
         return await self._check_code(ctx, args)
 
     def accepts_text(self, step: str) -> bool:
@@ -62,16 +62,16 @@ class JoinFlow:
                 try:
                     data["full_name"] = parse_full_name(text)
                 except Invalid as error:
-                    return Turn([ctx.reply(error.key, **error.values)], self._at(Step.NAME, data))
+                    return Turn([ctx.reply(error.key, **error.values)], self.at(Step.NAME, data))
                 if "birth_year" in data:
                     return await self._summary(ctx, data)
-                return Turn([ctx.reply("join.ask_birth_year")], self._at(Step.BIRTH_YEAR, data))
+                return Turn([ctx.reply("join.ask_birth_year")], self.at(Step.BIRTH_YEAR, data))
             case Step.BIRTH_YEAR:
                 try:
                     data["birth_year"] = parse_birth_year(
                         text, this_year=ctx.today_year, min_age=MIN_AGE, max_age=MAX_AGE)
                 except Invalid as error:
-                    return Turn([ctx.reply(error.key, **error.values)], self._at(Step.BIRTH_YEAR, data))
+                    return Turn([ctx.reply(error.key, **error.values)], self.at(Step.BIRTH_YEAR, data))
                 return await self._summary(ctx, data)
             case Step.CONFIRM:
                 return await self._confirm(ctx, data, Pick(str(answer.choice)))
@@ -80,20 +80,18 @@ class JoinFlow:
                     return Turn([ctx.reply("cancel.done")])
                 return await self._take_role(ctx, data)
 
-    def _at(self, step: Step, data: dict[str, Any] | None = None) -> State:
-        return State(self.name, step, data or {})
 
     async def _check_code(self, ctx: Context, raw: str) -> Turn:
         try:
             code = parse_invite_code(raw)
         except Invalid as error:
-            return Turn([ctx.reply(error.key)], self._at(Step.CODE))
+            return Turn([ctx.reply(error.key)], self.at(Step.CODE))
         wait = await _wait(ctx)
         if wait is not None:
             return Turn([wait])
         invite = await invite_by_code(ctx.session, code=code)
         if invite is None or _invite_problem(ctx, invite) is not None:
-            return await _wrong_code(ctx, self._at(Step.CODE))
+            return await _wrong_code(ctx, self.at(Step.CODE))
         unit = await unit_by_id(ctx.session, unit_id=invite.unit_id)
         assert unit is not None  # unit_id is a foreign key
         data = {"code": code, "unit": unit.name, "role": invite.role}
@@ -105,9 +103,9 @@ class JoinFlow:
             choices = [ctx.choice("join.pick_take_role", Pick.YES), ctx.choice("join.pick_cancel", Pick.CANCEL)]
             text = ctx.reply("join.ask_take_role", role=ctx.t(f"role.{invite.role}"), unit=unit.name,
                              choices=choices)
-            return Turn([text], self._at(Step.CONFIRM_ROLE, data))
+            return Turn([text], self.at(Step.CONFIRM_ROLE, data))
         welcome = ctx.reply("join.welcome", unit=unit.name, role=ctx.t(f"role.{invite.role}"))
-        return Turn([welcome, ctx.reply("join.ask_name")], self._at(Step.NAME, data))
+        return Turn([welcome, ctx.reply("join.ask_name")], self.at(Step.NAME, data))
 
     async def _summary(self, ctx: Context, data: dict[str, Any]) -> Turn:
         choices = [
@@ -118,14 +116,14 @@ class JoinFlow:
         ]
         summary = ctx.reply("join.summary", name=data["full_name"], year=data["birth_year"], unit=data["unit"],
                             role=ctx.t(f"role.{data['role']}"), choices=choices)
-        return Turn([summary], self._at(Step.CONFIRM, data))
+        return Turn([summary], self.at(Step.CONFIRM, data))
 
     async def _confirm(self, ctx: Context, data: dict[str, Any], pick: Pick) -> Turn:
         match pick:
             case Pick.EDIT_NAME:
-                return Turn([ctx.reply("join.ask_name")], self._at(Step.NAME, data))
+                return Turn([ctx.reply("join.ask_name")], self.at(Step.NAME, data))
             case Pick.EDIT_YEAR:
-                return Turn([ctx.reply("join.ask_birth_year")], self._at(Step.BIRTH_YEAR, data))
+                return Turn([ctx.reply("join.ask_birth_year")], self.at(Step.BIRTH_YEAR, data))
             case Pick.CANCEL:
                 return Turn([ctx.reply("cancel.done")])
         invite = await _claim(ctx, data["code"])

@@ -5,8 +5,8 @@ monthly nudge off or on (a secretary's own reminder still reaches them)."""
 from __future__ import annotations
 
 from conversations.engine import Context, OneShotFlow, Turn
-from conversations.flows.evaluate import secretary_branch
 from conversations.pushes import push_for
+from conversations.roles import secretary_branch
 from storage import audit
 from storage.branch import members_to_nudge, set_nudges
 from storage.calendar import EvaluationCalendar, Period
@@ -27,7 +27,7 @@ class RemindFlow(OneShotFlow):
             return Turn([ctx.reply(found)])
         unit_id, unit_name = found
         assert ctx.member is not None
-        today = ctx.now.astimezone(ctx.tz).date()
+        today = ctx.today
         key = f"remind.u{unit_id}.{today.isoformat()}"
         if await existing_keys(ctx.session, prefix=key + ":"):
             return Turn([ctx.reply("remind.already_today")])

@@ -22,13 +22,12 @@ from conversations.text import nfc
 from conversations.validate import Invalid
 from storage import audit
 from storage.calendar import EvaluationCalendar, Period
+from storage.evaluations import late_branch_count, late_branches
 from storage.models import RoleName, TargetMetric, Unit
 from storage.reports import (
     REPORT_ROLES,
     Report,
     child_units,
-    late_branch_count,
-    late_branches,
     may_view,
     report_for,
     viewable_root,
@@ -83,10 +82,6 @@ def _looks_like_code(word: str) -> bool:
     return 0 < len(word) <= 32 and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in word)
 
 
-def _today(ctx: Context) -> date:
-    return ctx.now.astimezone(ctx.tz).date()
-
-
 async def _resolve(ctx: Context, args: str, *, roles: frozenset[str] = REPORT_ROLES
                    ) -> tuple[Unit, Period | None] | Reply:
     """Return the unit asked for (default: the caller's highest) and the period typed, or the refusal."""
@@ -121,7 +116,7 @@ class ReportFlow:
         if isinstance(found, Reply):
             return Turn([found])
         unit, period = found
-        return await self._report(ctx, unit, period or Period.half_of(_today(ctx)))
+        return await self._report(ctx, unit, period or Period.half_of(ctx.today))
 
     async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
         payload = str(answer.choice)
@@ -136,7 +131,7 @@ class ReportFlow:
         report = await report_for(ctx.session, unit=unit, period=period, calendar=self.calendar, tz=ctx.tz)
         chart, workbook = await asyncio.gather(
             asyncio.to_thread(render_chart, ctx.t, report),
-            asyncio.to_thread(render_workbook, ctx.t, report, today=_today(ctx)),
+            asyncio.to_thread(render_workbook, ctx.t, report, today=ctx.today),
         )
         stem = f"baocao-{unit.code}-{period.code}"
         replies = [
@@ -176,7 +171,7 @@ class RankingFlow(OneShotFlow):
         if isinstance(found, Reply):
             return Turn([found])
         unit, period = found
-        period = period or Period.half_of(_today(ctx))
+        period = period or Period.half_of(ctx.today)
         report = await report_for(ctx.session, unit=unit, period=period, calendar=self.calendar, tz=ctx.tz)
         if not report.children:
             return Turn([ctx.reply("report.ranking_none", unit=unit.name)])
@@ -204,7 +199,7 @@ class OverdueFlow(OneShotFlow):
         if isinstance(found, Reply):
             return Turn([found])
         unit, period = found
-        today = _today(ctx)
+        today = ctx.today
         if period is None:
             period = self.calendar.last_overdue(today)
         if period.half is None:
@@ -215,7 +210,8 @@ class OverdueFlow(OneShotFlow):
         t, deadline = ctx.t, self.calendar.deadline(period)
         values: dict[str, Any] = {"unit": unit.name, "period": period_label(t, period),
                                   "deadline": f"{deadline:%d/%m/%Y}"}
-        args: dict[str, Any] = {"root": unit, "period": period, "calendar": self.calendar, "tz": ctx.tz}
+        args: dict[str, Any] = {"period": period.code, "deadline_end": self.calendar.deadline_end(period, ctx.tz),
+                                "root_path": unit.path}
         count = await late_branch_count(ctx.session, **args)
         if count == 0:
             return ctx.reply("report.overdue_none" if deadline < today else "report.pending_none", **values)

@@ -10,8 +10,8 @@ import enum
 from collections.abc import Sequence
 from typing import Any
 
-from conversations.engine import Answer, Context, State, Turn
-from conversations.flows.youth_common import (
+from conversations.engine import Answer, Context, State, StepFlow, Turn
+from conversations.flows.youth_fields import (
     SENSITIVE,
     Field,
     YouthOptions,
@@ -22,14 +22,12 @@ from conversations.flows.youth_common import (
     parse_field,
     phone_is_taken,
     phone_refusal,
-    pick_from_page,
-    picker_turn,
     same_person,
-    scope_of,
     sees_sensitive,
     summary_lines,
     youth_values,
 )
+from conversations.flows.youth_pick import pick_from_page, picker_turn, scope_of
 from conversations.validate import Invalid
 from storage import audit
 from storage.integrity import SameAnswer
@@ -51,7 +49,7 @@ class Pick(enum.StrEnum):
     NO = "no"
 
 
-class YouthEditFlow:
+class YouthEditFlow(StepFlow):
     name = "youth_edit"
     _PROMPT = "youth.edit_pick"
 
@@ -59,7 +57,7 @@ class YouthEditFlow:
         self._options = YouthOptions.load(groups)
 
     async def start(self, ctx: Context, args: str) -> Turn:
-        return await picker_turn(ctx, self._at(Step.PICK), 0, prompt=self._PROMPT)
+        return await picker_turn(ctx, self.at(Step.PICK), 0, prompt=self._PROMPT)
 
     def accepts_text(self, step: str) -> bool:
         return step in set(Field) and field_accepts_text(Field(step))
@@ -78,11 +76,9 @@ class YouthEditFlow:
                 return await self._same_person(ctx, data, answer.choice == Pick.YES)
         return Turn([], keep_state=True)
 
-    def _at(self, step: str, data: dict[str, Any] | None = None) -> State:
-        return State(self.name, step, data or {})
 
     def _ask(self, ctx: Context, field: Field, data: dict[str, Any], problem: Invalid | None = None) -> Turn:
-        return Turn([ask_field(ctx, field, self._options, problem=problem)], self._at(field, data))
+        return Turn([ask_field(ctx, field, self._options, problem=problem)], self.at(field, data))
 
     def _ask_which(self, ctx: Context, youth: Youth) -> Turn:
         hide = not sees_sensitive(ctx, youth)
@@ -90,7 +86,7 @@ class YouthEditFlow:
                    if not (hide and field in SENSITIVE)]
         lines = summary_lines(ctx, youth_values(youth), self._options, hide_sensitive=hide)
         text = ctx.reply("youth.edit_which", lines=lines, choices=choices)
-        return Turn([text], self._at(Step.PICK_FIELD, {"youth_id": youth.id}))
+        return Turn([text], self.at(Step.PICK_FIELD, {"youth_id": youth.id}))
 
     async def _field(self, ctx: Context, field: Field, data: dict[str, Any], answer: Answer) -> Turn:
         youth = await youth_in_scope(ctx.session, youth_id=data["youth_id"], scope=scope_of(ctx), for_update=True)
@@ -113,7 +109,7 @@ class YouthEditFlow:
                 choices = [ctx.choice("youth.same_yes", Pick.YES), ctx.choice("youth.same_no", Pick.NO)]
                 question = ctx.reply("youth.ask_same_person", name=values[Field.NAME],
                                      year=values[Field.BIRTH_YEAR], choices=choices)
-                return Turn([question], self._at(Step.SAME_PERSON, data))
+                return Turn([question], self.at(Step.SAME_PERSON, data))
         return await self._apply(ctx, youth, field, value)
 
     async def _same_person(self, ctx: Context, data: dict[str, Any], same: bool) -> Turn:

@@ -4,7 +4,8 @@ Secretaries and officers can also page through the young people of the units the
 from __future__ import annotations
 
 from conversations.engine import Answer, Context, State, Turn
-from conversations.flows.youth_common import PAGE_SIZE, format_day, local_day, picker_payload, scope_of
+from conversations.flows.youth_fields import format_day, local_day
+from conversations.flows.youth_pick import PAGE_SIZE, picker_payload, scope_of
 from conversations.flows.youth_register import year_bounds
 from conversations.messages import Reply
 from storage.youth import YouthRow, introduced_count, youth_count, youth_page

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from conversations.engine import Answer, Context, State, Turn
-from conversations.flows.youth_common import (
+from conversations.engine import Answer, Context, State, StepFlow, Turn
+from conversations.flows.youth_fields import (
     Field,
     YouthOptions,
     ask_field,
@@ -59,7 +59,7 @@ def year_bounds(ctx: Context) -> tuple[datetime, datetime]:
     return start, start.replace(year=start.year + 1)
 
 
-class YouthRegisterFlow:
+class YouthRegisterFlow(StepFlow):
     name = "youth_register"
 
     def __init__(self, groups: Sequence[str]) -> None:
@@ -67,7 +67,7 @@ class YouthRegisterFlow:
 
     async def start(self, ctx: Context, args: str) -> Turn:
         choices = [ctx.choice("youth.consent_yes", Pick.YES), ctx.choice("youth.consent_no", Pick.NO)]
-        return Turn([ctx.reply("youth.ask_consent", choices=choices)], self._at(Step.CONSENT))
+        return Turn([ctx.reply("youth.ask_consent", choices=choices)], self.at(Step.CONSENT))
 
     def accepts_text(self, step: str) -> bool:
         return step in set(Field) and field_accepts_text(Field(step))
@@ -88,11 +88,9 @@ class YouthRegisterFlow:
             case Step.PICK_FIELD:
                 return self._ask(ctx, Field(str(answer.choice)), {**data, "review": True})
 
-    def _at(self, step: str, data: dict[str, Any] | None = None) -> State:
-        return State(self.name, step, data or {})
 
     def _ask(self, ctx: Context, field: Field, data: dict[str, Any], problem: Invalid | None = None) -> Turn:
-        return Turn([ask_field(ctx, field, self._options, problem=problem)], self._at(field, data))
+        return Turn([ask_field(ctx, field, self._options, problem=problem)], self.at(field, data))
 
     async def _field(self, ctx: Context, field: Field, data: dict[str, Any], answer: Answer) -> Turn:
         assert ctx.member is not None
@@ -114,7 +112,7 @@ class YouthRegisterFlow:
                 choices = [ctx.choice("youth.same_yes", Pick.YES), ctx.choice("youth.same_no", Pick.NO)]
                 question = ctx.reply("youth.ask_same_person", name=data[Field.NAME], year=data[Field.BIRTH_YEAR],
                                      choices=choices)
-                return Turn([question], self._at(Step.SAME_PERSON, data))
+                return Turn([question], self.at(Step.SAME_PERSON, data))
         return self._advance(ctx, field, data)
 
     def _advance(self, ctx: Context, field: Field, data: dict[str, Any]) -> Turn:
@@ -135,7 +133,7 @@ class YouthRegisterFlow:
         choices = [ctx.choice("youth.pick_save", Pick.SAVE), ctx.choice("youth.pick_edit", Pick.EDIT),
                    ctx.choice("youth.pick_cancel", Pick.CANCEL)]
         text = ctx.reply("youth.summary", lines=summary_lines(ctx, data, self._options), choices=choices)
-        return Turn([text], self._at(Step.CONFIRM, data))
+        return Turn([text], self.at(Step.CONFIRM, data))
 
     async def _confirm(self, ctx: Context, data: dict[str, Any], pick: Pick) -> Turn:
         match pick:
@@ -143,7 +141,7 @@ class YouthRegisterFlow:
                 return Turn([ctx.reply("cancel.done")])
             case Pick.EDIT:
                 choices = [ctx.choice(f"youth.label.{field}", field) for field in Field]
-                return Turn([ctx.reply("youth.ask_which_field", choices=choices)], self._at(Step.PICK_FIELD, data))
+                return Turn([ctx.reply("youth.ask_which_field", choices=choices)], self.at(Step.PICK_FIELD, data))
         return await self._save(ctx, data)
 
     async def _save(self, ctx: Context, data: dict[str, Any]) -> Turn:

@@ -7,16 +7,9 @@ import enum
 from datetime import date
 from typing import Any
 
-from conversations.engine import Answer, Context, State, Turn
-from conversations.flows.youth_common import (
-    SKIP,
-    format_day,
-    invalid_reply,
-    local_day,
-    pick_from_page,
-    picker_turn,
-    scope_of,
-)
+from conversations.engine import Answer, Context, State, StepFlow, Turn
+from conversations.flows.youth_fields import SKIP, format_day, invalid_reply, local_day
+from conversations.flows.youth_pick import pick_from_page, picker_turn, scope_of
 from conversations.messages import Reply
 from conversations.validate import Invalid, parse_date, parse_text
 from storage import audit
@@ -39,11 +32,11 @@ class Step(enum.StrEnum):
     TEXT = "text"
 
 
-class YouthUpdateFlow:
+class YouthUpdateFlow(StepFlow):
     name = "youth_update"
 
     async def start(self, ctx: Context, args: str) -> Turn:
-        return await picker_turn(ctx, self._at(Step.PICK), 0, prompt=_PROMPT)
+        return await picker_turn(ctx, self.at(Step.PICK), 0, prompt=_PROMPT)
 
     def accepts_text(self, step: str) -> bool:
         return step in (Step.ACTIVITY, Step.DATE, Step.DECISION, Step.TEXT)
@@ -60,7 +53,7 @@ class YouthUpdateFlow:
                 try:
                     data["activity"] = parse_text(answer.text or "", limit=ACTIVITY_MAX)
                 except Invalid as problem:
-                    return Turn([invalid_reply(ctx, problem)], self._at(Step.ACTIVITY, data))
+                    return Turn([invalid_reply(ctx, problem)], self.at(Step.ACTIVITY, data))
                 return self._ask_date(ctx, data)
             case Step.DATE:
                 return await self._date(ctx, data, answer)
@@ -70,38 +63,36 @@ class YouthUpdateFlow:
                 try:
                     note = parse_text(answer.text or "", limit=NOTE_MAX)
                 except Invalid as problem:
-                    return Turn([invalid_reply(ctx, problem)], self._at(Step.TEXT, data))
-                return await self._save(ctx, {**data, "note": note, "on_date": local_day(ctx, ctx.now).isoformat()})
+                    return Turn([invalid_reply(ctx, problem)], self.at(Step.TEXT, data))
+                return await self._save(ctx, {**data, "note": note, "on_date": ctx.today.isoformat()})
 
-    def _at(self, step: Step, data: dict[str, Any] | None = None) -> State:
-        return State(self.name, step, data or {})
 
     def _ask_action(self, ctx: Context, youth: Youth) -> Turn:
         choices = [ctx.choice(f"youth.event.{kind}", kind) for kind in allowed_events(youth.status)]
         text = ctx.reply("youth.update_what", name=youth.full_name, status=ctx.t(f"youth.status.{youth.status}"),
                          choices=choices)
-        return Turn([text], self._at(Step.ACTION, {"youth_id": youth.id}))
+        return Turn([text], self.at(Step.ACTION, {"youth_id": youth.id}))
 
     def _ask_details(self, ctx: Context, data: dict[str, Any]) -> Turn:
         match ParticipationKind(data["kind"]):
             case ParticipationKind.ACTIVITY:
-                return Turn([ctx.reply("youth.ask_activity")], self._at(Step.ACTIVITY, data))
+                return Turn([ctx.reply("youth.ask_activity")], self.at(Step.ACTIVITY, data))
             case ParticipationKind.STOPPED:
-                return Turn([ctx.reply("youth.ask_stop_reason")], self._at(Step.TEXT, data))
+                return Turn([ctx.reply("youth.ask_stop_reason")], self.at(Step.TEXT, data))
             case ParticipationKind.NOTE:
-                return Turn([ctx.reply("youth.ask_note")], self._at(Step.TEXT, data))
+                return Turn([ctx.reply("youth.ask_note")], self.at(Step.TEXT, data))
         return self._ask_date(ctx, data)
 
     def _ask_date(self, ctx: Context, data: dict[str, Any], problem: Invalid | None = None) -> Turn:
         choices = (ctx.choice("youth.pick_today", TODAY),)
         text = invalid_reply(ctx, problem).text if problem else ctx.t(f"youth.ask_date.{data['kind']}")
-        return Turn([Reply(text, choices)], self._at(Step.DATE, data))
+        return Turn([Reply(text, choices)], self.at(Step.DATE, data))
 
     async def _date(self, ctx: Context, data: dict[str, Any], answer: Answer) -> Turn:
         youth = await youth_in_scope(ctx.session, youth_id=data["youth_id"], scope=scope_of(ctx))
         if youth is None:
             return Turn([ctx.reply("youth.not_found")])
-        today = local_day(ctx, ctx.now)
+        today = ctx.today
         try:
             day = today if answer.choice == TODAY else parse_date(
                 answer.text or "", today=today, earliest=local_day(ctx, youth.introduced_at))
@@ -110,7 +101,7 @@ class YouthUpdateFlow:
         data["on_date"] = day.isoformat()
         if data["kind"] == ParticipationKind.ADMITTED:
             choices = [ctx.choice("youth.skip_decision", SKIP)]
-            return Turn([ctx.reply("youth.ask_decision", choices=choices)], self._at(Step.DECISION, data))
+            return Turn([ctx.reply("youth.ask_decision", choices=choices)], self.at(Step.DECISION, data))
         return await self._save(ctx, data)
 
     async def _decision(self, ctx: Context, data: dict[str, Any], answer: Answer) -> Turn:
@@ -119,7 +110,7 @@ class YouthUpdateFlow:
                 data["decision_no"] = parse_text(answer.text or "", limit=DECISION_MAX)
             except Invalid as problem:
                 choices = (ctx.choice("youth.skip_decision", SKIP),)
-                return Turn([Reply(invalid_reply(ctx, problem).text, choices)], self._at(Step.DECISION, data))
+                return Turn([Reply(invalid_reply(ctx, problem).text, choices)], self.at(Step.DECISION, data))
         return await self._save(ctx, data)
 
     async def _save(self, ctx: Context, data: dict[str, Any]) -> Turn:

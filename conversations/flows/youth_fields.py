@@ -1,5 +1,5 @@
-"""What the youth dialogs share: the fields of a young person (how each is asked, parsed and shown),
-the paged picker of young people in the caller's scope, and locale-aware dates."""
+"""The fields of a young person as the youth dialogs ask them: how each is asked, parsed, checked (a phone
+registered elsewhere, the same person twice) and shown. The paged picker is `youth_pick`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from babel.dates import format_date, format_timedelta
 
-from conversations.engine import Answer, Context, State, Turn
+from conversations.engine import Answer, Context
 from conversations.messages import Choice, Reply
 from conversations.text import fold
 from conversations.validate import (
@@ -30,18 +30,13 @@ from storage.units import unit_by_id
 from storage.youth import (
     OVERSEEING_ROLES,
     IntroducedTo,
-    Scope,
     phone_owner,
     same_person_in,
-    youth_count,
-    youth_in_scope,
-    youth_page,
 )
 
 __all__ = [
     "MAX_AGE",
     "MIN_AGE",
-    "PAGE_SIZE",
     "PHONE_REFUSALS",
     "PHONE_WINDOW",
     "SENSITIVE",
@@ -60,11 +55,7 @@ __all__ = [
     "parse_field",
     "phone_is_taken",
     "phone_refusal",
-    "pick_from_page",
-    "picker_payload",
-    "picker_turn",
     "same_person",
-    "scope_of",
     "sees_sensitive",
     "show_field",
     "summary_lines",
@@ -73,14 +64,12 @@ __all__ = [
 
 # Young people the 1+1 policy is about: the Youth Law counts 16–30, Hội and school Đoàn reach a little wider.
 MIN_AGE, MAX_AGE = 14, 35
-PAGE_SIZE = 8
 SKIP = "skip"
 MORE = "more"  # "Dân tộc khác" / "Tôn giáo khác": type a name from the whole list
 _LABEL_MAX = 40
 # A member may be refused this many phones already registered elsewhere within the window; then phone entries
 # are held back until the oldest refusal leaves the window, so nobody can test number after number.
 PHONE_REFUSALS, PHONE_WINDOW = 5, timedelta(hours=24)
-_ID_DIGITS = 9  # ids and page numbers in button payloads: within a 32-bit integer column
 
 
 class Field(enum.StrEnum):
@@ -286,11 +275,6 @@ def local_day(ctx: Context, moment: datetime) -> date:
     return moment.astimezone(ctx.tz).date()
 
 
-def scope_of(ctx: Context) -> Scope:
-    assert ctx.member is not None and ctx.member.id is not None  # commands are members_only
-    return Scope.of(ctx.member.id, ctx.roles)
-
-
 async def grassroots_of(ctx: Context, unit_id: int) -> Unit:
     """Return the Đoàn cơ sở of a branch (its parent), or the branch itself when it has none."""
     branch = await unit_by_id(ctx.session, unit_id=unit_id)
@@ -359,55 +343,3 @@ async def flag_same_person(ctx: Context, answer: SameAnswer, *, unit_id: int, ot
     assert ctx.member is not None
     await record_flag(ctx.session, kind=FlagKind.SAME_PERSON, unit_id=unit_id, member_id=ctx.member.id,
                       youth_id=youth_id, other_youth_id=other, answer=answer, at=ctx.now)
-
-
-# --- The paged picker: "y<id>" picks a young person, "p<page>" turns the page. Short payloads keep
-# Telegram's 64-byte callback limit with the engine's version prefix.
-
-
-async def picker_turn(ctx: Context, state: State, page: int, *, prompt: str) -> Turn:
-    """Offer one page of the young people in the caller's scope; end the dialog if there are none."""
-    scope = scope_of(ctx)
-    total = await youth_count(ctx.session, scope=scope)
-    if total == 0:
-        return Turn([ctx.reply("youth.none_yet")])
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    page = min(max(page, 0), pages - 1)
-    rows = await youth_page(ctx.session, scope=scope, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
-    choices = [Choice(ctx.t("youth.pick_label", name=row.full_name, year=row.birth_year), f"y{row.id}")
-               for row in rows]
-    if page > 0:
-        choices.append(ctx.choice("youth.page_prev", f"p{page - 1}"))
-    if page < pages - 1:
-        choices.append(ctx.choice("youth.page_next", f"p{page + 1}"))
-    text = ctx.t(prompt, total=ctx.t.number(total))
-    if pages > 1:
-        text += "\n" + ctx.t("youth.page_of", page=page + 1, pages=pages)
-    return Turn([Reply(text, tuple(choices))], state)
-
-
-def picker_payload(choice: str | None, kinds: str) -> tuple[str, int] | None:
-    """Split a button payload such as "y12" or "p0" into its kind (one letter of `kinds`) and its number;
-    None for anything else. Only ASCII digits, and few of them: "y²" or a thousand-digit number is refused
-    here rather than failing in `int()` or in the database."""
-    if not choice or choice[0] not in kinds:
-        return None
-    digits = choice[1:]
-    if not (0 < len(digits) <= _ID_DIGITS and digits.isascii() and digits.isdigit()):
-        return None
-    return choice[0], int(digits)
-
-
-async def pick_from_page(ctx: Context, state: State, answer: Answer, *, prompt: str) -> Youth | Turn:
-    """Turn a picker answer into the young person (checked against the caller's scope again), or the
-    next page, or a clear "not found" when the record is gone or out of scope."""
-    picked = picker_payload(answer.choice, "py")
-    if picked is None:
-        return Turn([ctx.reply("engine.choose_one")], keep_state=True)
-    kind, number = picked
-    if kind == "p":
-        return await picker_turn(ctx, state, number, prompt=prompt)
-    youth = await youth_in_scope(ctx.session, youth_id=number, scope=scope_of(ctx), for_update=True)
-    if youth is None:
-        return Turn([ctx.reply("youth.not_found")])
-    return youth
