@@ -10,7 +10,9 @@ from datetime import datetime
 from sqlalchemy import and_, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
+from storage.db import key_col
 from storage.models import ChatIdentity, Member, MemberStatus, Role, RoleName, Unit, UnitKind, Youth
 
 __all__ = [
@@ -43,7 +45,9 @@ class Recipient:
     unit_id: int
 
 
-RECIPIENT_COLUMNS = (Member.id, ChatIdentity.channel, ChatIdentity.chat_id, ChatIdentity.locale, Member.unit_id)
+# The columns of a `Recipient`, in the order of its fields.
+RECIPIENT_COLUMNS = (key_col(Member.id), col(ChatIdentity.channel), col(ChatIdentity.chat_id), col(ChatIdentity.locale),
+                     col(Member.unit_id))
 
 
 async def secretary_branches(session: AsyncSession, *, member_id: int) -> Sequence[Unit]:
@@ -64,7 +68,7 @@ async def member_progress(
     """Return each active member of the branch with how many young people they introduced in [start, end)."""
     introduced = func.count(col(Youth.id))
     query = (
-        select(Member.id, Member.full_name, introduced)
+        select(key_col(Member.id), col(Member.full_name), introduced)
         .outerjoin(Youth, and_(col(Youth.introduced_by) == Member.id, col(Youth.introduced_at) >= start,
                                col(Youth.introduced_at) < end))
         .where(Member.unit_id == unit_id, Member.status == MemberStatus.ACTIVE)
@@ -94,8 +98,10 @@ async def members_to_nudge(
                col(Youth.introduced_at) < end)
         .exists()
     )
+    # SQLModel's select() is typed for at most four columns: the Select is built directly, its row type stated.
+    recipients: Select[int, str, str, str | None, int] = Select(*RECIPIENT_COLUMNS)
     query = (
-        select(*RECIPIENT_COLUMNS)
+        recipients
         .join(ChatIdentity, col(ChatIdentity.member_id) == Member.id)
         .where(Member.status == MemberStatus.ACTIVE, col(ChatIdentity.reachable).is_(True), ~introduced)
         .order_by(col(Member.id), col(ChatIdentity.id))
@@ -115,8 +121,8 @@ async def members_without_introduction_since(
     introduced = (
         select(Youth.id).where(col(Youth.introduced_by) == Member.id, col(Youth.introduced_at) >= since).exists()
     )
-    query = select(Member.id).where(col(Member.id).in_(list(member_ids)), Member.status == MemberStatus.ACTIVE,
-                                    ~introduced)
+    query = select(key_col(Member.id)).where(
+        col(Member.id).in_(list(member_ids)), Member.status == MemberStatus.ACTIVE, ~introduced)
     if respect_opt_out:
         query = query.where(col(Member.nudges).is_(True))
     return {int(member_id) for member_id in (await session.exec(query)).all()}
@@ -124,4 +130,4 @@ async def members_without_introduction_since(
 
 async def set_nudges(session: AsyncSession, *, member_id: int, on: bool) -> None:
     """Turn the member's monthly nudge on or off."""
-    await session.exec(update(Member).where(col(Member.id) == member_id).values(nudges=on))  # type: ignore[call-overload]
+    await session.exec(update(Member).where(col(Member.id) == member_id).values(nudges=on))

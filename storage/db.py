@@ -1,17 +1,20 @@
-"""Engine and session factory for SQLite (WAL, the embedded default) and PostgreSQL."""
+"""Engine and session factory for SQLite (WAL, the embedded default) and PostgreSQL, and the query helpers
+that depend on which of the two is in use or on how SQLModel types a table's columns."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Mapped
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["create_engine", "is_sqlite", "session_factory", "upsert_insert"]
+__all__ = ["create_engine", "is_sqlite", "key_col", "session_factory", "upsert_insert"]
 
 
 def is_sqlite(url: str) -> bool:
@@ -55,8 +58,17 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-def upsert_insert(session: AsyncSession, table: Any) -> Any:
+def upsert_insert(session: AsyncSession, table: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
     """Return an INSERT for `table` in the session's dialect, which has `on_conflict_do_nothing()`."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def key_col(column: int | None) -> Mapped[int]:
+    """Return `col()` of an autoincrement primary key, typed as the `int` every row read back has.
+
+    SQLModel types the column as its model field, `int | None`, because an object has no id before its
+    insert; a primary key column itself is never NULL.
+    """
+    return cast("Mapped[int]", col(column))

@@ -41,7 +41,7 @@ async def save_conversation(
 
 async def clear_conversation(session: AsyncSession, *, channel: str, external_id: str) -> None:
     statement = delete(Conversation).where(
-        Conversation.channel == channel, Conversation.external_id == external_id  # type: ignore[arg-type]
+        col(Conversation.channel) == channel, col(Conversation.external_id) == external_id
     )
     await session.exec(statement)
 
@@ -49,5 +49,5 @@ async def clear_conversation(session: AsyncSession, *, channel: str, external_id
 async def forget_conversations_expired_before(session: AsyncSession, *, before: datetime) -> int:
     """Delete dialogs abandoned before `before` (what they collected was never saved); return how many."""
     statement = delete(Conversation).where(col(Conversation.expires_at) < before)
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    result = await session.exec(statement)
     return int(result.rowcount or 0)

@@ -45,5 +45,5 @@ async def consume_invite(session: AsyncSession, *, code: str, now: datetime) -> 
         .where(col(Invite.code) == code, col(Invite.uses) < col(Invite.max_uses), col(Invite.expires_at) > now)
         .values(uses=col(Invite.uses) + 1)
     )
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    result = await session.exec(statement)
     return bool(result.rowcount == 1)

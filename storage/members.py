@@ -32,7 +32,7 @@ async def add_member(
 async def grant_role(session: AsyncSession, *, member_id: int, role: str, unit_id: int) -> None:
     """Give `member_id` the `role` over `unit_id`'s subtree; granting it twice changes nothing."""
     statement = upsert_insert(session, Role).values(member_id=member_id, role=role, unit_id=unit_id)
-    await session.exec(statement.on_conflict_do_nothing())  # type: ignore[call-overload]
+    await session.exec(statement.on_conflict_do_nothing())
 
 
 async def roles_of(session: AsyncSession, *, member_id: int) -> Sequence[tuple[str, Unit]]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -81,7 +81,7 @@ async def enqueue_many(session: AsyncSession, *, pushes: Sequence[Push], now: da
             for p in pushes[start:start + chunk]
         ]
         statement = upsert_insert(session, Outbox).values(rows).on_conflict_do_nothing()
-        result = await session.exec(statement)  # type: ignore[call-overload]
+        result = await session.exec(statement)
         inserted += max(result.rowcount, 0)
     return inserted
 
@@ -113,7 +113,7 @@ async def claim_due(
     """
     due = (
         select(Outbox.id)
-        .where(col(Outbox.status).in_(_CLAIMABLE), Outbox.channel == channel, col(Outbox.not_before) <= now)
+        .where(col(Outbox.status).in_(_CLAIMABLE), col(Outbox.channel) == channel, col(Outbox.not_before) <= now)
         .order_by(col(Outbox.not_before), col(Outbox.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -121,7 +121,7 @@ async def claim_due(
     ids = list((await session.exec(due)).all())
     if not ids:
         return []
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         update(Outbox)
         .where(col(Outbox.id).in_(ids))
         .values(status=SENDING, not_before=now + lease, attempts=col(Outbox.attempts) + 1)
@@ -131,7 +131,7 @@ async def claim_due(
     return (await session.exec(query)).all()
 
 
-def _held(row_id: int, attempt: int) -> Any:
+def _held(row_id: int, attempt: int) -> ColumnElement[bool]:
     return and_(col(Outbox.id) == row_id, col(Outbox.attempts) == attempt, col(Outbox.status) == SENDING)
 
 
@@ -152,7 +152,7 @@ async def mark_sent_many(session: AsyncSession, *, held: Sequence[tuple[int, int
             .where(col(Outbox.id).in_(ids), col(Outbox.attempts) == attempt, col(Outbox.status) == SENDING)
             .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
         )
-        result = await session.exec(statement)  # type: ignore[call-overload]
+        result = await session.exec(statement)
         recorded += result.rowcount
     return recorded
 
@@ -163,59 +163,59 @@ async def mark_retry(
     """Put a row back in the queue for another try at `not_before`."""
     statement = update(Outbox).where(_held(row_id, attempt)).values(
         status=OutboxStatus.PENDING, not_before=not_before, last_error=error[:500])
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount == 1)
+    result = await session.exec(statement)
+    return result.rowcount == 1
 
 
 async def release(session: AsyncSession, *, row_id: int, attempt: int, not_before: datetime) -> bool:
     """Give back a claimed row that was not tried (shutdown, per-chat pacing); the attempt is not counted."""
     statement = update(Outbox).where(_held(row_id, attempt)).values(
         status=OutboxStatus.PENDING, not_before=not_before, attempts=attempt - 1)
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount == 1)
+    result = await session.exec(statement)
+    return result.rowcount == 1
 
 
 async def mark_unsendable(session: AsyncSession, *, row_id: int, attempt: int, status: str, error: str) -> bool:
     """Close a row for good: `failed` (refused, or out of attempts) or `blocked`."""
     statement = update(Outbox).where(_held(row_id, attempt)).values(status=status, last_error=error[:500])
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount == 1)
+    result = await session.exec(statement)
+    return result.rowcount == 1
 
 
 async def mark_dropped(session: AsyncSession, *, row_id: int, attempt: int, reason: str) -> bool:
     """Close a claimed row that is no longer true without sending it; the attempt is not counted."""
     statement = update(Outbox).where(_held(row_id, attempt)).values(
         status=OutboxStatus.DROPPED, attempts=attempt - 1, last_error=reason[:500])
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount == 1)
+    result = await session.exec(statement)
+    return result.rowcount == 1
 
 
 async def rewrite_payload(session: AsyncSession, *, row_id: int, attempt: int, payload: dict[str, Any]) -> bool:
     """Replace what a claimed row will send (its text brought up to date before it goes out)."""
     statement = update(Outbox).where(_held(row_id, attempt)).values(payload=payload)
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return bool(result.rowcount == 1)
+    result = await session.exec(statement)
+    return result.rowcount == 1
 
 
 async def block_chat(session: AsyncSession, *, channel: str, chat_id: str, error: str) -> int:
     """Mark the chat's identities unreachable and close its other queued pushes; return how many were closed."""
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         update(ChatIdentity)
-        .where(ChatIdentity.channel == channel, ChatIdentity.chat_id == chat_id)
+        .where(col(ChatIdentity.channel) == channel, col(ChatIdentity.chat_id) == chat_id)
         .values(reachable=False)
     )
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(Outbox)
-        .where(Outbox.channel == channel, Outbox.chat_id == chat_id,
+        .where(col(Outbox.channel) == channel, col(Outbox.chat_id) == chat_id,
                or_(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.status) == SENDING))
         .values(status=OutboxStatus.BLOCKED, last_error=error[:500])
     )
-    return int(result.rowcount)
+    return result.rowcount
 
 
 async def outbox_counts(session: AsyncSession, *, channel: str | None = None) -> dict[str, int]:
     """Return the number of rows per status (optionally for one channel)."""
     query = select(Outbox.status, func.count()).group_by(col(Outbox.status))
     if channel is not None:
-        query = query.where(Outbox.channel == channel)
+        query = query.where(col(Outbox.channel) == channel)
     return {status: count for status, count in (await session.exec(query)).all()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import update
+from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ChatIdentity
@@ -15,11 +15,11 @@ async def set_reachable(session: AsyncSession, *, channel: str, chat_id: str, re
     statement = (
         update(ChatIdentity)
         .where(
-            ChatIdentity.channel == channel,  # type: ignore[arg-type]
-            ChatIdentity.chat_id == chat_id,  # type: ignore[arg-type]
-            ChatIdentity.reachable != reachable,  # type: ignore[arg-type]
+            col(ChatIdentity.channel) == channel,
+            col(ChatIdentity.chat_id) == chat_id,
+            col(ChatIdentity.reachable) != reachable,
         )
         .values(reachable=reachable)
     )
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    result = await session.exec(statement)
     return int(result.rowcount)

@@ -42,4 +42,4 @@ async def set_target(
         index_elements=["unit_id", "year", "metric"],
         set_={"value": value, "set_by": set_by, "set_at": at},
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)

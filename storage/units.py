@@ -25,14 +25,15 @@ def ancestor_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
-def in_subtree(path_column: object, path: str) -> ColumnElement[bool]:
+def in_subtree(path_column: str, path: str) -> ColumnElement[bool]:
     """Return a condition true for every path inside the subtree rooted at `path` (itself included).
 
     A range rather than LIKE: both databases answer it from the plain index on `unit.path`. "0" is the
-    character after "/", so every descendant of `/1/5/` sorts below `/1/50`.
+    character after "/", so every descendant of `/1/5/` sorts below `/1/50`. `path_column` is a model's path
+    attribute, such as `Unit.path` (which SQLModel types as the `str` of its field).
     """
     upper = path[:-1] + "0"
-    column = col(path_column)  # type: ignore[arg-type]
+    column = col(path_column)
     return and_(column >= path, column < upper)
 
 

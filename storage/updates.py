@@ -20,7 +20,7 @@ async def claim_update(session: AsyncSession, *, channel: str, update_id: str, n
     unclaimed and the platform's redelivery is processed normally.
     """
     statement = upsert_insert(session, ProcessedUpdate).values(channel=channel, update_id=update_id, processed_at=now)
-    result = await session.exec(statement.on_conflict_do_nothing())  # type: ignore[call-overload]
+    result = await session.exec(statement.on_conflict_do_nothing())
     return bool(result.rowcount == 1)
 
 
@@ -28,5 +28,5 @@ async def forget_updates_before(session: AsyncSession, *, before: datetime) -> i
     """Delete the ids of updates processed before `before`; return how many. Platforms stop redelivering long
     before (Telegram keeps an update 24 hours), so older ids only take space."""
     statement = delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before)
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    result = await session.exec(statement)
     return int(result.rowcount or 0)

@@ -18,8 +18,9 @@ from sqlalchemy import ColumnElement, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
-from storage.db import upsert_insert
+from storage.db import key_col, upsert_insert
 from storage.models import Member, Participation, ParticipationKind, RoleName, Unit, Youth, YouthStatus
 from storage.units import in_subtree
 
@@ -150,9 +151,9 @@ async def add_youth(session: AsyncSession, *, values: dict[str, Any]) -> int | N
     The unique index on the phone decides between two members registering the same number at once:
     the second insert waits for the first and then does nothing.
     """
-    statement = upsert_insert(session, Youth).values(**values).on_conflict_do_nothing().returning(Youth.id)
-    result = await session.exec(statement)  # type: ignore[call-overload]
-    return result.scalar_one_or_none()  # type: ignore[no-any-return]
+    statement = upsert_insert(session, Youth).values(**values).on_conflict_do_nothing().returning(key_col(Youth.id))
+    result = await session.exec(statement)
+    return result.scalar_one_or_none()
 
 
 async def youth_in_scope(
@@ -166,7 +167,7 @@ async def youth_in_scope(
         .execution_options(populate_existing=True)
     )
     if for_update:
-        query = query.with_for_update(of=Youth)  # type: ignore[arg-type]
+        query = query.with_for_update(of=Youth)
     return (await session.exec(query)).first()
 
 
@@ -193,9 +194,12 @@ async def youth_page(
         .correlate(Youth)
         .scalar_subquery()
     )
+    # SQLModel's select() is typed for at most four columns: the Select is built directly, its row type stated.
+    columns: Select[int, str, int, str, datetime, date | None, str] = Select(
+        key_col(Youth.id), col(Youth.full_name), col(Youth.birth_year), col(Youth.status), col(Youth.introduced_at),
+        last_event, col(Member.full_name))
     query = (
-        select(Youth.id, Youth.full_name, Youth.birth_year, Youth.status, Youth.introduced_at, last_event,
-               Member.full_name)
+        columns
         .join(Unit, col(Unit.id) == Youth.unit_id)
         .join(Member, col(Member.id) == Youth.introduced_by)
         .where(scope.condition(mine_only=mine_only))
@@ -233,7 +237,8 @@ async def record_event(
     status = next_status(youth.status, kind)
     if status is None:
         return None
-    session.add(Participation(youth_id=youth.id, kind=kind, on_date=on_date, activity=activity,  # type: ignore[arg-type]
+    assert youth.id is not None  # read from the database, so it has its id
+    session.add(Participation(youth_id=youth.id, kind=kind, on_date=on_date, activity=activity,
                               decision_no=decision_no, note=note, recorded_by=recorded_by, recorded_at=at))
     if status != youth.status:
         youth.status, youth.status_at = status, at
@@ -246,7 +251,7 @@ async def change_youth(session: AsyncSession, *, youth_id: int, values: dict[str
     try:
         async with session.begin_nested():
             statement = update(Youth).where(col(Youth.id) == youth_id).values(**values)
-            await session.exec(statement)  # type: ignore[call-overload]
+            await session.exec(statement)
     except IntegrityError:
         return False
     return True
@@ -254,7 +259,7 @@ async def change_youth(session: AsyncSession, *, youth_id: int, values: dict[str
 
 async def delete_youth(session: AsyncSession, *, youth_id: int) -> None:
     """Remove a young person and their participation events (all their personal data)."""
-    await session.exec(delete(Participation).where(col(Participation.youth_id) == youth_id))  # type: ignore[call-overload]
-    await session.exec(delete(Youth).where(col(Youth.id) == youth_id))  # type: ignore[call-overload]
+    await session.exec(delete(Participation).where(col(Participation.youth_id) == youth_id))
+    await session.exec(delete(Youth).where(col(Youth.id) == youth_id))
 
 
