@@ -7,8 +7,10 @@ lookup. A key missing in English falls back to the Vietnamese text rather than s
 from __future__ import annotations
 
 import gettext
+from datetime import date
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from storage.calendar import Period
@@ -36,6 +38,10 @@ class Translator:
 
     def percent(self, ratio: float) -> str:
         return format_percent(ratio, format="#,##0.0%", locale=self.locale)
+
+    def date(self, day: date) -> str:
+        """Write a calendar day the locale's way (10/07/2026 in Vietnamese, 10 Jul 2026 in English)."""
+        return format_date(day, self("date.pattern"), locale=self.locale)
 
 
 def period_label(t: Translator, period: Period) -> str:

@@ -14,22 +14,15 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from conversations.i18n import Catalogs, Translator, period_label
 from storage.branch import Recipient
 from storage.calendar import EvaluationCalendar, Period
 from storage.outbox import Push
 
-__all__ = ["RENDERED_AGAIN", "branch_list", "day_text", "push_for"]
+__all__ = ["RENDERED_AGAIN", "branch_list", "push_for"]
 
 # The kinds whose text the sender's check may render again (to list fewer branches).
 RENDERED_AGAIN = frozenset({"evaluation.push_escalation"})
-
-
-def day_text(t: Translator, day: date) -> str:
-    """Format a calendar day the way the reader's locale writes it (10/07/2026 in Vietnamese)."""
-    return format_date(day, t("evaluation.date_pattern"), locale=t.locale)
 
 
 def branch_list(names: Iterable[str]) -> str:
@@ -62,5 +55,5 @@ def push_for(
 
 def _shown(t: Translator, value: object) -> object:
     if isinstance(value, date):
-        return day_text(t, value)
+        return t.date(value)
     return period_label(t, value) if isinstance(value, Period) else value

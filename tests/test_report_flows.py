@@ -142,7 +142,7 @@ async def test_english_report(data: App, chat: Chat) -> None:
     assert "• Semiannual evaluations: 0/4 branches submitted (0.0%), on time 0 (0.0%)" in texts[1]
     assert (await chat.say("cb", "/overdue 2026-H2"))[0].startswith(
         "Quận Đoàn Hòa Bình: 4 branches have not yet submitted their evaluation for the second half of 2026, "
-        "due 10/01/2027:")
+        "due 10 Jan 2027:")  # written like every other English date (it was the only one in dd/mm/yyyy)
 
 
 @pytest.mark.parametrize(("invite", "ask", "expected"), [

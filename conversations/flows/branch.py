@@ -7,7 +7,6 @@ from __future__ import annotations
 from conversations.engine import Context, OneShotFlow, Turn
 from conversations.i18n import period_label
 from conversations.messages import Reply
-from conversations.pushes import day_text
 from conversations.roles import secretary_branch
 from conversations.text import nfc
 from storage.branch import member_progress, youth_by_status
@@ -65,22 +64,22 @@ class BranchFlow(OneShotFlow):
     async def _evaluation_status(self, ctx: Context, unit_id: int) -> str:
         today = ctx.today
         period, late = self.calendar.period_to_evaluate(today)
-        deadline = day_text(ctx.t, self.calendar.deadline(period))
+        deadline = ctx.t.date(self.calendar.deadline(period))
         evaluation = await evaluation_for(ctx.session, period=period.code, unit_id=unit_id)
         if evaluation is not None and evaluation.submitted_at is not None:
             if late:
                 upcoming = period.next()
                 return ctx.t("branch.evaluation_next", period=period_label(ctx.t, upcoming),
-                             opens=day_text(ctx.t, self.calendar.window_opens(upcoming)))
+                             opens=ctx.t.date(self.calendar.window_opens(upcoming)))
             return ctx.t("branch.evaluation_submitted", period=period_label(ctx.t, period),
-                         at=day_text(ctx.t, evaluation.submitted_at.astimezone(ctx.tz).date()))
+                         at=ctx.t.date(evaluation.submitted_at.astimezone(ctx.tz).date()))
         survey = await survey_for(ctx.session, period=period.code, unit_id=unit_id)
         missing = [ctx.t(key) for key, absent in (("branch.missing_survey", survey is None),
                                                    ("branch.missing_lessons", not (evaluation and evaluation.lessons)))
                    if absent]
         key = "branch.evaluation_late" if late else "branch.evaluation_open"
         return ctx.t(key, period=period_label(ctx.t, period), deadline=deadline,
-                     opens=day_text(ctx.t, self.calendar.window_opens(period)),
+                     opens=ctx.t.date(self.calendar.window_opens(period)),
                      missing=", ".join(missing) or ctx.t("branch.missing_nothing"))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from conversations.engine import Answer, Context, State, StepFlow, Turn
 from conversations.i18n import period_label
 from conversations.messages import Reply
-from conversations.pushes import day_text, push_for
+from conversations.pushes import push_for
 from conversations.roles import secretary_branch
 from conversations.text import nfc
 from conversations.validate import Invalid, parse_count, parse_text
@@ -104,13 +104,13 @@ class EvaluateFlow(StepFlow):
         if late and existing is not None and existing.submitted_at is not None:
             upcoming = period.next()
             return Turn([ctx.reply("evaluation.closed", period=period_label(ctx.t, period),
-                                   opens=day_text(ctx.t, self.calendar.window_opens(upcoming)))])
+                                   opens=ctx.t.date(self.calendar.window_opens(upcoming)))])
         evaluation = await open_evaluation(ctx.session, period=period.code, unit_id=unit_id, now=ctx.now)
         data = {"unit_id": unit_id, "unit": unit_name, "period": period.code, "evaluation_id": evaluation.id}
         await self._refresh(ctx, data)
         intro = ctx.reply("evaluation.intro_late" if late else "evaluation.intro", unit=unit_name,
                           period=period_label(ctx.t, period),
-                          deadline=day_text(ctx.t, self.calendar.deadline(period)))
+                          deadline=ctx.t.date(self.calendar.deadline(period)))
         survey = await survey_for(ctx.session, period=period.code, unit_id=unit_id)
         if survey is None:
             turn = await self._lines(ctx, data)
@@ -310,7 +310,7 @@ class EvaluateFlow(StepFlow):
             "evaluation.survey_text", population=ctx.t.number(survey.youth_population),
             groups=ctx.t.number(survey.groups), note=survey.groups_note or "—")
         period = Period.parse(data["period"])
-        status = (ctx.t("evaluation.status_submitted", at=day_text(ctx.t, evaluation.submitted_at.astimezone(ctx.tz)
+        status = (ctx.t("evaluation.status_submitted", at=ctx.t.date(evaluation.submitted_at.astimezone(ctx.tz)
                                                                    .date()))
                   if evaluation.submitted_at else ctx.t("evaluation.status_draft"))
         return ctx.t(
@@ -319,7 +319,7 @@ class EvaluateFlow(StepFlow):
             corrected=sum(line.corrected for line in lines), proposed=proposed, survey=survey_text,
             lessons=_shown(evaluation.lessons, missing), difficulties=_shown(evaluation.difficulties, "—"),
             proposals=_shown(evaluation.proposals, "—"),
-            deadline=day_text(ctx.t, self.calendar.deadline(period)), status=status,
+            deadline=ctx.t.date(self.calendar.deadline(period)), status=status,
         )
 
     async def _summary_pick(self, ctx: Context, data: dict[str, Any], pick: Pick) -> Turn:
@@ -356,7 +356,7 @@ class EvaluateFlow(StepFlow):
         notices = await self._tell_upper_levels(ctx, data, on_time) if first else []
         key = "evaluation.submitted" if first else "evaluation.resubmitted"
         return Turn([ctx.reply(key, unit=data["unit"], period=period_label(ctx.t, period),
-                                deadline=day_text(ctx.t, deadline))], effects=notices)
+                                deadline=ctx.t.date(deadline))], effects=notices)
 
     async def _tell_upper_levels(self, ctx: Context, data: dict[str, Any], on_time: bool) -> list[Push]:
         """Return the notices of a first submission to the officers of every unit above the branch."""

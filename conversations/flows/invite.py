@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conversations.engine import Context, OneShotFlow, Turn
-from conversations.pushes import day_text
 from conversations.roles import secretary_branch
 from storage import audit
 from storage.invites import create_invite
@@ -36,7 +35,7 @@ class InviteFlow(OneShotFlow):
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="invite.created",
                            target=f"invite:{invite.id}", at=ctx.now)
         values = {"unit": unit_name, "code": invite.code, "uses": INVITE_USES,
-                  "expires": day_text(ctx.t, expires.astimezone(ctx.tz).date())}
+                  "expires": ctx.t.date(expires.astimezone(ctx.tz).date())}
         replies = [ctx.reply("invite.made", **values)]
         if self._bot:
             replies.append(ctx.reply("invite.link", link=f"https://t.me/{self._bot}?start={invite.code}"))

@@ -209,7 +209,7 @@ class OverdueFlow(OneShotFlow):
     async def _list(self, ctx: Context, unit: Unit, period: Period, today: date) -> Reply:
         t, deadline = ctx.t, self.calendar.deadline(period)
         values: dict[str, Any] = {"unit": unit.name, "period": period_label(t, period),
-                                  "deadline": f"{deadline:%d/%m/%Y}"}
+                                  "deadline": t.date(deadline)}
         args: dict[str, Any] = {"period": period.code, "deadline_end": self.calendar.deadline_end(period, ctx.tz),
                                 "root_path": unit.path}
         count = await late_branch_count(ctx.session, **args)
@@ -222,8 +222,8 @@ class OverdueFlow(OneShotFlow):
             if row.submitted_at is None:
                 lines.append(t("report.overdue_missing", unit=row.name, parent=row.parent_name))
             else:
-                day = row.submitted_at.astimezone(ctx.tz)
-                lines.append(t("report.overdue_late", unit=row.name, parent=row.parent_name, day=f"{day:%d/%m/%Y}"))
+                day = row.submitted_at.astimezone(ctx.tz).date()
+                lines.append(t("report.overdue_late", unit=row.name, parent=row.parent_name, day=t.date(day)))
         if count > len(rows):
             lines.append(t("report.overdue_more", count=t.number(count - len(rows))))
         return Reply("\n".join(lines))

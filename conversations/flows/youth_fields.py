@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from babel.dates import format_date, format_timedelta
+from babel.dates import format_timedelta
 
 from conversations.engine import Answer, Context
 from conversations.messages import Choice, Reply
@@ -48,7 +48,6 @@ __all__ = [
     "column_values",
     "field_accepts_text",
     "flag_same_person",
-    "format_day",
     "grassroots_of",
     "invalid_reply",
     "local_day",
@@ -263,12 +262,8 @@ def column_values(values: dict[str, Any]) -> dict[str, Any]:
 
 def invalid_reply(ctx: Context, error: Invalid) -> Reply:
     """Explain a refused answer; dates in the explanation are written the locale's way."""
-    values = {k: format_day(ctx, v) if isinstance(v, date) else v for k, v in error.values.items()}
+    values = {k: ctx.t.date(v) if isinstance(v, date) else v for k, v in error.values.items()}
     return ctx.reply(error.key, **values)
-
-
-def format_day(ctx: Context, day: date) -> str:
-    return format_date(day, ctx.t("youth.date_pattern"), locale=ctx.t.locale)
 
 
 def local_day(ctx: Context, moment: datetime) -> date:

@@ -4,7 +4,7 @@ Secretaries and officers can also page through the young people of the units the
 from __future__ import annotations
 
 from conversations.engine import Answer, Context, State, Turn
-from conversations.flows.youth_fields import format_day, local_day
+from conversations.flows.youth_fields import local_day
 from conversations.flows.youth_pick import PAGE_SIZE, picker_payload, scope_of
 from conversations.flows.youth_register import year_bounds
 from conversations.messages import Reply
@@ -65,7 +65,7 @@ class YouthMineFlow:
         introduced = local_day(ctx, row.introduced_at)
         updated = max(introduced, row.last_event) if row.last_event else introduced
         line = ctx.t("youth.mine_line", number=number, name=row.full_name, year=row.birth_year,
-                     status=ctx.t(f"youth.status.{row.status}"), date=format_day(ctx, updated))
+                     status=ctx.t(f"youth.status.{row.status}"), date=ctx.t.date(updated))
         if with_introducer:
             line += ctx.t("youth.by_line", member=row.introduced_by)
         return line

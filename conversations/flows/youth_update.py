@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from conversations.engine import Answer, Context, State, StepFlow, Turn
-from conversations.flows.youth_fields import SKIP, format_day, invalid_reply, local_day
+from conversations.flows.youth_fields import SKIP, invalid_reply, local_day
 from conversations.flows.youth_pick import pick_from_page, picker_turn, scope_of
 from conversations.messages import Reply
 from conversations.validate import Invalid, parse_date, parse_text
@@ -128,5 +128,5 @@ class YouthUpdateFlow(StepFlow):
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action=f"youth.{data['kind']}",
                            target=f"youth:{youth.id}", at=ctx.now)
         return Turn([ctx.reply("youth.event_saved", event=ctx.t(f"youth.event.{data['kind']}"),
-                               name=youth.full_name, date=format_day(ctx, on_date),
+                               name=youth.full_name, date=ctx.t.date(on_date),
                                status=ctx.t(f"youth.status.{status}"))])
