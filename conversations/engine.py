@@ -282,7 +282,7 @@ class Engine:
         return await self._resume(ctx, held, Answer(text=text, choice=payload))
 
     async def _resume(self, ctx: Context, held: Held, answer: Answer) -> _Outcome:
-        turn = await self._flows[held.flow].resume(ctx, _state(held), answer)
+        turn = await self._flows[held.flow].resume(ctx, _state_of(held), answer)
         effects = turn.effects
         if turn.keep_state:
             return _Outcome(turn.replies, keep=True, effects=effects)
@@ -358,7 +358,11 @@ class Engine:
 
 
 def _state(held: Held | None) -> State | None:
-    return State(held.flow, held.step, dict(held.data)) if held is not None else None
+    return _state_of(held) if held is not None else None
+
+
+def _state_of(held: Held) -> State:
+    return State(held.flow, held.step, dict(held.data))
 
 
 def _at(ctx: Context, held: Held) -> Context:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, timedelta
+from typing import Any
 
 from conversations.text import fold, nfc
 from storage.models import Gender
@@ -34,7 +35,7 @@ class Invalid(ValueError):
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
         self.key = key
-        self.values = values
+        self.values: dict[str, Any] = values
 
 
 def parse_full_name(text: str) -> str:

@@ -4,6 +4,7 @@ deep link (https://t.me/<bot>?start=CODE) when the bot's username is configured.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from conversations.engine import Context, OneShotFlow, Turn
 from conversations.roles import secretary_branch
@@ -34,7 +35,7 @@ class InviteFlow(OneShotFlow):
                                      max_uses=INVITE_USES, created_at=ctx.now, created_by=ctx.member.id)
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="invite.created",
                            target=f"invite:{invite.id}", at=ctx.now)
-        values = {"unit": unit_name, "code": invite.code, "uses": INVITE_USES,
+        values: dict[str, Any] = {"unit": unit_name, "code": invite.code, "uses": INVITE_USES,
                   "expires": ctx.t.date(expires.astimezone(ctx.tz).date())}
         replies = [ctx.reply("invite.made", **values)]
         if self._bot:

@@ -262,7 +262,7 @@ def column_values(values: dict[str, Any]) -> dict[str, Any]:
 
 def invalid_reply(ctx: Context, error: Invalid) -> Reply:
     """Explain a refused answer; dates in the explanation are written the locale's way."""
-    values = {k: ctx.t.date(v) if isinstance(v, date) else v for k, v in error.values.items()}
+    values: dict[str, Any] = {k: ctx.t.date(v) if isinstance(v, date) else v for k, v in error.values.items()}
     return ctx.reply(error.key, **values)
 
 
