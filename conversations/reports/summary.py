@@ -8,7 +8,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from conversations.i18n import Translator, period_label
-from storage.reports import Figures, Report
+from storage.reports import TARGET_FIGURES, Figures, Report
 from storage.rollups import AGE_BANDS
 
 __all__ = ["group_label", "rate", "render_summary"]
@@ -46,11 +46,7 @@ def render_summary(t: Translator, report: Report, *, top: int = TOP_CHILDREN) ->
         groups=[(group_label(t, code), n) for code, n in groups],
         ages=[(t(f"report.age.{band}"), getattr(total, band)) for band, _, _ in AGE_BANDS],
         targets=[(t(f"report.target.{metric}"), total.targets[metric], total.target_rate(metric),
-                  _done(total, metric)) for metric in ("admissions", "joined_hoi", "introduced")
-                 if metric in total.targets],
+                  total.achieved(metric)) for metric in TARGET_FIGURES if metric in total.targets],
         children=report.children[:top], more=max(0, len(report.children) - top),
     ).strip()
 
-
-def _done(figures: Figures, metric: str) -> int:
-    return {"admissions": figures.admitted, "joined_hoi": figures.joined_hoi, "introduced": figures.introduced}[metric]
