@@ -4,7 +4,7 @@ loopback fake Bot API, next to a bare echo bot run the same way in the same proc
 Every person goes through a realistic mix of dialog steps (join with an invite code, a refused name, the
 name, the birth year, a button press, /trogiup, /gioithieu with its consent button and a name, /huy). All
 updates are queued at the fake server first; the bot then long-polls them in batches of 100, exactly as in
-production (same TelegramChannel, same outlet, same command-menu check), except that no flood limiter
+production (same adapter and dispatcher, same outlet, same command-menu check), except that no flood limiter
 paces the replies: the far side is a local fake, and what is measured is our cost per update.
 
     .venv/bin/python bench/telegram_throughput.py [--people 500] [--concurrency 32]
@@ -29,14 +29,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: `tests` is not installed
 
+from pydantic import SecretStr
 from telegram import Update
 
 from bot.app import build_app
+from bot.channel import Event
+from bot.dispatch import Dispatcher, one_writer_at_a_time
+from bot.menus import RoleMenus
 from bot.settings import Settings
-from bot.telegram.channel import TelegramChannel
-from bot.telegram.commands import CommandMenus
-from bot.telegram.outlet import TelegramOutlet
-from bot.telegram.service import engine_handler
+from bot.telegram.service import TelegramService
 from conversations.messages import Inbound, Reply
 from tests.telegram.fake_api import BOT_USER, FakeBotApi
 from tests.telegram.people import callback_update, message_update
@@ -79,18 +80,18 @@ def updates(people: int) -> list[dict[str, Any]]:
     return queued
 
 
-class Timed(TelegramChannel):
-    """The production channel, timing each update and telling when `expected` updates were handled."""
+class Timed(Dispatcher[Update]):
+    """The production dispatcher, timing each update and telling when `expected` updates were handled."""
 
-    def __init__(self, expected: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, expected: int, channel: TelegramService, **kwargs: Any) -> None:
+        super().__init__(channel, **kwargs)
         self.latencies: list[float] = []
         self.expected = expected
         self.finished = asyncio.Event()
 
-    async def process(self, update: Update) -> None:
+    async def handle_update(self, update: Update, event: Event | None) -> None:
         started = time.perf_counter()
-        await super().process(update)
+        await super().handle_update(update, event)
         self.latencies.append(time.perf_counter() - started)
         if len(self.latencies) == self.expected:
             self.finished.set()
@@ -145,14 +146,17 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Res
         app = build_app(settings, clock=lambda: datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
         await app.prepare()
         try:
-            base_url = f"http://127.0.0.1:{port}/bot"
-            async with TelegramOutlet(token=token, base_url=base_url, limits=None, poll_timeout=1) as outlet:
-                # Wired as `channel_for` does for production, plus timing.
-                menus = CommandMenus(outlet=outlet, commands=app.engine.commands, catalogs=app.catalogs,
-                                     sessions=app.sessions)
-                channel = Timed(total, outlet=outlet, handle=engine_handler(app) if dialogs else echo,
-                                sessions=app.sessions, menus=menus if dialogs else None,
-                                concurrency=concurrency)
+            served = settings.model_copy(update={"telegram_bot_token": SecretStr(token),
+                                                 "telegram_api_base_url": f"http://127.0.0.1:{port}/bot"})
+            service = TelegramService(served, limits=None, poll_timeout=1)
+            await service.open()
+            try:
+                # Wired as `bot.serve.Runner` does for production, plus timing.
+                menus = RoleMenus(service.name, service, commands=app.engine.commands, catalogs=app.catalogs,
+                                  sessions=app.sessions)
+                handle = one_writer_at_a_time(app.engine.handle, settings.database_url) if dialogs else echo
+                channel = Timed(total, service, handle=handle, sessions=app.sessions, t=app.catalogs.get(None),
+                                menus=menus if dialogs else None, concurrency=concurrency)
                 stop = asyncio.Event()
                 started = time.perf_counter()
                 polling = asyncio.create_task(channel.poll(stop))
@@ -160,6 +164,8 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Res
                 seconds = time.perf_counter() - started
                 stop.set()
                 await polling
+            finally:
+                await service.close()
         finally:
             await app.close()
     to_child.send("stop")

@@ -1,6 +1,6 @@
 """Composition root: the one place that builds the database, catalogs, calendar, dialog engine, the enabled
 channels with their outlets, and the pushes (scheduler and senders) from settings. Nothing connects at import
-time, nor when the app is built: `prepare()` migrates, the runner (`bot.runner`) opens the channels."""
+time, nor when the app is built: `prepare()` migrates, the runner (`bot.serve`) opens the channels."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Inbound updates held per person until the database takes them (used by Telegram and Zalo polling).
+"""Inbound updates held per person until the database takes them (used by `bot.dispatch` when polling).
 
 Each person's updates are handled in the order they came, different people's at the same time. An update the
 database could not take (locked, unreachable, a lost conflict: the engine raises those to the channel) stays at
@@ -7,8 +7,8 @@ is told once, promptly and without the database, that the system is busy and the
 when the database stays away longer than `Patience.give_up_after` is the update dropped, and its sender asked
 to send it again; so neither message is ever untrue.
 
-    inbox = Inbox(handle=channel.process, tell=channel.tell, t=catalogs.get(None), name=lambda u: f"update {u}",
-                  log=log)
+    inbox = Inbox(handle=dispatcher.handle, tell=dispatcher.tell, t=catalogs.get(None),
+                  name=lambda u: f"update {u}", log=log)
     inbox.put("5120342711", update)
     ...
     left = await inbox.close()  # updates not handled yet, for the channel to leave unconfirmed

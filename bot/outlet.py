@@ -1,5 +1,6 @@
-"""How a call to a platform is retried at start (the Bot API unreachable, a 5xx, a 429). The outlet contract
-itself (`Outlet`, `SendFailed`, `SendFailure`) lives in `conversations.outlet`, below channels and jobs alike."""
+"""How a call to a platform is retried at start (the Bot API unreachable, a 5xx, a 429), and cut short at a stop.
+The outlet contract itself (`Outlet`, `SendFailed`, `SendFailure`) lives in `conversations.outlet`, below channels
+and jobs alike."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from typing import TypeVar
 
 from conversations.outlet import SendFailed
 
-__all__ = ["START_BACKOFF", "keep_trying"]
+__all__ = ["START_BACKOFF", "keep_trying", "unless_stopped"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 START_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)  # seconds between failed start-up calls, the last one repeated
 
@@ -42,3 +46,16 @@ async def keep_trying(
         else:
             return True
     return False
+
+
+async def unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """Await `work`, or cancel it and return None as soon as `stop` is set."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        stopper.cancel()
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return None

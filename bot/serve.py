@@ -1,10 +1,14 @@
 """The one runner: build the app and the channels the settings enable, then serve them all alike until
 SIGINT/SIGTERM (installed once, for the whole process) or until one of them ends, which stops all.
 
-For every platform channel it opens the client (retried with backoff while the platform is unreachable), serves
-the webhooks of all channels from one HTTP server (`bot.http`), starts each channel (webhook or polling) and
-runs the pushes through the same outlets: the scheduler and one outbox sender per channel. The console chat
-is served instead when no platform token is set; `bot11 send` runs the senders alone.
+For every platform channel it opens the client (retried with backoff while the platform is unreachable), puts a
+`bot.dispatch.Dispatcher` behind it (one engine handler shared by all), serves the webhooks of all channels from
+one HTTP server (`bot.http`), starts each channel (webhook or polling) and runs the pushes through the same
+outlets: the scheduler and one outbox sender per channel. `bot11 send` runs the senders alone.
+
+The console chat is served instead when no platform token is set, on its own path: its `readline()` blocks a
+thread that no signal or cancellation can end (`asyncio.run` would then wait for it at exit, until Enter), and a
+line the database did not take is kept for the person to send again with Enter rather than retried by the inbox.
 """
 
 from __future__ import annotations
@@ -16,13 +20,17 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 from bot.app import App, build_app
-from bot.channel import Channel
+from bot.channel import Channel, MenuChannel
 from bot.console import ConsoleChannel
 from bot.console.outlet import ConsoleOutlet
-from bot.http import HttpServer, routes
-from bot.outlet import keep_trying
+from bot.dispatch import Dispatcher, Handler, one_writer_at_a_time
+from bot.http import HttpServer, Webhook, routes
+from bot.inbox import Patience
+from bot.menus import RoleMenus
+from bot.outlet import START_BACKOFF, keep_trying
 from bot.settings import Settings
 from bot.telegram.ratelimit import FloodLimits
 from bot.telegram.service import TelegramService
@@ -37,14 +45,14 @@ log = logging.getLogger(__name__)
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def platform_channels(app: App, *, limits: FloodLimits | None = None) -> list[Channel]:
+def platform_channels(app: App, *, limits: FloodLimits | None = None) -> list[Channel[Any]]:
     """Return an adapter for every platform whose token is set (raises ValueError for refused settings)."""
     settings = app.settings
-    channels: list[Channel] = []
+    channels: list[Channel[Any]] = []
     if settings.telegram_bot_token is not None:
-        channels.append(TelegramService(app, limits=limits))
+        channels.append(TelegramService(settings, limits=limits))
     if settings.zalo_bot_token is not None:
-        channels.append(ZaloService(app))
+        channels.append(ZaloService.configured(settings, t=app.catalogs.get(None)))
     return channels
 
 
@@ -84,7 +92,7 @@ async def send(settings: Settings) -> int:
     return 0
 
 
-async def _opened(channels: Sequence[Channel], stack: AsyncExitStack) -> list[Outlet]:
+async def _opened(channels: Sequence[Channel[Any]], stack: AsyncExitStack) -> list[Outlet]:
     for channel in channels:
         await channel.open()
         stack.push_async_callback(channel.close)
@@ -106,22 +114,36 @@ async def _console(app: App) -> int:
 class Runner:
     """Serve `channels` for `app` until `stop` is set or one channel ends; `ready` is set once all serve.
 
-    Without `pushes`, neither the scheduler nor the senders run (tests of a channel alone).
+    Every channel's updates go through a `Dispatcher` (one engine handler shared by all), by webhook from the one
+    HTTP server or by polling. Without `pushes`, neither the scheduler nor the senders run (tests of a channel
+    alone).
 
     Attributes:
         port: the HTTP server's, once listening (only when some channel takes a webhook).
     """
 
-    def __init__(self, app: App, channels: Sequence[Channel], stop: asyncio.Event, *, pushes: bool = True) -> None:
-        self._app, self._channels, self._stop, self._pushes = app, list(channels), stop, pushes
+    def __init__(self, app: App, channels: Sequence[Channel[Any]], stop: asyncio.Event, *, pushes: bool = True,
+                 patience: Patience | None = None, backoff: Sequence[float] = START_BACKOFF) -> None:
+        self._app, self._stop, self._pushes, self._backoff = app, stop, pushes, backoff
+        handle = one_writer_at_a_time(app.engine.handle, app.settings.database_url)
+        self._dispatchers = [self._dispatcher(channel, handle, patience) for channel in channels]
         self.ready = asyncio.Event()
         self.port: int | None = None
         self._started = 0
 
+    def _dispatcher(self, channel: Channel[Any], handle: Handler, patience: Patience | None) -> Dispatcher[Any]:
+        app = self._app
+        menus = None
+        if isinstance(channel, MenuChannel):
+            menus = RoleMenus(channel.name, channel, commands=app.engine.commands, catalogs=app.catalogs,
+                              sessions=app.sessions)
+        return Dispatcher(channel, handle=handle, sessions=app.sessions, t=app.catalogs.get(None), menus=menus,
+                          patience=patience, backoff=self._backoff)
+
     async def run(self) -> int:
         """Return the exit code: 1 when a platform refused to serve (an invalid token), else 0."""
         async with AsyncExitStack() as stack:
-            for channel in self._channels:
+            for channel in (dispatcher.channel for dispatcher in self._dispatchers):
                 opened = await self._trying(channel.open, f"reaching the {channel.name} platform")
                 if opened is None:
                     return 1
@@ -130,13 +152,14 @@ class Runner:
                 stack.push_async_callback(channel.close)
             await self._listen(stack)
             if not self._pushes:
-                return max(await asyncio.gather(*(self._serve(channel) for channel in self._channels)))
-            outlets = [channel.outlet for channel in self._channels]
+                return max(await asyncio.gather(*(self._serve(each) for each in self._dispatchers)))
+            outlets = [dispatcher.channel.outlet for dispatcher in self._dispatchers]
             async with pushes_running(self._app, outlets, scheduler=self._app.settings.scheduler_enabled):
-                return max(await asyncio.gather(*(self._serve(channel) for channel in self._channels)))
+                return max(await asyncio.gather(*(self._serve(each) for each in self._dispatchers)))
 
     async def _listen(self, stack: AsyncExitStack) -> None:
-        webhooks = [hook for channel in self._channels if (hook := channel.webhook()) is not None]
+        webhooks = [Webhook(address.path, address.header, address.secret, dispatcher.receive)
+                    for dispatcher in self._dispatchers if (address := dispatcher.channel.webhook()) is not None]
         if not webhooks:
             return
         settings = self._app.settings
@@ -145,21 +168,22 @@ class Runner:
         self.port = await server.start()
         stack.push_async_callback(server.stop)
 
-    async def _serve(self, channel: Channel) -> int:
+    async def _serve(self, dispatcher: Dispatcher[Any]) -> int:
+        name = dispatcher.channel.name
         try:
-            started = await self._trying(channel.start, f"starting the {channel.name} channel")
+            started = await self._trying(dispatcher.start, f"starting the {name} channel")
             if not started:
                 return 0 if started is not None else 1
             self._started += 1
-            if self._started == len(self._channels):
+            if self._started == len(self._dispatchers):
                 self.ready.set()
-            if channel.webhook() is None:
-                await channel.poll(self._stop)
+            if dispatcher.channel.webhook() is None:
+                await dispatcher.poll(self._stop)
             else:
                 await self._stop.wait()
             return 0
         except SendFailed as failed:
-            log.error("%s could not be served: %s", channel.name, failed)
+            log.error("%s could not be served: %s", name, failed)
             return 1
         finally:
             self._stop.set()  # one channel ending stops the others
@@ -167,7 +191,7 @@ class Runner:
     async def _trying(self, call: Callable[[], Awaitable[None]], what: str) -> bool | None:
         """Return True once `call` succeeded, False when stopped first, None when the platform refused."""
         try:
-            return await keep_trying(call, stop=self._stop, what=what)
+            return await keep_trying(call, stop=self._stop, what=what, backoff=self._backoff)
         except SendFailed as failed:
             log.error("%s failed: %s", what, failed)
             return None

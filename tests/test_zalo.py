@@ -1,4 +1,5 @@
-"""The Zalo channel against a fake Zalo Bot API at the far side of an httpx transport."""
+"""The Zalo channel (its adapter behind the one dispatcher) against a fake Zalo Bot API at the far side of an
+httpx transport."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
+from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import select
 
 from bot.app import App
+from bot.dispatch import Dispatcher
 from bot.http import HttpServer, Webhook, routes
 from bot.inbox import Patience
 from bot.text_render import split_text
-from bot.zalo import ZaloApi, ZaloChannel, ZaloOutlet, parse_update
+from bot.zalo import ZaloApi, ZaloOutlet, ZaloService, parse_update
 from conversations.messages import Inbound, Reply
 from conversations.outlet import SendFailed, SendFailure
 from storage.models import ChatIdentity
@@ -85,12 +88,16 @@ def fake() -> FakeZalo:
     return FakeZalo()
 
 
+ZaloChannel = Dispatcher[dict[str, Any]]
+
+
 def channel_for(app: App, fake: FakeZalo, *, handle: Handle | None = None,
                 patience: Patience | None = None) -> tuple[ZaloApi, ZaloChannel]:
+    """Zalo's adapter behind the dispatcher the runner gives every channel."""
     api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(fake.handler))
     t = app.catalogs.get("vi")
-    channel = ZaloChannel(api, ZaloOutlet(api, t=t), handle or app.engine.handle, sessions=app.sessions, t=t,
-                          patience=patience)
+    channel = Dispatcher(ZaloService(api, t=t), handle=handle or app.engine.handle, sessions=app.sessions, t=t,
+                         patience=patience, backoff=(0.01,))
     return api, channel
 
 
@@ -104,7 +111,7 @@ async def zalo(fake: FakeZalo, demo: App) -> AsyncIterator[ZaloChannel]:
 async def polling(channel: ZaloChannel, fake: FakeZalo, until: Callable[[], bool], *, seconds: float = 5) -> None:
     """Poll Zalo until `until()` holds, then stop."""
     stop = asyncio.Event()
-    task = asyncio.create_task(channel.poll(stop, backoff=0.01))
+    task = asyncio.create_task(channel.poll(stop))
     try:
         async with asyncio.timeout(seconds):
             await fake.until(until)
@@ -206,12 +213,13 @@ async def test_the_token_never_reaches_errors_or_logs(app: App, caplog: pytest.L
 
     api = ZaloApi(TOKEN, base_url="https://zalo.test/bot", transport=httpx.MockTransport(refuse))
     t = app.catalogs.get("vi")
-    channel = ZaloChannel(api, ZaloOutlet(api, t=t), app.engine.handle, sessions=app.sessions, t=t)
+    channel = Dispatcher(ZaloService(api, t=t), handle=app.engine.handle, sessions=app.sessions, t=t,
+                         backoff=(0.01,))
     stop = asyncio.Event()
     with caplog.at_level(logging.DEBUG):
         with pytest.raises(SendFailed) as caught:
             await api.send_message("u1", "hello")
-        task = asyncio.create_task(channel.poll(stop, backoff=0.01))
+        task = asyncio.create_task(channel.poll(stop))
         await asyncio.sleep(0.1)
         stop.set()
         await asyncio.wait_for(task, 5)
@@ -219,7 +227,7 @@ async def test_the_token_never_reaches_errors_or_logs(app: App, caplog: pytest.L
     assert caught.value.failure == SendFailure.RETRYABLE
     assert "zalo.test/bot<token>/sendMessage" in str(caught.value)
     assert TOKEN not in str(caught.value) and TOKEN not in caplog.text
-    assert "getUpdates failed" in caplog.text
+    assert "polling zalo failed" in caplog.text
 
 
 async def test_long_replies_are_split_below_the_limit(fake: FakeZalo, demo: App) -> None:
@@ -284,7 +292,7 @@ async def test_a_message_the_database_never_takes_is_dropped_and_others_go_on(
     fake.updates = [message("/hong", message_id="q1"), message("xin chào", message_id="q2")]
     await polling(channel, fake, lambda: len(fake.texts("u1")) == 3)
     await api.close()
-    assert "giving up on zalo message q1: the database stayed away (Exception: database is locked)" in caplog.text
+    assert "giving up on zalo update q1: the database stayed away (Exception: database is locked)" in caplog.text
     assert [text[:40] for text in fake.texts("u1")] == [
         "⏳ Hệ thống đang bận, tin nhắn của bạn đã", "Xin lỗi, hệ thống gặp sự cố kéo dài nên ",
         "Chào bạn! Đây là Bot 1+1 của Đoàn TNCS H"]
@@ -298,17 +306,17 @@ async def test_a_locked_database_loses_no_message_and_each_person_is_told_once(f
     await wait_briefly_for_locks(demo)
     api, channel = channel_for(demo, fake, patience=PATIENCE)
     welcome = [t("join.welcome", role=t("role.member"), unit="Chi đoàn Khu phố 1"), t("join.ask_name")]
-    async with Attempts().watching("bot.zalo.channel") as attempts:
+    async with Attempts().watching("bot.dispatch") as attempts:
         stop = asyncio.Event()
-        task = asyncio.create_task(channel.poll(stop, backoff=0.01))
+        task = asyncio.create_task(channel.poll(stop))
         try:
             async with held_lock(demo):
                 fake.updates = [message("/batdau DEMO-DOANVIEN", message_id="a1"),
                                 message("/batdau DEMO-DOANVIEN", user="u2", message_id="b1"),
                                 message("Nguyễn Văn An", message_id="a2")]
                 async with asyncio.timeout(5):
-                    await attempts.at_least(8, "zalo message a1")
-                    await attempts.at_least(8, "zalo message b1")
+                    await attempts.at_least(8, "zalo update a1")
+                    await attempts.at_least(8, "zalo update b1")
                 assert (fake.texts("u1"), fake.texts("u2")) == ([t("channel.busy")], [t("channel.busy")])
             async with asyncio.timeout(10):
                 await fake.until(lambda: len(fake.texts("u1")) == 4 and len(fake.texts("u2")) == 3)

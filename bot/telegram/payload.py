@@ -1,5 +1,5 @@
 """The one Telegram payload the adapter reads: a python-telegram-bot `Update` narrowed to what the dialogs
-need, and its translation into an `Inbound`."""
+need, and its translation into an `Event` (an `Inbound`, or a `Reachability` change)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
+from bot.channel import Event, Reachability
 from conversations.messages import Inbound
 
 __all__ = ["ALLOWED_UPDATES", "CHANNEL", "TelegramUpdate"]
@@ -90,6 +91,12 @@ class TelegramUpdate:
             pressed_message_text=shown.text if shown is not None else None,
             pressed_label=_label_of(shown, query.data) if shown is not None else None,
         )
+
+    def event(self) -> Event | None:
+        """Return what this update means to the bot, or None when it is nothing for it."""
+        if self.reachable is not None and self.user_id is not None and self.chat_id is not None:
+            return Reachability(str(self.update_id), self.user_id, self.chat_id, self.reachable)
+        return self.inbound()
 
     def inbound(self) -> Inbound | None:
         """Return what the dialog engine should see, or None when this update is not for the dialogs."""

@@ -1,90 +1,61 @@
 """The Telegram adapter behind `bot.channel.Channel`: one `TelegramOutlet` (the process's only Telegram client,
 for replies and pushes alike), a webhook when a public URL is configured, long polling otherwise.
 
-Answering a webhook only after the update is handled means a crash makes Telegram deliver it again; the engine's
-update-id claim turns that redelivery into a no-op that is still acknowledged with 200. A body that is not an
-update is answered 400, so Telegram does not deliver it again forever.
+Only translation and Telegram's protocol live here: an `Update` → `Event` (`bot.telegram.payload`), a pressed
+button answered and marked as pressed, `getUpdates` offsets, the secret header. Handling, ordering, retry,
+reachability and which menu a chat gets are `bot.dispatch`'s and `bot.menus`'.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from http import HTTPStatus
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 
-from bot.app import App
-from bot.http import Webhook
-from bot.inbox import Patience
+from bot.channel import Event, MenuCommand, NotAnUpdate, WebhookAddress
+from bot.outlet import unless_stopped
 from bot.settings import Settings
-from bot.telegram.channel import Handler, TelegramChannel
-from bot.telegram.commands import CommandMenus
 from bot.telegram.outlet import TelegramOutlet
 from bot.telegram.payload import ALLOWED_UPDATES, CHANNEL, TelegramUpdate
 from bot.telegram.ratelimit import FloodLimits
-from conversations.messages import Inbound, Reply
-from storage.db import is_sqlite
 
-__all__ = ["SECRET_HEADER", "TelegramService", "engine_handler"]
+__all__ = ["SECRET_HEADER", "TelegramService"]
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def engine_handler(app: App) -> Handler:
-    """Return the engine's `handle`; on SQLite, one update's transaction at a time in this process.
-
-    SQLite has a single writer anyway, and waiting on an asyncio lock is much cheaper than SQLite's busy
-    handler, which sleeps up to 100 ms between retries. On PostgreSQL updates run truly at once.
-    """
-    handle: Handler = app.engine.handle
-    if not is_sqlite(app.settings.database_url):
-        return handle
-    lock = asyncio.Lock()
-
-    async def one_at_a_time(inbound: Inbound) -> list[Reply]:
-        async with lock:
-            return await handle(inbound)
-
-    return one_at_a_time
+_DESCRIPTION_LIMIT = 256  # characters of a menu entry's description
 
 
 class TelegramService:
-    """Telegram for one `App`.
+    """Telegram as configured in `settings`; raises ValueError for settings Telegram would refuse.
 
     Args:
         limits: the flood limits of the one client; None sends as fast as the server answers (a sender alone,
             which paces itself).
-        patience: how long an update the database could not take is tried again (polling mode).
+        poll_timeout: seconds a `getUpdates` long poll may wait for updates.
     """
 
     name = CHANNEL
 
-    def __init__(self, app: App, settings: Settings | None = None, *, limits: FloodLimits | None = None,
-                 poll_timeout: float = 30, patience: Patience | None = None) -> None:
-        self._app = app
-        self._settings = settings or app.settings
-        self._patience = patience
-        token = self._settings.telegram_bot_token
+    def __init__(self, settings: Settings, *, limits: FloodLimits | None = None, poll_timeout: float = 30) -> None:
+        token = settings.telegram_bot_token
         if token is None or not token.get_secret_value():
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-        secret = self._settings.telegram_webhook_secret
+        secret = settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret is not None else ""
-        self._url = self._settings.telegram_webhook_url or ""
+        self._url = settings.telegram_webhook_url or ""
         if self._url and not self._secret:
             raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
         self.outlet = TelegramOutlet(
-            token=token.get_secret_value(), base_url=self._settings.telegram_api_base_url, limits=limits,
+            token=token.get_secret_value(), base_url=settings.telegram_api_base_url, limits=limits,
             secrets=(self._secret,), poll_timeout=poll_timeout,
         )
-        self._menus = CommandMenus(outlet=self.outlet, commands=app.engine.commands, catalogs=app.catalogs,
-                                   sessions=app.sessions)
-        self._channel = TelegramChannel(outlet=self.outlet, handle=engine_handler(app), sessions=app.sessions,
-                                        menus=self._menus, catalogs=app.catalogs, patience=patience)
+        self._polling = False  # getUpdates answers 409 while a webhook is set
 
     async def open(self) -> None:
         await self.outlet.open()
@@ -92,32 +63,61 @@ class TelegramService:
     async def close(self) -> None:
         await self.outlet.close()
 
-    def webhook(self) -> Webhook | None:
+    def webhook(self) -> WebhookAddress | None:
         if not self._url:
             return None
-        return Webhook(path=urlsplit(self._url).path or "/", header=SECRET_HEADER, secret=self._secret,
-                       receive=self.receive)
+        return WebhookAddress(path=urlsplit(self._url).path or "/", header=SECRET_HEADER, secret=self._secret)
 
     async def start(self) -> None:
-        await self._menus.publish()
         if self._url:
             await self.outlet.use_webhook(self._url, self._secret, ALLOWED_UPDATES)
             log.warning("serving Telegram by webhook")
+        else:
+            log.warning("serving Telegram by long polling")
 
-    async def poll(self, stop: asyncio.Event) -> None:
-        log.warning("serving Telegram by long polling")
-        await self._channel.poll(stop)
-
-    async def receive(self, data: dict[str, Any]) -> HTTPStatus:
-        """Handle one authenticated webhook body; 400 for one that is not a Telegram update."""
-        update_id = data.get("update_id")
+    def decode(self, body: dict[str, Any]) -> Update:
+        update_id = body.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
-            return HTTPStatus.BAD_REQUEST
+            raise NotAnUpdate("no update_id")
         try:
-            update = Update.de_json(data, self.outlet.bot)
+            update = Update.de_json(body, self.outlet.bot)
             TelegramUpdate.parse(update).inbound()
         except Exception:  # python-telegram-bot raises KeyError, AttributeError … for a wrong shape
-            log.warning("webhook body is not a Telegram update (update_id %s)", update_id)
-            return HTTPStatus.BAD_REQUEST
-        await self._channel.process(update)
-        return HTTPStatus.OK
+            raise NotAnUpdate(f"update_id {update_id}") from None
+        return update
+
+    def parse(self, update: Update) -> Event | None:
+        return TelegramUpdate.parse(update).event()
+
+    async def acknowledge(self, update: Update) -> None:
+        if update.callback_query is not None:
+            await self.outlet.acknowledge(update.callback_query.id)
+
+    async def answered(self, update: Update) -> None:
+        pressed = TelegramUpdate.parse(update)
+        if pressed.chat_id and pressed.pressed_message_id is not None and pressed.pressed_message_text \
+                and pressed.pressed_label:
+            await self.outlet.show_pressed(pressed.chat_id, pressed.pressed_message_id,
+                                           pressed.pressed_message_text, pressed.pressed_label)
+
+    async def fetch(self, offset: int | None, stop: asyncio.Event) -> Sequence[Update]:
+        """Long-poll; unconfirmed updates stay Telegram's, so a stop cuts the poll short."""
+        if not self._polling:
+            await unless_stopped(self.outlet.use_polling(), stop)
+            if stop.is_set():
+                return ()
+            self._polling = True
+        return await unless_stopped(self.outlet.updates(offset, ALLOWED_UPDATES), stop) or ()
+
+    def position(self, update: Update) -> int:
+        return update.update_id
+
+    async def confirm(self, offset: int) -> None:
+        await self.outlet.updates(offset, ALLOWED_UPDATES, wait=0)
+
+    async def publish_menu(
+        self, chat_id: str | None, commands: Sequence[MenuCommand], *, language: str | None = None
+    ) -> None:
+        entries = [BotCommand(command.name, command.description[:_DESCRIPTION_LIMIT]) for command in commands]
+        scope = BotCommandScopeChat(int(chat_id)) if chat_id is not None else None
+        await self.outlet.set_commands(entries, scope=scope, language=language)

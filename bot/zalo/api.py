@@ -94,15 +94,15 @@ class ZaloApi:
             return body.get("result")
         raise _failure(method, response.status_code, body, self.redact)
 
-    async def get_update(self, *, wait_seconds: int = 30) -> ZaloMessage | None:
-        """Long-poll up to `wait_seconds` for the next update; None when none came (or it was not a message)."""
+    async def get_update(self, *, wait_seconds: int = 30) -> Any:
+        """Long-poll up to `wait_seconds` for the next update and return it as delivered (read it with
+        `parse_update`); None when none came."""
         try:
-            result = await self.call("getUpdates", {"timeout": str(wait_seconds)})
+            return await self.call("getUpdates", {"timeout": str(wait_seconds)})
         except SendFailed as failed:
             if failed.detail.endswith("(408)"):
                 return None
             raise
-        return parse_update({"result": result})
 
     async def send_message(self, chat_id: str, text: str) -> None:
         await self.call("sendMessage", {"chat_id": chat_id, "text": text})

@@ -63,9 +63,9 @@ async def serving(app: App, api: FakeBotApi, mode: str, *, patience: Patience | 
     served = replace(app, settings=app.settings.model_copy(update=overrides))
     # Telegram's limits, but a burst large enough that a quick test transcript is not paced at 1/s.
     limits = FloodLimits(chat_burst=50)
-    service = TelegramService(served, limits=limits, poll_timeout=1, patience=patience)
+    service = TelegramService(served.settings, limits=limits, poll_timeout=1)
     stop = asyncio.Event()
-    runner = Runner(served, [service], stop, pushes=False)
+    runner = Runner(served, [service], stop, pushes=False, patience=patience)
     task = asyncio.create_task(runner.run())
     async with asyncio.timeout(10):
         await asyncio.wait({task, asyncio.ensure_future(runner.ready.wait())}, return_when=asyncio.FIRST_COMPLETED)

@@ -47,7 +47,7 @@ def vi(demo: App) -> Translator:
 
 @pytest.fixture
 async def attempts() -> AsyncIterator[Attempts]:
-    async with Attempts().watching("bot.telegram.channel") as watching:
+    async with Attempts().watching("bot.dispatch") as watching:
         yield watching
 
 
@@ -62,8 +62,8 @@ async def test_a_locked_database_loses_nothing_and_each_person_is_told_once(
             last = await api.push(message_update(user(BINH, "Bình"), "/start DEMO-DOANVIEN"))
             async with asyncio.timeout(5):  # told promptly, while the database is still locked
                 await api.until(lambda: bool(api.messages_to(AN)) and bool(api.messages_to(BINH)))
-                await attempts.at_least(MANY, f"update {start}")
-                await attempts.at_least(MANY, f"update {last}")
+                await attempts.at_least(MANY, f"telegram update {start}")
+                await attempts.at_least(MANY, f"telegram update {last}")
             assert api.confirmed <= start  # nothing confirmed while it waits
         async with asyncio.timeout(10):
             await api.until_confirmed(last)
@@ -111,11 +111,11 @@ async def test_one_persons_waiting_update_holds_up_no_one_else(
         async with failing_for(demo, stuck["update_id"]):
             await api.push(stuck)
             async with asyncio.timeout(5):
-                await attempts.at_least(2, f"update {stuck['update_id']}")
+                await attempts.at_least(2, f"telegram update {stuck['update_id']}")
                 assert await binh_says("/start DEMO-DOANVIEN", 2) == [
                     vi("join.welcome", role=vi("role.member"), unit=UNIT), vi("join.ask_name")]
                 assert await binh_says("Trần Văn Bình", 1) == [vi("join.ask_birth_year")]
-                await attempts.at_least(MANY, f"update {stuck['update_id']}")
+                await attempts.at_least(MANY, f"telegram update {stuck['update_id']}")
             assert texts(api, AN) == [vi("channel.busy")]
             assert api.confirmed <= stuck["update_id"]
         async with asyncio.timeout(10):

@@ -3,7 +3,6 @@ handled again, and /healthz answers."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -97,4 +96,4 @@ async def test_a_webhook_url_without_a_secret_is_refused_at_start(demo: App, api
     settings = demo.settings.model_copy(update={
         "telegram_bot_token": SecretStr(api.token), "telegram_webhook_url": "https://bot.example.org/hook"})
     with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
-        TelegramService(replace(demo, settings=settings))
+        TelegramService(settings)
