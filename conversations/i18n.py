@@ -33,6 +33,12 @@ class Translator:
         text = self._catalog.gettext(key)
         return text.format(**values) if values else text
 
+    def count(self, key: str, n: int, /, **values: object) -> str:
+        """Return the text for `key` in the plural form `n` takes in this language ("1 branch", "2 branches";
+        Vietnamese has one form), with `{count}` set to `n` written the locale's way."""
+        text = self._catalog.ngettext(key, key, n)
+        return text.format(**{"count": self.number(n), **values})
+
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
 

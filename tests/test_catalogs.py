@@ -17,13 +17,22 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = sorted(path.stem for path in (ROOT / "locales" / "vi" / "LC_MESSAGES").glob("*.po"))
 KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 # Calls whose first string argument is a catalog key.
-KEYED_CALLS = {"reply", "choice", "t", "Invalid", "_"}
+KEYED_CALLS = {"reply", "choice", "t", "count", "Invalid", "_"}
 
 
 def _messages(locale: str, domain: str) -> dict[str, str]:
     with (ROOT / "locales" / locale / "LC_MESSAGES" / f"{domain}.po").open("rb") as handle:
         catalog = read_po(handle)
-    return {str(message.id): str(message.string) for message in catalog if message.id}
+    # A plural entry's id is (key, key) and its text one string per form, joined here.
+    return {_key(message.id): _text(message.string) for message in catalog if message.id}
+
+
+def _key(id_: object) -> str:
+    return str(id_[0]) if isinstance(id_, tuple) else str(id_)
+
+
+def _text(string: object) -> str:
+    return "\n".join(str(form) for form in string) if isinstance(string, tuple) else str(string)
 
 
 def _fields(text: str) -> set[str]:
@@ -78,3 +87,14 @@ def test_numbers_follow_the_locale() -> None:
     assert catalogs.get("en").number(7338) == "7,338"
     assert catalogs.get("en").percent(1.015) == "101.5%"
     assert catalogs.get("fr") is catalogs.get("vi")
+
+
+@pytest.mark.parametrize(("locale", "n", "expected"), [
+    ("en", 1, "… and 1 more branch."),
+    ("en", 2, "… and 2 more branches."),
+    ("en", 1200, "… and 1,200 more branches."),
+    ("vi", 1, "… và 1 chi đoàn khác."),
+    ("vi", 1200, "… và 1.200 chi đoàn khác."),
+])
+def test_counts_take_the_plural_form_of_the_locale(locale: str, n: int, expected: str) -> None:
+    assert Catalogs().get(locale).count("report.overdue_more", n) == expected

@@ -5,6 +5,7 @@ monthly nudge off or on (a secretary's own reminder still reaches them)."""
 from __future__ import annotations
 
 from conversations.engine import Context, OneShotFlow, Turn
+from conversations.messages import Reply
 from conversations.pushes import push_for
 from conversations.roles import secretary_branch
 from storage import audit
@@ -43,7 +44,8 @@ class RemindFlow(OneShotFlow):
                            target=f"unit:{unit_id}", at=ctx.now)
         people = len({r.member_id for r in recipients})
         later = pushes[0].not_before > ctx.now
-        return Turn([ctx.reply("remind.queued_morning" if later else "remind.queued", count=people)], effects=pushes)
+        text = ctx.t.count("remind.queued_morning" if later else "remind.queued", people)
+        return Turn([Reply(text)], effects=pushes)
 
 
 class NudgeSwitchFlow(OneShotFlow):

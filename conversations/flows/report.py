@@ -217,7 +217,7 @@ class OverdueFlow(OneShotFlow):
             return ctx.reply("report.overdue_none" if deadline < today else "report.pending_none", **values)
         rows = await late_branches(ctx.session, limit=MAX_LATE, **args)
         head = "report.overdue_head" if deadline < today else "report.pending_head"
-        lines = [t(head, count=t.number(count), **values)]
+        lines = [t.count(head, count, **values)]
         for row in rows:
             if row.submitted_at is None:
                 lines.append(t("report.overdue_missing", unit=row.name, parent=row.parent_name))
@@ -225,7 +225,7 @@ class OverdueFlow(OneShotFlow):
                 day = row.submitted_at.astimezone(ctx.tz).date()
                 lines.append(t("report.overdue_late", unit=row.name, parent=row.parent_name, day=t.date(day)))
         if count > len(rows):
-            lines.append(t("report.overdue_more", count=t.number(count - len(rows))))
+            lines.append(t.count("report.overdue_more", count - len(rows)))
         return Reply("\n".join(lines))
 
 

@@ -1,4 +1,5 @@
-"""The chat summary of a report, from the locale's Jinja2 template, numbers formatted by Babel."""
+"""The chat summary of a report: one Jinja2 template for every language, its words from the catalogs, numbers
+formatted by Babel."""
 
 from __future__ import annotations
 
@@ -36,17 +37,16 @@ def group_label(t: Translator, code: str) -> str:
 
 
 def render_summary(t: Translator, report: Report, *, top: int = TOP_CHILDREN) -> str:
-    """Return the chat summary of `report` in `t`'s language."""
+    """Return the chat summary of `report` in `t`'s language: one template, its words from the catalogs."""
     total: Figures = report.total
-    template = _environment().get_template(f"{t.locale}/report_summary.txt")
     groups = sorted(report.groups.items(), key=lambda item: (-item[1], item[0]))
-    return template.render(
-        r=report, f=total, unit=report.unit.name, period=period_label(t, report.period),
+    return _environment().get_template("report_summary.txt").render(
+        t=t, count=t.count, r=report, f=total, unit=report.unit.name, period=period_label(t, report.period),
         num=t.number, pct=lambda value: rate(t, value),
-        groups=[(group_label(t, code), n) for code, n in groups],
-        ages=[(t(f"report.age.{band}"), getattr(total, band)) for band, _, _ in AGE_BANDS],
+        groups="; ".join(f"{group_label(t, code)} {t.number(n)}" for code, n in groups),
+        ages="; ".join(f"{t(f'report.age.{band}')}: {t.number(n)}"
+                       for band, _, _ in AGE_BANDS if (n := getattr(total, band))),
         targets=[(t(f"report.target.{metric}"), total.targets[metric], total.target_rate(metric),
                   total.achieved(metric)) for metric in TARGET_FIGURES if metric in total.targets],
         children=report.children[:top], more=max(0, len(report.children) - top),
     ).strip()
-
