@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -47,6 +48,7 @@ Clock = Callable[[], datetime]
 # Failures of the database (away, busy, a conflict lost): the channel handles the update again later.
 _DATABASE = (DBAPIError, PoolTimeout, OSError, TimeoutError)
 _MAX_COMMAND = 32
+_NEVER_TYPED = frozenset({"Cc", "Cs"})  # control characters and unpaired surrogates; blanks were folded by nfc()
 _MAX_CHOICE_DIGITS = 3
 
 
@@ -262,6 +264,10 @@ class Engine:
                 return _Outcome([ctx.reply("engine.stale_choice")], keep=True)
             return await self._resume(ctx, held, Answer(choice=payload))
         text = nfc(inbound.text or "")
+        if any(unicodedata.category(ch) in _NEVER_TYPED for ch in text):
+            # NUL or an unpaired surrogate would reach the database in a query argument (PostgreSQL refuses
+            # them as a database failure the channel would retry for ever); no step accepts control characters.
+            return _Outcome([ctx.reply("validate.text_bad_chars", choices=held.offered if held else ())], keep=True)
         if text.startswith("/"):
             return await self._command(ctx, held, text)
         if held is None:

@@ -58,7 +58,7 @@ class BranchFlow(OneShotFlow):
         if unit is None or unit.id is None or unit.kind != UnitKind.BRANCH:
             return "branch.unknown_code"
         if not await roles_over_unit(ctx.session, member_id=ctx.member.id, unit=unit) & _VIEWERS:
-            return "evaluation.not_your_branch"
+            return "branch.unknown_code"  # as for a code that does not exist: nothing says what lies out of scope
         return unit.id, unit.name
 
     async def _evaluation_status(self, ctx: Context, unit_id: int) -> str:
