@@ -8,12 +8,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channel import Channel
 from bot.settings import Settings
+from bot.telegram.ratelimit import FloodLimits
+from bot.telegram.service import TelegramService
+from bot.zalo.service import ZaloService
 from conversations.engine import Engine
 from conversations.flows import default_commands
 from conversations.i18n import Catalogs
@@ -23,7 +28,7 @@ from storage.db import create_engine, session_factory
 from storage.demo import seed_demo
 from storage.migrate import upgrade_to_head
 
-__all__ = ["App", "build_app", "calendar_from", "sender_config_from", "utc_now"]
+__all__ = ["App", "build_app", "calendar_from", "platform_channels", "sender_config_from", "utc_now"]
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +105,14 @@ def sender_config_from(settings: Settings) -> SenderConfig:
         lease_margin=timedelta(seconds=min(10.0, settings.outbox_lease_seconds / 4)),
         max_attempts=settings.outbox_max_attempts,
     )
+
+
+def platform_channels(app: App, *, limits: FloodLimits | None = None) -> list[Channel[Any]]:
+    """Return an adapter for every platform whose token is set (raises ValueError for refused settings)."""
+    settings = app.settings
+    channels: list[Channel[Any]] = []
+    if settings.telegram_bot_token is not None:
+        channels.append(TelegramService(settings, limits=limits))
+    if settings.zalo_bot_token is not None:
+        channels.append(ZaloService.configured(settings, t=app.catalogs.get(None)))
+    return channels

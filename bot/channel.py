@@ -8,7 +8,7 @@ that carries the webhook secret). Everything every channel needs (per-person ord
 database is away, marking people unreachable, role menus, start-up backoff) is done once, outside.
 
 A new channel is a package `bot/<name>/` with an adapter class like `bot.zalo.service.ZaloService`, and one
-line in `bot.serve.platform_channels`. It imports nothing from `storage`.
+line in `bot.app.platform_channels`. It imports nothing from `storage`.
 """
 
 from __future__ import annotations

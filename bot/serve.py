@@ -22,7 +22,7 @@ from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.app import App, build_app
+from bot.app import App, build_app, platform_channels
 from bot.channel import Channel, MenuChannel
 from bot.console import ConsoleChannel
 from bot.console.outlet import ConsoleOutlet
@@ -33,27 +33,14 @@ from bot.menus import RoleMenus
 from bot.outlet import START_BACKOFF, keep_trying
 from bot.settings import Settings
 from bot.telegram.ratelimit import FloodLimits
-from bot.telegram.service import TelegramService
-from bot.zalo.service import ZaloService
 from conversations.outlet import Outlet, SendFailed
 from scheduled.service import pushes_running, run_pushes
 
-__all__ = ["Runner", "platform_channels", "send", "serve"]
+__all__ = ["Runner", "send", "serve"]
 
 log = logging.getLogger(__name__)
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def platform_channels(app: App, *, limits: FloodLimits | None = None) -> list[Channel[Any]]:
-    """Return an adapter for every platform whose token is set (raises ValueError for refused settings)."""
-    settings = app.settings
-    channels: list[Channel[Any]] = []
-    if settings.telegram_bot_token is not None:
-        channels.append(TelegramService(settings, limits=limits))
-    if settings.zalo_bot_token is not None:
-        channels.append(ZaloService.configured(settings, t=app.catalogs.get(None)))
-    return channels
 
 
 async def serve(settings: Settings) -> int:
