@@ -29,7 +29,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from conversations.held import Asked, Held, new_stamp
+from conversations.held import Asked, DialogData, Held, StaleData, new_stamp
 from conversations.i18n import Catalogs, Translator
 from conversations.messages import Choice, Inbound, Reply
 from conversations.text import fold, nfc
@@ -40,7 +40,10 @@ from storage.models import ChatIdentity, Conversation, Member, Unit
 from storage.outbox import Push, enqueue_many
 from storage.updates import claim_update
 
-__all__ = ["Answer", "Command", "Context", "Engine", "Flow", "Midway", "OneShotFlow", "State", "StepFlow", "Turn"]
+__all__ = [
+    "Answer", "Command", "Context", "DialogData", "Engine", "Flow", "Midway", "OneShotFlow", "StaleData", "State",
+    "StepFlow", "Turn",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +57,11 @@ _MAX_CHOICE_DIGITS = 3
 
 @dataclass(slots=True)
 class State:
-    """Where a person stands: which dialog, which named step, what they have answered so far."""
+    """Where a person stands: which dialog, which named step, what they have answered so far.
+
+    `data` is the JSON object kept in the conversation row; a dialog reads and writes it through its own
+    `DialogData` dataclass.
+    """
 
     flow: str
     step: str
@@ -134,8 +141,10 @@ class StepFlow:
 
     name: str
 
-    def at(self, step: str, data: dict[str, Any] | None = None) -> State:
+    def at(self, step: str, data: DialogData | dict[str, Any] | None = None) -> State:
         """Return this dialog's state at `step` with the answers `data` (none yet by default)."""
+        if isinstance(data, DialogData):
+            return State(self.name, step, data.to_json())
         return State(self.name, step, data or {})
 
 
@@ -288,7 +297,13 @@ class Engine:
         return await self._resume(ctx, held, Answer(text=text, choice=payload))
 
     async def _resume(self, ctx: Context, held: Held, answer: Answer) -> _Outcome:
-        turn = await self._flows[held.flow].resume(ctx, _state_of(held), answer)
+        try:
+            turn = await self._flows[held.flow].resume(ctx, _state_of(held), answer)
+        except StaleData:
+            # Saved by an older version, or garbled: what it held cannot be trusted, so it ends as if expired.
+            log.warning("update %s on %s: %s data no longer reads; dialog ended", ctx.inbound.update_id,
+                        ctx.inbound.channel, held.flow)
+            return _Outcome([self._fallback(ctx, expired=True)])
         effects = turn.effects
         if turn.keep_state:
             return _Outcome(turn.replies, keep=True, effects=effects)

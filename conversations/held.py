@@ -8,14 +8,17 @@ this one, if any (`/ngonngu` in the middle of joining).
 
 from __future__ import annotations
 
+import enum
 import json
 import secrets
-from dataclasses import dataclass
-from typing import Any
+import types
+from dataclasses import MISSING, dataclass, fields
+from datetime import date
+from typing import Any, Self, Union, get_args, get_origin, get_type_hints
 
 from conversations.messages import Choice, Reply
 
-__all__ = ["ENGINE_KEY", "Asked", "Held", "new_stamp"]
+__all__ = ["ENGINE_KEY", "Asked", "DialogData", "Held", "StaleData", "new_stamp"]
 
 ENGINE_KEY = "_engine"
 _STAMP_BYTES = 6  # 8 URL-safe characters: a stale button matches the current one with chance 2**-48
@@ -114,3 +117,84 @@ def _is_json(values: dict[str, Any]) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+class StaleData(ValueError):
+    """A held dialog's data no longer reads as its dialog's dataclass (a field missing or of the wrong type)."""
+
+
+class DialogData:
+    """Base of a dialog's typed data: a dataclass whose fields hold str, int, bool, None, a `StrEnum`, a `date`
+    (kept as an ISO string) or lists and dicts of those, stored as the JSON object of the row's `data` column
+    under the same names as before the data was typed, so a dialog saved earlier still loads."""
+
+    __slots__ = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the fields as a JSON object."""
+        return {f.name: _encode(getattr(self, f.name)) for f in fields(_dataclass(self))}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Self:
+        """Read the fields back; raise `StaleData` when one is missing (without a default) or garbled."""
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(_dataclass(cls)):
+            if f.name in raw:
+                values[f.name] = _decode(hints[f.name], raw[f.name])
+            elif f.default is MISSING and f.default_factory is MISSING:
+                raise StaleData(f"{cls.__name__}.{f.name} is missing")
+        return cls(**values)
+
+
+def _dataclass(obj: Any) -> Any:
+    """Return `obj` typed loosely: every `DialogData` subclass is a dataclass, which mypy cannot see here."""
+    return obj
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _encode(item) for key, item in value.items()}
+    return value
+
+
+def _decode(kind: Any, raw: Any) -> Any:
+    origin = get_origin(kind)
+    if origin in (Union, types.UnionType):
+        for arm in get_args(kind):
+            try:
+                return _decode(arm, raw)
+            except StaleData:
+                continue
+        raise StaleData(f"{raw!r} is no {kind}")
+    if origin is list and isinstance(raw, list):
+        (item,) = get_args(kind) or (Any,)
+        return [_decode(item, value) for value in raw]
+    if origin is dict and isinstance(raw, dict):
+        _, item = get_args(kind) or (str, Any)
+        return {key: _decode(item, value) for key, value in raw.items()}
+    if kind is Any:
+        return raw
+    if kind is type(None) and raw is None:
+        return None
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        try:
+            return kind(raw)
+        except ValueError:
+            raise StaleData(f"{raw!r} is no {kind.__name__}") from None
+    if kind is date and isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise StaleData(f"{raw!r} is no date") from None
+    if kind in (str, bool) and type(raw) is kind:
+        return raw
+    if kind is int and isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    raise StaleData(f"{raw!r} is no {kind}")

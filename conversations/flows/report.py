@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from conversations.engine import Answer, Command, Context, Midway, OneShotFlow, State, Turn
+from conversations.engine import (
+    Answer,
+    Command,
+    Context,
+    DialogData,
+    Midway,
+    OneShotFlow,
+    StaleData,
+    State,
+    StepFlow,
+    Turn,
+)
 from conversations.i18n import period_label
 from conversations.messages import Attachment, Choice, Reply
 from conversations.reports import render_chart, render_summary, render_workbook
@@ -99,7 +111,15 @@ async def _resolve(ctx: Context, args: str, *, roles: frozenset[str] = REPORT_RO
     return unit, period
 
 
-class ReportFlow:
+@dataclass(slots=True)
+class DrillData(DialogData):
+    """What a report's drill-down keeps: the period shown, and the unit it was shown for."""
+
+    period: str
+    unit_id: int | None
+
+
+class ReportFlow(StepFlow):
     """/baocao [unit] [period]: the summary, the chart and the workbook; then a choice of child to drill into."""
 
     name = "report"
@@ -125,7 +145,7 @@ class ReportFlow:
         unit = await unit_by_id(ctx.session, unit_id=int(payload.removeprefix("u")))
         if unit is None or not unit.active or not may_view(ctx.roles, unit):
             return Turn([ctx.reply("report.unit_gone")])
-        return await self._report(ctx, unit, Period.parse(state.data["period"]))
+        return await self._report(ctx, unit, Period.parse(DrillData.from_json(state.data).period))
 
     async def _report(self, ctx: Context, unit: Unit, period: Period) -> Turn:
         report = await report_for(ctx.session, unit=unit, period=period, calendar=self.calendar, tz=ctx.tz)
@@ -144,7 +164,7 @@ class ReportFlow:
         if not choices:
             return Turn(replies)
         replies.append(ctx.reply("report.drill_ask", choices=choices))
-        return Turn(replies, State(self.name, self._STEP, {"period": period.code, "unit_id": unit.id}))
+        return Turn(replies, self.at(self._STEP, DrillData(period.code, unit.id)))
 
     async def _drill_choices(self, ctx: Context, report: Report) -> list[Choice]:
         """Offer the best child units, and the unit above when the caller may see it."""
@@ -235,7 +255,18 @@ class TargetStep(enum.StrEnum):
     VALUE = "value"
 
 
-class TargetsFlow:
+@dataclass(slots=True)
+class TargetsData(DialogData):
+    """What /chitieu keeps: the year and the unit asked about, then the unit picked and the metric to set."""
+
+    year: int
+    root: int | None
+    unit_id: int | None = None
+    unit: str | None = None
+    metric: TargetMetric | None = None
+
+
+class TargetsFlow(StepFlow):
     """/chitieu [unit] [year]: see the targets of the child units for a year, and set one."""
 
     name = "targets"
@@ -268,10 +299,10 @@ class TargetsFlow:
         choices = [Choice(child.name, f"u{child.id}") for child in children[:MAX_TARGET_UNITS]]
         choices.append(ctx.choice("report.drill_finish", "done"))
         replies = [Reply("\n".join(lines)), ctx.reply("report.targets_pick_unit", choices=choices)]
-        return Turn(replies, State(self.name, TargetStep.UNIT, {"year": year, "root": unit.id}))
+        return Turn(replies, self.at(TargetStep.UNIT, TargetsData(year, unit.id)))
 
     async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        data = state.data
+        data = TargetsData.from_json(state.data)
         match TargetStep(state.step):
             case TargetStep.UNIT:
                 if answer.choice == "done":
@@ -280,18 +311,18 @@ class TargetsFlow:
                 if unit is None:
                     return Turn([ctx.reply("report.unit_gone")])
                 choices = [ctx.choice(f"report.metric.{m}", m.value) for m in TargetMetric]
-                data.update(unit_id=unit.id, unit=unit.name)
-                return Turn([ctx.reply("report.targets_pick_metric", unit=unit.name, year=data["year"],
-                                       choices=choices)], State(self.name, TargetStep.METRIC, data))
+                data.unit_id, data.unit = unit.id, unit.name
+                return Turn([ctx.reply("report.targets_pick_metric", unit=unit.name, year=data.year,
+                                       choices=choices)], self.at(TargetStep.METRIC, data))
             case TargetStep.METRIC:
-                data["metric"] = str(answer.choice)
-                return Turn([self._ask_value(ctx, data)], State(self.name, TargetStep.VALUE, data))
+                data.metric = TargetMetric(str(answer.choice))
+                return Turn([self._ask_value(ctx, data)], self.at(TargetStep.VALUE, data))
             case TargetStep.VALUE:
                 return await self._save(ctx, data, answer.text or "")
 
-    def _ask_value(self, ctx: Context, data: dict[str, Any]) -> Reply:
-        return ctx.reply("report.targets_ask_value", metric=ctx.t(f"report.metric.{data['metric']}"),
-                         unit=data["unit"], year=data["year"])
+    def _ask_value(self, ctx: Context, data: TargetsData) -> Reply:
+        return ctx.reply("report.targets_ask_value", metric=ctx.t(f"report.metric.{data.metric}"),
+                         unit=data.unit, year=data.year)
 
     async def _settable(self, ctx: Context, unit_id: int) -> Unit | None:
         """Return the unit if the caller is officer or admin of a unit strictly above it, else None."""
@@ -302,21 +333,23 @@ class TargetsFlow:
                     for role, held in ctx.roles)
         return unit if above else None
 
-    async def _save(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
+    async def _save(self, ctx: Context, data: TargetsData, text: str) -> Turn:
+        metric = data.metric
+        if data.unit_id is None or metric is None:
+            raise StaleData("a target value asked before its unit and metric")
         try:
             value = parse_target(text)
         except Invalid as error:
             return Turn([ctx.reply(error.key, limit=ctx.t.number(TARGET_MAX)), self._ask_value(ctx, data)],
-                        State(self.name, TargetStep.VALUE, data))
-        unit = await self._settable(ctx, data["unit_id"])
+                        self.at(TargetStep.VALUE, data))
+        unit = await self._settable(ctx, data.unit_id)
         if unit is None or unit.id is None or ctx.member is None or ctx.member.id is None:
             return Turn([ctx.reply("report.unit_gone")])
-        metric = TargetMetric(data["metric"])
-        await set_target(ctx.session, unit_id=unit.id, year=data["year"], metric=metric, value=value,
+        await set_target(ctx.session, unit_id=unit.id, year=data.year, metric=metric, value=value,
                          set_by=ctx.member.id, at=ctx.now)
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="target.set",
-                           target=f"unit:{unit.id}:{data['year']}:{metric.value}", at=ctx.now)
-        return Turn([ctx.reply("report.targets_saved", unit=unit.name, year=data["year"],
+                           target=f"unit:{unit.id}:{data.year}:{metric.value}", at=ctx.now)
+        return Turn([ctx.reply("report.targets_saved", unit=unit.name, year=data.year,
                                metric=ctx.t(f"report.metric.{metric.value}"), value=ctx.t.number(value))])
 
 
