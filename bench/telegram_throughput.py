@@ -7,6 +7,15 @@ updates are queued at the fake server first; the bot then long-polls them in bat
 production (same adapter and dispatcher, same outlet, same command-menu check), except that no flood limiter
 paces the replies: the far side is a local fake, and what is measured is our cost per update.
 
+A button press is queued as the button's label or choice, not as callback data: every saved dialog step stamps
+its buttons afresh ("<stamp>.<choice>"), so the data exists only once the bot has shown the keyboard. The fake
+server records the inline keyboards it was sent per chat (sendMessage/editMessageText `reply_markup`) and turns
+a queued press into the press of that button under the newest message to the chat still showing a keyboard,
+when it serves the press; it serves a press only once the bot confirmed having handled that person's previous
+update (as a person presses only what they were shown), ending the batch there otherwise. The echo bot shows
+no keyboards: its presses carry data of the same shape under a message like the bot's, and go through the same
+gate, so both runs get the same updates in the same batches.
+
     .venv/bin/python bench/telegram_throughput.py [--people 500] [--concurrency 32]
 
 Latency is per update, from the moment the channel starts on it to its last reply acknowledged by the
@@ -38,6 +47,7 @@ from bot.dispatch import Dispatcher, one_writer_at_a_time
 from bot.menus import RoleMenus
 from bot.settings import Settings
 from bot.telegram.service import TelegramService
+from conversations.held import new_stamp
 from conversations.messages import Inbound, Reply
 from tests.telegram.fake_api import BOT_USER, FakeBotApi
 from tests.telegram.people import callback_update, message_update
@@ -47,23 +57,27 @@ STALE_PREFIX = "Nút này đã cũ"  # engine.stale_choice in Vietnamese: a pres
 
 
 def script(person: int) -> list[tuple[str, str]]:
-    """What one person sends, in order: ("say", text) or ("press", callback data, as the engine stamps it)."""
+    """What one person sends, in order: ("say", text) or ("press", the choice or label of a button shown)."""
     return [
         ("say", "/start DEMO-DOANVIEN"),
         ("say", "Nguyễn 123"),  # refused: digits in a name
         ("say", "Trương Quốc Bảo"),
         ("say", str(1990 + person % 15)),
-        ("press", "4.yes"),  # the join summary is the 4th state of this conversation
+        ("press", "yes"),  # under the join summary
         ("say", "/trogiup"),
         ("say", "/gioithieu"),
-        ("press", "1.yes"),  # consent
+        ("press", "yes"),  # consent
         ("say", "Lý Thị Diễm"),
         ("say", "/huy"),
     ]
 
 
 def updates(people: int) -> list[dict[str, Any]]:
-    """All updates, step by step across people (so each batch mixes many people, as real traffic does)."""
+    """All updates, step by step across people (so each batch mixes many people, as real traffic does).
+
+    A press is a placeholder {"press": {"from": user, "wanted": choice or label}}, made a real callback query by
+    `ScriptedApi` when served.
+    """
     scripts = [script(person) for person in range(people)]
     queued: list[dict[str, Any]] = []
     for step in range(len(scripts[0])):
@@ -72,12 +86,78 @@ def updates(people: int) -> list[dict[str, Any]]:
             kind, value = steps[step]
             if kind == "say":
                 queued.append(message_update(user, value))
-                continue
-            shown = {"message_id": 1, "date": 1764039600, "from": BOT_USER, "text": "…",
-                     "chat": {"id": user["id"], "type": "private", "first_name": "Bảo"},
-                     "reply_markup": {"inline_keyboard": [[{"text": "Đồng ý", "callback_data": value}]]}}
-            queued.append(callback_update(user, shown, value))
+            else:
+                queued.append({"press": {"from": user, "wanted": value}})
     return queued
+
+
+class ScriptedApi(FakeBotApi):
+    """The fake Bot API, pressing for the simulated people the buttons the bot actually showed them."""
+
+    def __init__(self, *, dialogs: bool) -> None:
+        super().__init__()
+        self.dialogs = dialogs
+        self.keyboards: dict[int, dict[int, dict[str, Any]]] = {}  # chat → message id → message showing buttons
+        self.misses: list[str] = []  # presses the script wanted that were not on offer
+        self._latest: dict[int, int] = {}  # person → id of the last update queued for them
+        self._pressed: dict[int, dict[str, Any]] = {}  # update id → the press it was made, once served
+
+    async def push(self, update: dict[str, Any]) -> int:
+        if "press" in update:
+            user = update["press"]["from"]
+            update = {"press": {**update["press"], "after": self._latest.get(user["id"])}}
+        else:
+            user = update["message"]["from"]
+        update_id = await super().push(update)
+        self._latest[user["id"]] = update_id
+        return update_id
+
+    def _message(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+                 ) -> dict[str, Any]:
+        message = super()._message(method, params, files)
+        markup = params.get("reply_markup")
+        shown = self.keyboards.setdefault(int(message["chat"]["id"]), {})
+        if isinstance(markup, dict) and markup.get("inline_keyboard"):
+            shown[int(message["message_id"])] = message
+        else:  # a new message without buttons, or an edit that took them away
+            shown.pop(int(message["message_id"]), None)
+        return message
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        served: list[dict[str, Any]] = []
+        for update in await super()._get_updates(params):
+            if "press" in update:
+                update_id = int(update["update_id"])
+                if update_id not in self._pressed:
+                    after = update["press"]["after"]
+                    if after is not None and after >= self.confirmed:
+                        break  # the person has not seen the answer to their previous update yet
+                    self._pressed[update_id] = {"update_id": update_id, **self._press(update["press"])}
+                update = self._pressed[update_id]
+            served.append(update)
+        return served
+
+    def _press(self, press: dict[str, Any]) -> dict[str, Any]:
+        user, wanted = press["from"], press["wanted"]
+        shown = self.keyboards.get(user["id"])
+        if shown:
+            message = shown[max(shown)]
+            for row in message["reply_markup"]["inline_keyboard"]:
+                for button in row:
+                    data = str(button.get("callback_data", ""))
+                    if wanted in (button.get("text"), data.partition(".")[2]):
+                        return callback_update(user, message, data)
+        if self.dialogs:
+            offered = [b.get("callback_data") for row in (message["reply_markup"]["inline_keyboard"] if shown else [])
+                       for b in row]
+            self.misses.append(f"{user['id']}: {wanted!r} not offered; offered {offered}")
+        # The echo bot shows no buttons: press one of the same shape under a message like the bot's (and, for the
+        # dialogs, a button the bot never showed, which it refuses as stale).
+        data = f"{new_stamp()}.{wanted}"
+        message = {"message_id": 1, "date": 1764039600, "from": BOT_USER, "text": "…",
+                   "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+                   "reply_markup": {"inline_keyboard": [[{"text": "Đồng ý", "callback_data": data}]]}}
+        return callback_update(user, message, data)
 
 
 class Timed(Dispatcher[Update]):
@@ -117,17 +197,18 @@ async def echo(inbound: Inbound) -> list[Reply]:
     return [Reply(inbound.text or inbound.choice or "")]
 
 
-def serve_fake_api(people: int, port_out: Any, stop_in: Any) -> None:
+def serve_fake_api(people: int, dialogs: bool, port_out: Any, stop_in: Any) -> None:
     """In a child process: serve the queued updates until told to stop, then report what the bot sent."""
 
     async def serve() -> None:
-        api = await FakeBotApi().start()
+        api = ScriptedApi(dialogs=dialogs)
+        await api.start()
         for update in updates(people):
             await api.push(update)
         port_out.send((api.port, api.token))
         await asyncio.get_running_loop().run_in_executor(None, stop_in.recv)
         stale = sum(1 for message in api.sent if message.get("text", "").startswith(STALE_PREFIX))
-        port_out.send((len(api.sent), stale))
+        port_out.send((len(api.sent), stale, api.misses))
         await api.stop()
 
     asyncio.run(serve())
@@ -137,7 +218,7 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Res
     total = people * len(script(0))
     to_child, from_parent = multiprocessing.Pipe()
     from_child, to_parent = multiprocessing.Pipe()
-    child = multiprocessing.Process(target=serve_fake_api, args=(people, to_parent, from_parent), daemon=True)
+    child = multiprocessing.Process(target=serve_fake_api, args=(people, dialogs, to_parent, from_parent), daemon=True)
     child.start()
     port, token = from_child.recv()
     with tempfile.TemporaryDirectory() as folder:
@@ -169,9 +250,10 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Res
         finally:
             await app.close()
     to_child.send("stop")
-    replies, stale = from_child.recv()
+    replies, stale, misses = from_child.recv()
     child.join()
-    assert stale == 0, "the script drifted: some presses were refused as stale"
+    assert not misses, f"the script drifted: {len(misses)} presses not on offer, e.g. {misses[:3]}"
+    assert stale == 0, f"{stale} presses were refused as stale"
     return Result(name, total, seconds, channel.latencies, replies)
 
 
