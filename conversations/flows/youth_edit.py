@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from conversations.engine import Answer, Context, State, StepFlow, Turn
+from conversations.engine import Answer, Context, DialogData, StaleData, State, StepFlow, Turn
 from conversations.flows.youth_fields import (
     SENSITIVE,
     Field,
@@ -49,6 +50,24 @@ class Pick(enum.StrEnum):
     NO = "no"
 
 
+@dataclass(slots=True)
+class EditData(DialogData):
+    """What /sua keeps: the young person picked; while asking whether a match is the same person, the field
+    being changed, its new value and the id of the match."""
+
+    youth_id: int | None
+    field: Field | None = None
+    value: str | int | None = None
+    other: int | None = None
+
+
+@dataclass(slots=True)
+class DeleteData(DialogData):
+    """What /xoa keeps: the young person picked."""
+
+    youth_id: int
+
+
 class YouthEditFlow(StepFlow):
     name = "youth_edit"
     _PROMPT = "youth.edit_pick"
@@ -63,13 +82,13 @@ class YouthEditFlow(StepFlow):
         return step in set(Field) and field_accepts_text(Field(step))
 
     async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        data = state.data
+        if state.step == Step.PICK:
+            picked = await pick_from_page(ctx, state, answer, prompt=self._PROMPT)
+            return picked if isinstance(picked, Turn) else self._ask_which(ctx, picked)
+        data = EditData.from_json(state.data)
         if state.step in set(Field):
             return await self._field(ctx, Field(state.step), data, answer)
         match Step(state.step):
-            case Step.PICK:
-                picked = await pick_from_page(ctx, state, answer, prompt=self._PROMPT)
-                return picked if isinstance(picked, Turn) else self._ask_which(ctx, picked)
             case Step.PICK_FIELD:
                 return self._ask(ctx, Field(str(answer.choice)), data)
             case Step.SAME_PERSON:
@@ -77,7 +96,7 @@ class YouthEditFlow(StepFlow):
         return Turn([], keep_state=True)
 
 
-    def _ask(self, ctx: Context, field: Field, data: dict[str, Any], problem: Invalid | None = None) -> Turn:
+    def _ask(self, ctx: Context, field: Field, data: EditData, problem: Invalid | None = None) -> Turn:
         return Turn([ask_field(ctx, field, self._options, problem=problem)], self.at(field, data))
 
     def _ask_which(self, ctx: Context, youth: Youth) -> Turn:
@@ -86,10 +105,10 @@ class YouthEditFlow(StepFlow):
                    if not (hide and field in SENSITIVE)]
         lines = summary_lines(ctx, youth_values(youth), self._options, hide_sensitive=hide)
         text = ctx.reply("youth.edit_which", lines=lines, choices=choices)
-        return Turn([text], self.at(Step.PICK_FIELD, {"youth_id": youth.id}))
+        return Turn([text], self.at(Step.PICK_FIELD, EditData(youth.id)))
 
-    async def _field(self, ctx: Context, field: Field, data: dict[str, Any], answer: Answer) -> Turn:
-        youth = await youth_in_scope(ctx.session, youth_id=data["youth_id"], scope=scope_of(ctx), for_update=True)
+    async def _field(self, ctx: Context, field: Field, data: EditData, answer: Answer) -> Turn:
+        youth = await _youth(ctx, data.youth_id)
         if youth is None:
             return Turn([ctx.reply("youth.not_found")])
         try:
@@ -105,28 +124,31 @@ class YouthEditFlow(StepFlow):
             other = await same_person(ctx, values[Field.NAME], values[Field.BIRTH_YEAR], unit_id=youth.unit_id,
                                       youth_id=youth.id)
             if other is not None:
-                data.update(field=field, value=value, other=other)
+                data.field, data.value, data.other = field, value, other
                 choices = [ctx.choice("youth.same_yes", Pick.YES), ctx.choice("youth.same_no", Pick.NO)]
                 question = ctx.reply("youth.ask_same_person", name=values[Field.NAME],
                                      year=values[Field.BIRTH_YEAR], choices=choices)
                 return Turn([question], self.at(Step.SAME_PERSON, data))
         return await self._apply(ctx, youth, field, value)
 
-    async def _same_person(self, ctx: Context, data: dict[str, Any], same: bool) -> Turn:
-        youth = await youth_in_scope(ctx.session, youth_id=data["youth_id"], scope=scope_of(ctx), for_update=True)
+    async def _same_person(self, ctx: Context, data: EditData, same: bool) -> Turn:
+        field, other = data.field, data.other
+        if field is None or other is None:
+            raise StaleData("asked whether the same person without the change and the match")
+        youth = await _youth(ctx, data.youth_id)
         if youth is None:
             return Turn([ctx.reply("youth.not_found")])
         answer = SameAnswer.SAME if same else SameAnswer.DIFFERENT
-        await flag_same_person(ctx, answer, unit_id=youth.unit_id, other=data["other"], youth_id=youth.id)
+        await flag_same_person(ctx, answer, unit_id=youth.unit_id, other=other, youth_id=youth.id)
         if same:
             return Turn([ctx.reply("youth.edit_same_stop")])
-        return await self._apply(ctx, youth, Field(data["field"]), data["value"])
+        return await self._apply(ctx, youth, field, data.value)
 
     async def _apply(self, ctx: Context, youth: Youth, field: Field, value: Any) -> Turn:
         assert ctx.member is not None and youth.id is not None
         if not await change_youth(ctx.session, youth_id=youth.id, values=column_values({field: value})):
             await phone_is_taken(ctx, value, unit_id=youth.unit_id, youth_id=youth.id)
-            return self._ask(ctx, field, {"youth_id": youth.id}, Invalid("youth.phone_taken_now"))
+            return self._ask(ctx, field, EditData(youth.id), Invalid("youth.phone_taken_now"))
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="youth.edited",
                            target=f"youth:{youth.id}", at=ctx.now)
         fresh = await youth_in_scope(ctx.session, youth_id=youth.id, scope=scope_of(ctx))
@@ -135,12 +157,12 @@ class YouthEditFlow(StepFlow):
         return Turn([ctx.reply("youth.edited", lines=lines)])
 
 
-class YouthDeleteFlow:
+class YouthDeleteFlow(StepFlow):
     name = "youth_delete"
     _PROMPT = "youth.delete_pick"
 
     async def start(self, ctx: Context, args: str) -> Turn:
-        return await picker_turn(ctx, State(self.name, Step.PICK), 0, prompt=self._PROMPT)
+        return await picker_turn(ctx, self.at(Step.PICK), 0, prompt=self._PROMPT)
 
     def accepts_text(self, step: str) -> bool:
         return False
@@ -153,10 +175,11 @@ class YouthDeleteFlow:
             choices = [ctx.choice("youth.delete_yes", Pick.YES), ctx.choice("youth.delete_no", Pick.NO)]
             question = ctx.reply("youth.delete_confirm", name=picked.full_name, year=picked.birth_year,
                                  choices=choices)
-            return Turn([question], State(self.name, Step.CONFIRM, {"youth_id": picked.id}))
+            assert picked.id is not None
+            return Turn([question], self.at(Step.CONFIRM, DeleteData(picked.id)))
         if answer.choice != Pick.YES:
             return Turn([ctx.reply("cancel.done")])
-        return await self._delete(ctx, state.data["youth_id"])
+        return await self._delete(ctx, DeleteData.from_json(state.data).youth_id)
 
     async def _delete(self, ctx: Context, youth_id: int) -> Turn:
         assert ctx.member is not None
@@ -168,3 +191,10 @@ class YouthDeleteFlow:
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="youth.deleted",
                            target=f"youth:{youth_id}", at=ctx.now)
         return Turn([ctx.reply("youth.deleted", name=name)])
+
+
+async def _youth(ctx: Context, youth_id: int | None) -> Youth | None:
+    """Return the young person picked, locked for the change, if still in the caller's scope."""
+    if youth_id is None:
+        return None
+    return await youth_in_scope(ctx.session, youth_id=youth_id, scope=scope_of(ctx), for_update=True)
