@@ -40,7 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conversations.periods import EvaluationCalendar, Period
+from storage.calendar import EvaluationCalendar, Period
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import Unit

@@ -219,23 +219,24 @@ async def evaluations_by_child(
     """Count the branches of the subtree, the evaluations submitted and those on time, per child of `root`.
     Each half-year of the period joins its own evaluation row, so a branch stays one row."""
     key = _child_key(session, root)
-    query = select(key, func.count()).select_from(Unit)
-    submitted, on_time = [], []
+    joins: list[tuple[type[Evaluation], ColumnElement[bool]]] = []
+    submitted: list[ColumnElement[int]] = []
+    on_time: list[ColumnElement[int]] = []
     for code, end in _deadline_ends(period, calendar, tz).items():
         row = aliased(Evaluation, name=f"evaluation_{code[-2:].lower()}")
-        query = query.outerjoin(row, and_(col(row.unit_id) == Unit.id, row.period == code))
+        joins.append((row, and_(col(row.unit_id) == Unit.id, col(row.period) == code)))
         submitted.append(func.sum(case((col(row.submitted_at).is_not(None), 1), else_=0)))
         on_time.append(func.sum(case((col(row.submitted_at) < end, 1), else_=0)))
-    query = (
-        query.add_columns(_sum_of(submitted), _sum_of(on_time))
-        .where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active))
-        .group_by(key)
-    )
-    rows = (await session.exec(query)).all()
+    # All four columns in one select(): add_columns() would return SQLAlchemy's untyped Select.
+    query = select(key, func.count(), _sum_of(submitted), _sum_of(on_time)).select_from(Unit)
+    for evaluation, condition in joins:
+        query = query.outerjoin(evaluation, condition)
+    query = query.where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active))
+    rows = (await session.exec(query.group_by(key))).all()
     return {child: (int(n), int(s or 0), int(t or 0)) for child, n, s, t in rows}
 
 
-def _sum_of(parts: list[ColumnElement[int]]) -> ColumnElement[int]:
+def _sum_of(parts: Sequence[ColumnElement[int]]) -> ColumnElement[int]:
     total = parts[0]
     for part in parts[1:]:
         total = total + part

@@ -16,9 +16,9 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.app import App
 from bot.settings import Settings
 from bot.simulate import simulate
-from conversations.periods import EvaluationCalendar
 from scheduled.runner import LeaderLock, build_scheduler, default_jobs
 from scheduled.service import job_runner
+from storage.calendar import EvaluationCalendar
 from storage.db import create_engine
 
 
