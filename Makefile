@@ -30,6 +30,8 @@ run: install
 # exit code passes through, so "no tests collected" (5) fails the run rather than passing silently.
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest --db sqlite
 	$(BIN)/python -m pytest --db postgres --db-url '$(TEST_DATABASE_URL)'
 
@@ -41,6 +43,8 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) data locales/*/LC_MESSAGES/*.mo

@@ -27,9 +27,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col, func, select
 
 from bench.fake_platform import TOKEN
-from conversations.outlet import Outlet
 from bot.telegram.outlet import TelegramOutlet
 from conversations.messages import Reply
+from conversations.outlet import Outlet
 from scheduled.sender import Sender, SenderConfig
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_to_head
