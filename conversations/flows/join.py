@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from conversations.engine import Answer, Context, State, StepFlow, Turn
+from conversations.engine import Answer, Context, DialogData, StaleData, State, StepFlow, Turn
 from conversations.messages import Reply
 from conversations.throttle import Limit, blocked_until, minutes_left
 from conversations.validate import Invalid, parse_birth_year, parse_full_name, parse_invite_code
@@ -40,6 +40,18 @@ class Pick(enum.StrEnum):
     CANCEL = "cancel"
 
 
+@dataclass(slots=True)
+class JoinData(DialogData):
+    """What /batdau keeps: the invite code checked, its unit's name and the role it grants; then, for a new
+    member, the name and birth year as they are answered."""
+
+    code: str
+    unit: str
+    role: RoleName
+    full_name: str | None = None
+    birth_year: int | None = None
+
+
 class JoinFlow(StepFlow):
     name = "join"
 
@@ -54,21 +66,22 @@ class JoinFlow(StepFlow):
         return step not in (Step.CONFIRM, Step.CONFIRM_ROLE)
 
     async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        data, text = state.data, answer.text or ""
+        text = answer.text or ""
+        if state.step == Step.CODE:
+            return await self._check_code(ctx, text)
+        data = JoinData.from_json(state.data)
         match Step(state.step):
-            case Step.CODE:
-                return await self._check_code(ctx, text)
             case Step.NAME:
                 try:
-                    data["full_name"] = parse_full_name(text)
+                    data.full_name = parse_full_name(text)
                 except Invalid as error:
                     return Turn([ctx.reply(error.key, **error.values)], self.at(Step.NAME, data))
-                if "birth_year" in data:
+                if data.birth_year is not None:
                     return await self._summary(ctx, data)
                 return Turn([ctx.reply("join.ask_birth_year")], self.at(Step.BIRTH_YEAR, data))
             case Step.BIRTH_YEAR:
                 try:
-                    data["birth_year"] = parse_birth_year(
+                    data.birth_year = parse_birth_year(
                         text, this_year=ctx.today_year, min_age=MIN_AGE, max_age=MAX_AGE)
                 except Invalid as error:
                     return Turn([ctx.reply(error.key, **error.values)], self.at(Step.BIRTH_YEAR, data))
@@ -79,6 +92,7 @@ class JoinFlow(StepFlow):
                 if answer.choice != Pick.YES:
                     return Turn([ctx.reply("cancel.done")])
                 return await self._take_role(ctx, data)
+        raise AssertionError(state.step)
 
 
     async def _check_code(self, ctx: Context, raw: str) -> Turn:
@@ -94,7 +108,7 @@ class JoinFlow(StepFlow):
             return await _wrong_code(ctx, self.at(Step.CODE))
         unit = await unit_by_id(ctx.session, unit_id=invite.unit_id)
         assert unit is not None  # unit_id is a foreign key
-        data = {"code": code, "unit": unit.name, "role": invite.role}
+        data = JoinData(code, unit.name, RoleName(invite.role))
         if ctx.member is not None:
             if invite.role == RoleName.MEMBER:
                 return Turn([await _already_member(ctx)])
@@ -107,18 +121,18 @@ class JoinFlow(StepFlow):
         welcome = ctx.reply("join.welcome", unit=unit.name, role=ctx.t(f"role.{invite.role}"))
         return Turn([welcome, ctx.reply("join.ask_name")], self.at(Step.NAME, data))
 
-    async def _summary(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    async def _summary(self, ctx: Context, data: JoinData) -> Turn:
         choices = [
             ctx.choice("join.pick_yes", Pick.YES),
             ctx.choice("join.pick_edit_name", Pick.EDIT_NAME),
             ctx.choice("join.pick_edit_year", Pick.EDIT_YEAR),
             ctx.choice("join.pick_cancel", Pick.CANCEL),
         ]
-        summary = ctx.reply("join.summary", name=data["full_name"], year=data["birth_year"], unit=data["unit"],
-                            role=ctx.t(f"role.{data['role']}"), choices=choices)
+        summary = ctx.reply("join.summary", name=data.full_name, year=data.birth_year, unit=data.unit,
+                            role=ctx.t(f"role.{data.role}"), choices=choices)
         return Turn([summary], self.at(Step.CONFIRM, data))
 
-    async def _confirm(self, ctx: Context, data: dict[str, Any], pick: Pick) -> Turn:
+    async def _confirm(self, ctx: Context, data: JoinData, pick: Pick) -> Turn:
         match pick:
             case Pick.EDIT_NAME:
                 return Turn([ctx.reply("join.ask_name")], self.at(Step.NAME, data))
@@ -126,11 +140,14 @@ class JoinFlow(StepFlow):
                 return Turn([ctx.reply("join.ask_birth_year")], self.at(Step.BIRTH_YEAR, data))
             case Pick.CANCEL:
                 return Turn([ctx.reply("cancel.done")])
-        invite = await _claim(ctx, data["code"])
+        full_name, birth_year = data.full_name, data.birth_year
+        if full_name is None or birth_year is None:
+            raise StaleData("joining confirmed before the name and birth year")
+        invite = await _claim(ctx, data.code)
         if isinstance(invite, str):
             return Turn([ctx.reply(invite)])
         inbound = ctx.inbound
-        member = await add_member(ctx.session, full_name=data["full_name"], birth_year=data["birth_year"],
+        member = await add_member(ctx.session, full_name=full_name, birth_year=birth_year,
                                   unit_id=invite.unit_id, joined_at=ctx.now)
         assert member.id is not None
         await link_member(ctx.session, channel=inbound.channel, external_id=inbound.user_id,
@@ -139,21 +156,21 @@ class JoinFlow(StepFlow):
             await grant_role(ctx.session, member_id=member.id, role=invite.role, unit_id=invite.unit_id)
         await audit.record(ctx.session, actor_member_id=member.id, action="member.joined",
                            target=f"invite:{invite.id}", at=ctx.now)
-        return Turn([ctx.reply("join.done", name=member.full_name, unit=data["unit"])])
+        return Turn([ctx.reply("join.done", name=member.full_name, unit=data.unit)])
 
-    async def _take_role(self, ctx: Context, data: dict[str, Any]) -> Turn:
-        found = await invite_by_code(ctx.session, code=data["code"])
+    async def _take_role(self, ctx: Context, data: JoinData) -> Turn:
+        found = await invite_by_code(ctx.session, code=data.code)
         unit = await unit_by_id(ctx.session, unit_id=found.unit_id) if found is not None else None
         if found is not None and unit is not None and await _holds(ctx, found.role, unit):
             return Turn([ctx.reply("join.role_already", role=ctx.t(f"role.{found.role}"), unit=unit.name)])
-        invite = await _claim(ctx, data["code"])
+        invite = await _claim(ctx, data.code)
         if isinstance(invite, str):
             return Turn([ctx.reply(invite)])
         assert ctx.member is not None and ctx.member.id is not None
         await grant_role(ctx.session, member_id=ctx.member.id, role=invite.role, unit_id=invite.unit_id)
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="role.granted",
                            target=f"invite:{invite.id}", at=ctx.now)
-        return Turn([ctx.reply("join.role_done", role=ctx.t(f"role.{invite.role}"), unit=data["unit"])])
+        return Turn([ctx.reply("join.role_done", role=ctx.t(f"role.{invite.role}"), unit=data.unit)])
 
 
 def _invite_problem(ctx: Context, invite: Invite | None) -> str | None:
@@ -211,7 +228,7 @@ async def _wrong_code(ctx: Context, retry: State) -> Turn:
     return Turn([ctx.reply("join.code_invalid")], retry)
 
 
-async def _already_member(ctx: Context) -> Any:
+async def _already_member(ctx: Context) -> Reply:
     assert ctx.member is not None
     unit = await unit_by_id(ctx.session, unit_id=ctx.member.unit_id)
     return ctx.reply("join.already_member", name=ctx.member.full_name, unit=unit.name if unit else "")
