@@ -10,9 +10,10 @@ until the next window opens. Upper levels are told, through the outbox, when a b
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Any
 
-from conversations.engine import Answer, Context, State, StepFlow, Turn
+from conversations.engine import Answer, Context, DialogData, StaleData, State, StepFlow, Turn
 from conversations.i18n import period_label
 from conversations.messages import Reply
 from conversations.pushes import push_for
@@ -84,6 +85,28 @@ _TEXT_STEPS = {Step.LESSONS: "lessons", Step.DIFFICULTIES: "difficulties", Step.
 _CHOICE_ONLY = {Step.LINES, Step.NEW_RESULT, Step.SUMMARY}
 
 
+@dataclass(slots=True)
+class EvaluationData(DialogData):
+    """What /danhgia keeps between steps: the branch, the period and the draft; the line being corrected and
+    its new result; the survey's numbers until its note is answered; and `back`, set when a part is edited
+    from the summary, so that the summary comes next instead of the following part."""
+
+    unit_id: int
+    unit: str
+    period: str
+    evaluation_id: int
+    line_id: int | None = None
+    fulfilled: bool | None = None
+    population: int | None = None
+    groups: int | None = None
+    back: bool = False
+
+    def take_back(self) -> bool:
+        """Return whether this part was edited from the summary, and forget it."""
+        back, self.back = self.back, False
+        return back
+
+
 class EvaluateFlow(StepFlow):
     name = "evaluate"
 
@@ -106,7 +129,8 @@ class EvaluateFlow(StepFlow):
             return Turn([ctx.reply("evaluation.closed", period=period_label(ctx.t, period),
                                    opens=ctx.t.date(self.calendar.window_opens(upcoming)))])
         evaluation = await open_evaluation(ctx.session, period=period.code, unit_id=unit_id, now=ctx.now)
-        data = {"unit_id": unit_id, "unit": unit_name, "period": period.code, "evaluation_id": evaluation.id}
+        assert evaluation.id is not None  # open_evaluation returns a stored row
+        data = EvaluationData(unit_id, unit_name, period.code, evaluation.id)
         await self._refresh(ctx, data)
         intro = ctx.reply("evaluation.intro_late" if late else "evaluation.intro", unit=unit_name,
                           period=period_label(ctx.t, period),
@@ -122,7 +146,7 @@ class EvaluateFlow(StepFlow):
         return turn
 
     async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        data, text, choice = state.data, nfc(answer.text or ""), answer.choice
+        data, text, choice = EvaluationData.from_json(state.data), nfc(answer.text or ""), answer.choice
         step = Step(state.step)
         if step in _TEXT_STEPS:
             return await self._text(ctx, data, step, text, choice)
@@ -134,7 +158,7 @@ class EvaluateFlow(StepFlow):
             case Step.PICK_MEMBER:
                 return await self._pick_member(ctx, data, text)
             case Step.NEW_RESULT:
-                data["fulfilled"] = choice == Pick.FULFILLED
+                data.fulfilled = choice == Pick.FULFILLED
                 return Turn([ctx.reply("evaluation.ask_reason", limit=REASON_MAX)], self.at(Step.REASON, data))
             case Step.REASON:
                 return await self._reason(ctx, data, text)
@@ -151,18 +175,18 @@ class EvaluateFlow(StepFlow):
         raise AssertionError(step)
 
 
-    async def _refresh(self, ctx: Context, data: dict[str, Any]) -> None:
+    async def _refresh(self, ctx: Context, data: EvaluationData) -> None:
         """Bring the per-member lines up to the data: introductions from 1 January to the period's end."""
-        period = Period.parse(data["period"])
+        period = Period.parse(data.period)
         start, _ = Period(period.year).bounds(ctx.tz)
         _, end = period.bounds(ctx.tz)
-        progress = await member_progress(ctx.session, unit_id=data["unit_id"], start=start, end=end)
-        await refresh_lines(ctx.session, evaluation_id=data["evaluation_id"], progress=progress)
+        progress = await member_progress(ctx.session, unit_id=data.unit_id, start=start, end=end)
+        await refresh_lines(ctx.session, evaluation_id=data.evaluation_id, progress=progress)
 
     # --- per-member results
 
-    async def _lines(self, ctx: Context, data: dict[str, Any]) -> Turn:
-        lines = await lines_of(ctx.session, evaluation_id=data["evaluation_id"])
+    async def _lines(self, ctx: Context, data: EvaluationData) -> Turn:
+        lines = await lines_of(ctx.session, evaluation_id=data.evaluation_id)
         rows = [self._line_text(ctx, number, line) for number, line in enumerate(lines, 1)]
         done = sum(line.fulfilled for line in lines)
         choices = [ctx.choice("evaluation.pick_confirm", Pick.CONFIRM),
@@ -179,35 +203,39 @@ class EvaluateFlow(StepFlow):
             text += ctx.t("evaluation.line_corrected", reason=line.reason or "")
         return text
 
-    async def _pick_member(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
-        lines = await lines_of(ctx.session, evaluation_id=data["evaluation_id"])
+    async def _pick_member(self, ctx: Context, data: EvaluationData, text: str) -> Turn:
+        lines = await lines_of(ctx.session, evaluation_id=data.evaluation_id)
         number = parse_count(text, limit=len(lines))
         if not number:
             return Turn([ctx.reply("evaluation.bad_member", count=len(lines))], self.at(Step.PICK_MEMBER, data))
         line = lines[number - 1]
-        data["line_id"] = line.line_id
+        data.line_id = line.line_id
         choices = [ctx.choice("evaluation.pick_fulfilled", Pick.FULFILLED),
                    ctx.choice("evaluation.pick_not_fulfilled", Pick.NOT_FULFILLED)]
         reply = ctx.reply("evaluation.ask_result", name=line.full_name, count=line.introduced, choices=choices)
         return Turn([reply], self.at(Step.NEW_RESULT, data))
 
-    async def _reason(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
+    async def _reason(self, ctx: Context, data: EvaluationData, text: str) -> Turn:
         try:
             reason = parse_text(text, limit=REASON_MAX)
         except Invalid as error:
             replies = [] if error.key == "validate.text_empty" else [_refusal(ctx, error)]
             replies.append(ctx.reply("evaluation.ask_reason", limit=REASON_MAX))
             return Turn(replies, self.at(Step.REASON, data))
-        await correct_line(ctx.session, evaluation_id=data["evaluation_id"], line_id=data.pop("line_id"),
-                           fulfilled=bool(data.pop("fulfilled")), reason=reason)
+        line_id, fulfilled = data.line_id, data.fulfilled
+        if line_id is None or fulfilled is None:
+            raise StaleData("a reason asked before the line and its new result")
+        await correct_line(ctx.session, evaluation_id=data.evaluation_id, line_id=line_id, fulfilled=fulfilled,
+                           reason=reason)
+        data.line_id = data.fulfilled = None
         turn = await self._lines(ctx, data)
         turn.replies.insert(0, ctx.reply("evaluation.corrected"))
         return turn
 
-    async def _after_lines(self, ctx: Context, data: dict[str, Any]) -> Turn:
-        if data.pop("back", False):
+    async def _after_lines(self, ctx: Context, data: EvaluationData) -> Turn:
+        if data.take_back():
             return await self._summary(ctx, data)
-        candidates = await admission_candidates(ctx.session, unit_id=data["unit_id"])
+        candidates = await admission_candidates(ctx.session, unit_id=data.unit_id)
         if not candidates:
             turn = self._ask_population(ctx, data)
             turn.replies.insert(0, ctx.reply("evaluation.no_candidates"))
@@ -217,10 +245,10 @@ class EvaluateFlow(StepFlow):
         reply = ctx.reply("evaluation.ask_admission", candidates="\n".join(rows))
         return Turn([reply], self.at(Step.ADMISSION, data))
 
-    async def _admission(self, ctx: Context, data: dict[str, Any], text: str) -> Turn:
+    async def _admission(self, ctx: Context, data: EvaluationData, text: str) -> Turn:
         """Numbers typed as "1, 3" (no buttons here: on text channels they would clash with the numbers);
         "0" proposes nobody."""
-        candidates = await admission_candidates(ctx.session, unit_id=data["unit_id"])
+        candidates = await admission_candidates(ctx.session, unit_id=data.unit_id)
         chosen: dict[int, int] = {}
         if text != "0":
             parts = [parse_count(part, limit=len(candidates))
@@ -231,47 +259,53 @@ class EvaluateFlow(StepFlow):
             for number in parts:
                 candidate = candidates[(number or 0) - 1]
                 chosen[candidate.introduced_by] = candidate.youth_id
-        await set_admission_proposals(ctx.session, evaluation_id=data["evaluation_id"], proposals=chosen)
+        await set_admission_proposals(ctx.session, evaluation_id=data.evaluation_id, proposals=chosen)
         return self._ask_population(ctx, data)
 
     # --- the area survey
 
-    def _ask_population(self, ctx: Context, data: dict[str, Any]) -> Turn:
+    def _ask_population(self, ctx: Context, data: EvaluationData) -> Turn:
         return Turn([ctx.reply("evaluation.ask_population")], self.at(Step.POPULATION, data))
 
-    def _number(self, ctx: Context, data: dict[str, Any], text: str, field: str, limit: int, then: Step) -> Turn:
+    def _number(self, ctx: Context, data: EvaluationData, text: str, field: str, limit: int, then: Step) -> Turn:
         value = parse_count(text, limit=limit)
         if value is None:
             key = "evaluation.bad_number"
             return Turn([ctx.reply(key, limit=ctx.t.number(limit))],
                         self.at(Step.POPULATION if field == "population" else Step.GROUPS, data))
-        data[field] = value
+        if field == "population":
+            data.population = value
+        else:
+            data.groups = value
         if then is Step.GROUPS:
             return Turn([ctx.reply("evaluation.ask_groups")], self.at(Step.GROUPS, data))
         reply = ctx.reply("evaluation.ask_groups_note", choices=[ctx.choice("evaluation.pick_skip", Pick.SKIP)])
         return Turn([reply], self.at(Step.GROUPS_NOTE, data))
 
-    async def _groups_note(self, ctx: Context, data: dict[str, Any], text: str, choice: str | None) -> Turn:
+    async def _groups_note(self, ctx: Context, data: EvaluationData, text: str, choice: str | None) -> Turn:
         try:
             note = None if choice == Pick.SKIP else parse_text(text, limit=GROUPS_NOTE_MAX)
         except Invalid as error:
             skip = ctx.choice("evaluation.pick_skip", Pick.SKIP)
             return Turn([Reply(_refusal(ctx, error).text, (skip,))], self.at(Step.GROUPS_NOTE, data))
         assert ctx.member is not None and ctx.member.id is not None
-        await save_survey(ctx.session, period=data["period"], unit_id=data["unit_id"],
-                          youth_population=data.pop("population"), groups=data.pop("groups"), groups_note=note,
-                          recorded_by=ctx.member.id, now=ctx.now)
-        if data.pop("back", False):
+        population, groups = data.population, data.groups
+        if population is None or groups is None:
+            raise StaleData("the survey's note asked before its numbers")
+        await save_survey(ctx.session, period=data.period, unit_id=data.unit_id, youth_population=population,
+                          groups=groups, groups_note=note, recorded_by=ctx.member.id, now=ctx.now)
+        data.population = data.groups = None
+        if data.take_back():
             return await self._summary(ctx, data)
         return self._ask_text(ctx, data, Step.LESSONS)
 
     # --- lessons, difficulties, proposals for commendation
 
-    def _ask_text(self, ctx: Context, data: dict[str, Any], step: Step) -> Turn:
+    def _ask_text(self, ctx: Context, data: EvaluationData, step: Step) -> Turn:
         choices = [] if step is Step.LESSONS else [ctx.choice("evaluation.pick_skip", Pick.SKIP)]
         return Turn([ctx.reply(f"evaluation.ask_{_TEXT_STEPS[step]}", choices=choices)], self.at(step, data))
 
-    async def _text(self, ctx: Context, data: dict[str, Any], step: Step, text: str, choice: str | None) -> Turn:
+    async def _text(self, ctx: Context, data: EvaluationData, step: Step, text: str, choice: str | None) -> Turn:
         field = _TEXT_STEPS[step]
         skipped = choice == Pick.SKIP and step is not Step.LESSONS
         try:
@@ -281,16 +315,16 @@ class EvaluateFlow(StepFlow):
             if error.key != "validate.text_empty":
                 turn.replies.insert(0, _refusal(ctx, error))
             return turn
-        await set_text(ctx.session, evaluation_id=data["evaluation_id"], field=field, text=value, now=ctx.now)
+        await set_text(ctx.session, evaluation_id=data.evaluation_id, field=field, text=value, now=ctx.now)
         following = {Step.LESSONS: Step.DIFFICULTIES, Step.DIFFICULTIES: Step.PROPOSALS}.get(step)
-        if following is None or data.pop("back", False):
+        if following is None or data.take_back():
             return await self._summary(ctx, data)
         return self._ask_text(ctx, data, following)
 
     # --- summary and submission
 
-    async def _summary(self, ctx: Context, data: dict[str, Any], *, prefix: list[Reply] | None = None) -> Turn:
-        evaluation = await evaluation_for(ctx.session, period=data["period"], unit_id=data["unit_id"])
+    async def _summary(self, ctx: Context, data: EvaluationData, *, prefix: list[Reply] | None = None) -> Turn:
+        evaluation = await evaluation_for(ctx.session, period=data.period, unit_id=data.unit_id)
         assert evaluation is not None
         reply = await self._summary_text(ctx, data, evaluation)
         choices = [ctx.choice("evaluation.pick_submit", Pick.SUBMIT)] + [
@@ -300,21 +334,21 @@ class EvaluateFlow(StepFlow):
         ]
         return Turn([*(prefix or []), Reply(reply, tuple(choices))], self.at(Step.SUMMARY, data))
 
-    async def _summary_text(self, ctx: Context, data: dict[str, Any], evaluation: Evaluation) -> str:
-        lines = await lines_of(ctx.session, evaluation_id=data["evaluation_id"])
-        survey = await survey_for(ctx.session, period=data["period"], unit_id=data["unit_id"])
+    async def _summary_text(self, ctx: Context, data: EvaluationData, evaluation: Evaluation) -> str:
+        lines = await lines_of(ctx.session, evaluation_id=data.evaluation_id)
+        survey = await survey_for(ctx.session, period=data.period, unit_id=data.unit_id)
         done = sum(line.fulfilled for line in lines)
         proposed = sum(line.proposed_youth_id is not None for line in lines)
         missing = ctx.t("evaluation.missing")
         survey_text = missing if survey is None else ctx.t(
             "evaluation.survey_text", population=ctx.t.number(survey.youth_population),
             groups=ctx.t.number(survey.groups), note=survey.groups_note or "—")
-        period = Period.parse(data["period"])
+        period = Period.parse(data.period)
         status = (ctx.t("evaluation.status_submitted", at=ctx.t.date(evaluation.submitted_at.astimezone(ctx.tz)
                                                                    .date()))
                   if evaluation.submitted_at else ctx.t("evaluation.status_draft"))
         return ctx.t(
-            "evaluation.summary", unit=data["unit"], period=period_label(ctx.t, period),
+            "evaluation.summary", unit=data.unit, period=period_label(ctx.t, period),
             done=done, total=len(lines), percent=ctx.t.percent(done / len(lines) if lines else 0),
             corrected=sum(line.corrected for line in lines), proposed=proposed, survey=survey_text,
             lessons=_shown(evaluation.lessons, missing), difficulties=_shown(evaluation.difficulties, "—"),
@@ -322,11 +356,11 @@ class EvaluateFlow(StepFlow):
             deadline=ctx.t.date(self.calendar.deadline(period)), status=status,
         )
 
-    async def _summary_pick(self, ctx: Context, data: dict[str, Any], pick: Pick) -> Turn:
-        data["back"] = True
+    async def _summary_pick(self, ctx: Context, data: EvaluationData, pick: Pick) -> Turn:
+        data.back = True
         match pick:
             case Pick.SUBMIT:
-                data.pop("back")
+                data.back = False
                 return await self._submit(ctx, data)
             case Pick.EDIT_LINES:
                 return await self._lines(ctx, data)
@@ -340,34 +374,34 @@ class EvaluateFlow(StepFlow):
                 return self._ask_text(ctx, data, Step.PROPOSALS)
         return Turn([ctx.reply("evaluation.saved_for_later")])
 
-    async def _submit(self, ctx: Context, data: dict[str, Any]) -> Turn:
-        evaluation = await evaluation_for(ctx.session, period=data["period"], unit_id=data["unit_id"])
-        survey = await survey_for(ctx.session, period=data["period"], unit_id=data["unit_id"])
+    async def _submit(self, ctx: Context, data: EvaluationData) -> Turn:
+        evaluation = await evaluation_for(ctx.session, period=data.period, unit_id=data.unit_id)
+        survey = await survey_for(ctx.session, period=data.period, unit_id=data.unit_id)
         assert evaluation is not None and ctx.member is not None and ctx.member.id is not None
         if survey is None or not evaluation.lessons:
             return await self._summary(ctx, data, prefix=[ctx.reply("evaluation.incomplete")])
-        period = Period.parse(data["period"])
+        period = Period.parse(data.period)
         deadline = self.calendar.deadline(period)
-        first = await submit_evaluation(ctx.session, evaluation_id=data["evaluation_id"], member_id=ctx.member.id,
+        first = await submit_evaluation(ctx.session, evaluation_id=data.evaluation_id, member_id=ctx.member.id,
                                         now=ctx.now)
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="evaluation.submitted",
-                           target=f"evaluation:{data['evaluation_id']}", at=ctx.now)
+                           target=f"evaluation:{data.evaluation_id}", at=ctx.now)
         on_time = ctx.today <= deadline
         notices = await self._tell_upper_levels(ctx, data, on_time) if first else []
         key = "evaluation.submitted" if first else "evaluation.resubmitted"
-        return Turn([ctx.reply(key, unit=data["unit"], period=period_label(ctx.t, period),
+        return Turn([ctx.reply(key, unit=data.unit, period=period_label(ctx.t, period),
                                 deadline=ctx.t.date(deadline))], effects=notices)
 
-    async def _tell_upper_levels(self, ctx: Context, data: dict[str, Any], on_time: bool) -> list[Push]:
+    async def _tell_upper_levels(self, ctx: Context, data: EvaluationData, on_time: bool) -> list[Push]:
         """Return the notices of a first submission to the officers of every unit above the branch."""
-        unit = next(u for _, u in ctx.roles if u.id == data["unit_id"])
+        unit = next(u for _, u in ctx.roles if u.id == data.unit_id)
         above = ancestor_ids(unit.path)[:-1]
         officers = await officers_on(ctx.session, unit_ids=above)
         text_key = "evaluation.push_submitted" if on_time else "evaluation.push_submitted_late"
         return [
-            push_for(recipient, key=f"eval.{data['period']}.submitted.u{data['unit_id']}", catalogs=ctx.catalogs,
-                     calendar=self.calendar, tz=ctx.tz, now=ctx.now, text_key=text_key, branch=data["unit"],
-                     period=Period.parse(data["period"]))
+            push_for(recipient, key=f"eval.{data.period}.submitted.u{data.unit_id}", catalogs=ctx.catalogs,
+                     calendar=self.calendar, tz=ctx.tz, now=ctx.now, text_key=text_key, branch=data.unit,
+                     period=Period.parse(data.period))
             for _, recipient in officers
         ]
 
