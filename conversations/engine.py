@@ -141,11 +141,9 @@ class StepFlow:
 
     name: str
 
-    def at(self, step: str, data: DialogData | dict[str, Any] | None = None) -> State:
+    def at(self, step: str, data: DialogData | None = None) -> State:
         """Return this dialog's state at `step` with the answers `data` (none yet by default)."""
-        if isinstance(data, DialogData):
-            return State(self.name, step, data.to_json())
-        return State(self.name, step, data or {})
+        return State(self.name, step, data.to_json() if data is not None else {})
 
 
 class OneShotFlow:

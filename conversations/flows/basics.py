@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from conversations.engine import Answer, Command, Context, OneShotFlow, State, Turn
+from conversations.engine import Answer, Command, Context, OneShotFlow, State, StepFlow, Turn
 from conversations.i18n import LOCALES
 from conversations.messages import Reply
 from storage.identities import set_locale
@@ -45,7 +45,7 @@ class CancelFlow(OneShotFlow):
         return Turn([ctx.reply("cancel.done" if ctx.state else "cancel.nothing")])
 
 
-class LanguageFlow:
+class LanguageFlow(StepFlow):
     """Choose Vietnamese or English; remembered for this chat identity, even before joining."""
 
     name = "language"
@@ -55,7 +55,7 @@ class LanguageFlow:
         if args.lower() in LOCALES:
             return await self._set(ctx, args.lower())
         choices = [ctx.choice(f"language.name_{locale}", locale) for locale in LOCALES]
-        return Turn([ctx.reply("language.ask", choices=choices)], State(self.name, self._STEP))
+        return Turn([ctx.reply("language.ask", choices=choices)], self.at(self._STEP))
 
     async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
         # The engine only resumes a choice-only step with one of the offered payloads.

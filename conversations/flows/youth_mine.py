@@ -3,7 +3,7 @@ Secretaries and officers can also page through the young people of the units the
 
 from __future__ import annotations
 
-from conversations.engine import Answer, Context, State, Turn
+from conversations.engine import Answer, Context, State, StepFlow, Turn
 from conversations.flows.youth_fields import local_day
 from conversations.flows.youth_pick import PAGE_SIZE, picker_payload, scope_of
 from conversations.flows.youth_register import year_bounds
@@ -15,7 +15,7 @@ __all__ = ["YouthMineFlow"]
 MINE, UNITS = "m", "u"
 
 
-class YouthMineFlow:
+class YouthMineFlow(StepFlow):
     name = "youth_mine"
     _STEP = "browse"
 
@@ -59,7 +59,7 @@ class YouthMineFlow:
             choices.append(ctx.choice("youth.show_units" if mine_only else "youth.show_mine",
                                       f"{UNITS if mine_only else MINE}0"))
         reply = Reply("\n".join(parts), tuple(choices))
-        return Turn([reply], State(self.name, self._STEP) if choices else None)
+        return Turn([reply], self.at(self._STEP) if choices else None)
 
     def _line(self, ctx: Context, number: int, row: YouthRow, *, with_introducer: bool) -> str:
         introduced = local_day(ctx, row.introduced_at)
