@@ -21,7 +21,8 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from conversations.messages import Inbound
 from conversations.outlet import Outlet
 
-__all__ = ["Channel", "Event", "MenuChannel", "MenuCommand", "NotAnUpdate", "Reachability", "WebhookAddress"]
+__all__ = ["Channel", "Event", "MenuChannel", "MenuCommand", "NoMoreUpdates", "NotAnUpdate", "PushesApart",
+           "Reachability", "WebhookAddress"]
 
 U = TypeVar("U")
 
@@ -44,6 +45,10 @@ class NotAnUpdate(ValueError):
 
     The message names the body by its update id at most, never its text.
     """
+
+
+class NoMoreUpdates(Exception):
+    """Raised by `fetch` when the channel's updates have ended (the console's end of input): the channel is done."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +119,8 @@ class Channel(Protocol[U]):
         ...
 
     async def fetch(self, offset: int | None, stop: asyncio.Event) -> Sequence[U]:
-        """Long-poll for the updates from `offset` on (None: all not confirmed yet); raise `SendFailed`.
+        """Long-poll for the updates from `offset` on (None: all not confirmed yet); raise `SendFailed`, or
+        `NoMoreUpdates` once there will be none.
 
         Returns early, with nothing, once `stop` is set, where cutting the call short loses nothing.
         """
@@ -139,4 +145,14 @@ class MenuChannel(Protocol):
     ) -> None:
         """Show `commands` in one chat (None: to everyone, in `language` or by default); an empty list removes
         that chat's own menu. Raise `SendFailed`."""
+        ...
+
+
+@runtime_checkable
+class PushesApart(Protocol):
+    """A channel that shows pushes apart from replies (the console marks them `[push → …]`); `outlet` replies."""
+
+    @property
+    def pushes(self) -> Outlet:
+        """Delivers the pushes from the outbox."""
         ...

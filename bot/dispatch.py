@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.channel import Channel, Event, NotAnUpdate, Reachability
+from bot.channel import Channel, Event, NoMoreUpdates, NotAnUpdate, Reachability
 from bot.inbox import Inbox, Patience
 from bot.menus import RoleMenus
 from bot.outlet import START_BACKOFF
@@ -142,7 +142,8 @@ class Dispatcher(Generic[U]):
             await self._menus.refresh(event.user_id, event.chat_id)
 
     async def poll(self, stop: asyncio.Event) -> None:
-        """Fetch and handle updates until `stop` is set; updates are confirmed only once handled (or given up).
+        """Fetch and handle updates until `stop` is set or the channel has no more; updates are confirmed only
+        once handled (or given up).
 
         A failed fetch is tried again after the next `backoff` delay; one that retrying will not help is raised.
         """
@@ -159,6 +160,8 @@ class Dispatcher(Generic[U]):
                         await asyncio.wait_for(inbox.empty.wait(), _REPOLL)
                 try:
                     updates = await self.channel.fetch(_offset(inbox.waiting, seen), stop)
+                except NoMoreUpdates:
+                    return
                 except SendFailed as failed:
                     if not failed.retryable:
                         raise

@@ -18,6 +18,7 @@ import asyncio
 import hmac
 import json
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -149,11 +150,15 @@ class HttpServer:
         self.port: int | None = None
 
     async def start(self) -> int:
-        """Start listening and return the port."""
-        self._task = asyncio.create_task(self._server.serve())
+        """Start listening and return the port; raise `OSError` when the address cannot be bound (the port taken)."""
+        # Bound here rather than by uvicorn, which answers a taken port with `sys.exit`.
+        config = self._server.config
+        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+        sock = socket.create_server((config.host, config.port), family=family)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:
             if self._task.done():
-                self._task.result()  # raise why it could not start (the port taken)
+                self._task.result()  # raise why it could not start
                 raise OSError("the HTTP server stopped before it listened")
             await asyncio.sleep(0.01)
         [server] = self._server.servers

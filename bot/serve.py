@@ -1,14 +1,14 @@
 """The one runner: build the app and the channels the settings enable, then serve them all alike until
 SIGINT/SIGTERM (installed once, for the whole process) or until one of them ends, which stops all.
 
-For every platform channel it opens the client (retried with backoff while the platform is unreachable), puts a
-`bot.dispatch.Dispatcher` behind it (one engine handler shared by all), serves the webhooks of all channels from
-one HTTP server (`bot.http`), starts each channel (webhook or polling) and runs the pushes through the same
-outlets: the scheduler and one outbox sender per channel. `bot11 send` runs the senders alone.
+For every channel (each platform whose token is set, else the console chat) it opens the client (retried with
+backoff while the platform is unreachable), puts a `bot.dispatch.Dispatcher` behind it (one engine handler shared
+by all), runs the one HTTP server (`bot.http`: every webhook, `/healthz`, later the web pages), starts each channel
+(webhook or polling) and runs the pushes through the same outlets: the scheduler and one outbox sender per
+channel. `bot11 send` runs the senders alone.
 
-The console chat is served instead when no platform token is set, on its own path: its `readline()` blocks a
-thread that no signal or cancellation can end (`asyncio.run` would then wait for it at exit, until Enter), and a
-line the database did not take is kept for the person to send again with Enter rather than retried by the inbox.
+The HTTP server must listen when a channel takes webhooks; otherwise a port already taken is logged and the
+channels are served without it (two console chats side by side, say).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App, build_app, platform_channels
-from bot.channel import Channel, MenuChannel
+from bot.channel import Channel, MenuChannel, PushesApart
 from bot.console import ConsoleChannel
 from bot.console.outlet import ConsoleOutlet
 from bot.dispatch import Dispatcher, Handler, one_writer_at_a_time
@@ -53,9 +53,14 @@ async def serve(settings: Settings) -> int:
             log.error("the bot cannot start: %s", refused)
             return 1
         if not channels:
-            return await _console(app)
-        with _stop_on_signals() as stop:
+            console = _console(app)
+            # Before the signals are installed: Ctrl+C still ends a wait for Enter.
+            if not await console.prepare(app.prepare):
+                return 1
+            channels = [console]
+        else:
             await app.prepare()
+        with _stop_on_signals() as stop:
             return await Runner(app, channels, stop).run()
     finally:
         await app.close()
@@ -86,16 +91,9 @@ async def _opened(channels: Sequence[Channel[Any]], stack: AsyncExitStack) -> li
     return [channel.outlet for channel in channels]
 
 
-async def _console(app: App) -> int:
-    console = ConsoleChannel(
-        app.engine.handle, t=app.catalogs.get(None), stdin=sys.stdin, stdout=sys.stdout,
-        attachment_dir=Path(app.settings.attachment_dir),
-    )
-    if not await console.prepare(app.prepare):
-        return 1
-    async with pushes_running(app, [console.outlet], scheduler=app.settings.scheduler_enabled):
-        await console.run()
-    return 0
+def _console(app: App) -> ConsoleChannel:
+    return ConsoleChannel(t=app.catalogs.get(None), stdin=sys.stdin, stdout=sys.stdout,
+                          attachment_dir=Path(app.settings.attachment_dir))
 
 
 class Runner:
@@ -106,7 +104,7 @@ class Runner:
     alone).
 
     Attributes:
-        port: the HTTP server's, once listening (only when some channel takes a webhook).
+        port: the HTTP server's, once listening.
     """
 
     def __init__(self, app: App, channels: Sequence[Channel[Any]], stop: asyncio.Event, *, pushes: bool = True,
@@ -140,19 +138,23 @@ class Runner:
             await self._listen(stack)
             if not self._pushes:
                 return max(await asyncio.gather(*(self._serve(each) for each in self._dispatchers)))
-            outlets = [dispatcher.channel.outlet for dispatcher in self._dispatchers]
+            outlets = [_pushes(dispatcher.channel) for dispatcher in self._dispatchers]
             async with pushes_running(self._app, outlets, scheduler=self._app.settings.scheduler_enabled):
                 return max(await asyncio.gather(*(self._serve(each) for each in self._dispatchers)))
 
     async def _listen(self, stack: AsyncExitStack) -> None:
         webhooks = [Webhook(address.path, address.header, address.secret, dispatcher.receive)
                     for dispatcher in self._dispatchers if (address := dispatcher.channel.webhook()) is not None]
-        if not webhooks:
-            return
         settings = self._app.settings
         server = HttpServer(routes(webhooks=webhooks, db=self._app.db), listen=settings.http_listen,
                             port=settings.http_port)
-        self.port = await server.start()
+        try:
+            self.port = await server.start()
+        except OSError as taken:
+            if webhooks:
+                raise
+            log.warning("HTTP server not started, going on without it: %s", taken)
+            return
         stack.push_async_callback(server.stop)
 
     async def _serve(self, dispatcher: Dispatcher[Any]) -> int:
@@ -182,6 +184,10 @@ class Runner:
         except SendFailed as failed:
             log.error("%s failed: %s", what, failed)
             return None
+
+
+def _pushes(channel: Channel[Any]) -> Outlet:
+    return channel.pushes if isinstance(channel, PushesApart) else channel.outlet
 
 
 @contextmanager

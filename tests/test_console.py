@@ -1,5 +1,5 @@
-"""The console channel: `@name message` lines, numbered choices, the real `python -m bot run` on a pipe, and a
-database locked by another program (at start, or under a typed line)."""
+"""The console channel: `@name message` lines, numbered choices, the real `python -m bot run` on a pipe (with the
+HTTP server's port taken or not), and a database locked by another program (at start, or under a typed line)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ import asyncio
 import io
 import os
 import queue
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
 from bot.console import ConsoleChannel, parse_line
+from bot.dispatch import Dispatcher
+from bot.inbox import Patience
 from tests.telegram.locks import held_lock, wait_briefly_for_locks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,22 +35,40 @@ def test_parse_line(line: str, expected: tuple[str, str]) -> None:
     assert parse_line(line) == expected
 
 
+async def converse(app: App, console: ConsoleChannel, *, patience: Patience | None = None) -> None:
+    """Serve `console` through the dispatcher, as the runner does, until its input ends."""
+    dispatcher = Dispatcher(console, handle=app.engine.handle, sessions=app.sessions, t=app.catalogs.get(None),
+                            patience=patience)
+    await dispatcher.poll(asyncio.Event())
+
+
 async def test_script_with_two_people_prints_numbered_choices(demo: App, tmp_path: Path) -> None:
     script = "@an /batdau DEMO-DOANVIEN\n@an Nguyễn Văn An\n\n@binh xin chào\n@an 2001\n@an 1\n"
     out = io.StringIO()
-    console = ConsoleChannel(demo.engine.handle, t=demo.catalogs.get(None), stdin=io.StringIO(script),
-                             stdout=out, attachment_dir=tmp_path)
-    await console.run()
+    console = ConsoleChannel(t=demo.catalogs.get(None), stdin=io.StringIO(script), stdout=out,
+                             attachment_dir=tmp_path)
+    await asyncio.wait_for(converse(demo, console), 30)
     text = out.getvalue()
     assert "[an] › /batdau DEMO-DOANVIEN" in text
     assert "[bot → binh] Chào bạn! Đây là Bot 1+1" in text
     assert "    1. Đúng, tham gia\n    2. Sửa họ tên\n    3. Sửa năm sinh\n    4. Hủy" in text
     assert "[bot → an] Xong! Nguyễn Văn An đã tham gia Chi đoàn Khu phố 1" in text
+    # Strictly in order: each line is echoed only once the one before it was answered.
+    assert text.index("[bot → binh] Chào bạn!") < text.index("[an] › 2001") < text.index("[bot → an] Bạn kiểm tra")
 
 
-def test_make_run_style_pipe_completes_onboarding_and_exits(tmp_path: Path) -> None:
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that another program listens on."""
+    with socket.create_server(("127.0.0.1", 0)) as other:
+        yield int(other.getsockname()[1])
+
+
+@pytest.mark.parametrize("port_taken", [False, True], ids=["http-server-listening", "http-port-taken"])
+def test_make_run_style_pipe_completes_onboarding_and_exits(tmp_path: Path, taken_port: int,
+                                                            port_taken: bool) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/bot.db", "SEED_DEMO": "true",
-           "ATTACHMENT_DIR": str(tmp_path / "files")}
+           "ATTACHMENT_DIR": str(tmp_path / "files"), "HTTP_PORT": str(taken_port if port_taken else 0)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     env.pop("ZALO_BOT_TOKEN", None)
     script = "/batdau DEMO-DOANVIEN\nNguyễn Văn An\n2001\n1\n"
@@ -54,6 +76,9 @@ def test_make_run_style_pipe_completes_onboarding_and_exits(tmp_path: Path) -> N
                             cwd=tmp_path, env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert "Xong! Nguyễn Văn An đã tham gia Chi đoàn Khu phố 1 trên Bot 1+1." in result.stdout
+    said = "HTTP server not started, going on without it" if port_taken else "HTTP server listening on"
+    assert said in result.stderr
+    assert "Traceback" not in result.stderr
     # A second run on the same database remembers the console user, and does not seed the demo twice.
     again = subprocess.run([sys.executable, "-m", "bot", "run"], input="/batdau\n", capture_output=True, text=True,
                            cwd=tmp_path, env=env, timeout=120, check=False)
@@ -73,7 +98,10 @@ class Keyboard(io.StringIO):
         return self.terminal
 
     def readline(self, size: int | None = -1, /) -> str:
-        return self.lines.get(timeout=10)
+        try:
+            return self.lines.get(timeout=10)
+        except queue.Empty:
+            return ""  # nobody typed for a while: the terminal is closed
 
 
 class Screen(io.StringIO):
@@ -94,23 +122,28 @@ class Screen(io.StringIO):
                 await self.changed.wait()
 
 
-async def test_a_line_the_locked_database_did_not_take_is_said_and_sent_again_on_enter(
+async def test_a_line_the_locked_database_did_not_take_is_said_once_and_handled_once_it_is_free(
     demo: App, tmp_path: Path
 ) -> None:
     t = demo.catalogs.get("vi")
     await wait_briefly_for_locks(demo)
     keyboard, screen = Keyboard(), Screen()
-    console = ConsoleChannel(demo.engine.handle, t=t, stdin=keyboard, stdout=screen, attachment_dir=tmp_path)
-    running = asyncio.create_task(console.run())
+    console = ConsoleChannel(t=t, stdin=keyboard, stdout=screen, attachment_dir=tmp_path)
+    patience = Patience(delays=(0.05, 0.1), give_up_after=60, notice_after=0.5, grace=5)
+    running = asyncio.create_task(converse(demo, console, patience=patience))
     async with held_lock(demo):
         keyboard.lines.put("/batdau DEMO-DOANVIEN\n")
-        await screen.shows(t("channel.console_busy"))
-    assert t("join.welcome", role=t("role.member"), unit="Chi đoàn Khu phố 1") not in screen.getvalue()
-    keyboard.lines.put("\n")  # Enter: the same line again, now that the database is free
-    await screen.shows(t("join.ask_name"))
+        await screen.shows(t("channel.busy"))
+        keyboard.lines.put("Nguyễn Văn An\n")  # typed while the first line waits: it waits behind it
+        await asyncio.sleep(0.3)  # several attempts fail meanwhile
+        assert t("join.ask_name") not in screen.getvalue()
+    await screen.shows(t("join.ask_birth_year"))  # both lines handled, in order, without typing them again
     keyboard.lines.put("")
     await asyncio.wait_for(running, 10)
-    assert screen.getvalue().count(t("join.ask_name")) == 1
+    shown = screen.getvalue()
+    assert shown.count(t("channel.busy")) == 1
+    assert shown.count(t("join.ask_name")) == 1
+    assert shown.index(t("join.ask_name")) < shown.index(t("join.ask_birth_year"))
 
 
 @pytest.mark.parametrize(("terminal", "says", "started"), [
@@ -123,7 +156,7 @@ async def test_a_database_locked_at_start_is_said_plainly(
     t = app.catalogs.get("vi")
     await wait_briefly_for_locks(app)
     keyboard, screen = Keyboard(terminal=terminal), Screen()
-    console = ConsoleChannel(app.engine.handle, t=t, stdin=keyboard, stdout=screen, attachment_dir=tmp_path)
+    console = ConsoleChannel(t=t, stdin=keyboard, stdout=screen, attachment_dir=tmp_path)
     async with held_lock(app, tables=("alembic_version",)):
         preparing = asyncio.create_task(console.prepare(app.prepare))
         await screen.shows(t(says))

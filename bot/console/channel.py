@@ -1,27 +1,32 @@
-"""Console adapter: one line in → `Inbound`; each `Reply` → printed text with a numbered choice list.
+"""Console adapter: one stdin line → one update → `Inbound`; each `Reply` printed through `ConsoleOutlet`.
 
-A line `@name message` speaks as user `name`, so one script can play several people. Interactive when
-stdin is a terminal; otherwise each line is echoed, answered, and the program ends at end of input.
+A line `@name message` speaks as user `name`, so one script can play several people. Interactive when stdin is a
+terminal (a banner and a `> ` prompt); otherwise each line is echoed before it is answered. End of input ends the
+channel. Served by the one runner like any platform (`bot.serve.Runner`), so a line the database could not take
+is kept and tried again by the dispatcher, and its sender told once that it will be handled.
 
-When the database is busy or locked (another program writing to the SQLite file), the person is told so in
-their language and nothing is lost: an empty line sends the line that was not handled again.
+Lines are read by a daemon thread: a blocking `readline()` cannot be cancelled, and a daemon thread, unlike the
+event loop's executor, does not hold the process open at exit. Each line is fetched only once the one before it
+was answered (its position is still waiting until then), so a piped script runs strictly in order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from bot.channel import NoMoreUpdates, WebhookAddress
 from bot.console.outlet import CHANNEL, ConsoleOutlet
 from bot.inbox import DATABASE_FAILURES
-from bot.text_render import numbered_choices
 from conversations.i18n import Translator
-from conversations.messages import Inbound, Reply
+from conversations.messages import Inbound
 
-__all__ = ["ConsoleChannel", "parse_line"]
+__all__ = ["ConsoleChannel", "Line", "parse_line"]
 
 DEFAULT_USER = "me"
 
@@ -36,28 +41,30 @@ def parse_line(line: str, *, default_user: str = DEFAULT_USER) -> tuple[str, str
     return default_user, text.strip()
 
 
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line typed or piped: its number in this run, who speaks, and what."""
+
+    number: int
+    user: str
+    text: str
+
+
 class ConsoleChannel:
-    """Feed stdin lines to a handler and print what comes back; pushes are printed by `outlet`."""
+    """The console as a `bot.channel.Channel[Line]`: lines from `stdin`, replies and pushes printed to `stdout`."""
 
     name = CHANNEL
 
-    def __init__(
-        self,
-        handle: Callable[[Inbound], Awaitable[list[Reply]]],
-        *,
-        t: Translator,
-        stdin: TextIO,
-        stdout: TextIO,
-        attachment_dir: Path,
-    ) -> None:
-        self._handle = handle
+    def __init__(self, *, t: Translator, stdin: TextIO, stdout: TextIO, attachment_dir: Path) -> None:
         self._t = t
         self._in, self._out = stdin, stdout
-        self.outlet = ConsoleOutlet(stdout)
-        self._attachments = attachment_dir
+        self.outlet = ConsoleOutlet(stdout, mark="bot", t=t, attachment_dir=attachment_dir)
+        self.pushes = ConsoleOutlet(stdout, mark="push", t=t, attachment_dir=attachment_dir)
+        self._interactive = stdin.isatty()
         # Update ids must stay unique across runs, or a second run's messages would look redelivered.
         self._run = uuid.uuid4().hex[:12]
         self._count = 0
+        self._lines: asyncio.Queue[str] | None = None
 
     async def prepare(self, prepare: Callable[[], Awaitable[None]]) -> bool:
         """Run `prepare` (schema, demo seed); while the database is busy, say so and let the person try again.
@@ -68,65 +75,98 @@ class ConsoleChannel:
             try:
                 await prepare()
             except DATABASE_FAILURES:
-                if not self._in.isatty():
+                if not self._interactive:
                     self._write(self._t("channel.console_busy_quit"))
                     return False
                 self._write(self._t("channel.console_busy_start"))
-                if not await asyncio.to_thread(self._in.readline):
+                if not await self._next_line():
                     return False
             else:
                 return True
 
-    async def run(self) -> None:
-        """Answer lines until end of input."""
-        interactive = self._in.isatty()
-        if interactive:
-            self._write(self._t("console.banner"))
-        kept: Inbound | None = None  # a line the database did not take, sent again on an empty line
-        while True:
-            if interactive:
-                self._out.write("> ")
-                self._out.flush()
-            line = await asyncio.to_thread(self._in.readline)
-            if not line:
-                return
-            user, text = parse_line(line)
-            if text:
-                inbound = self._inbound(user, text)
-            elif kept is not None:
-                inbound = kept
-            else:
-                continue
-            if not interactive:
-                self._write(f"[{inbound.user_id}] › {inbound.text}")
-            kept = await self._answer(inbound)
+    async def open(self) -> None:
+        """Nothing to connect to."""
 
-    async def _answer(self, inbound: Inbound) -> Inbound | None:
-        """Handle one line and show the replies; return it when the database could not take it."""
-        try:
-            replies = await self._handle(inbound)
-        except DATABASE_FAILURES:
-            # Rolled back by the engine: nothing of it was saved, and the same update id may be sent again.
-            self._write(self._t("channel.console_busy"))
-            return inbound
-        for reply in replies:
-            self._show(inbound.user_id, reply)
+    async def close(self) -> None:
+        """Nothing to release: the reader thread ends with the input or the process."""
+
+    def webhook(self) -> WebhookAddress | None:
         return None
 
-    def _inbound(self, user: str, text: str) -> Inbound:
-        self._count += 1
-        return Inbound(channel=CHANNEL, user_id=user, chat_id=user, update_id=f"{self._run}-{self._count}",
-                       text=text, display_name=user)
+    async def start(self) -> None:
+        """Greet a person at a terminal."""
+        if self._interactive:
+            self._write(self._t("console.banner"))
 
-    def _show(self, user: str, reply: Reply) -> None:
-        lines = [f"[bot → {user}] {reply.text}"]
-        lines += [f"    {line}" for line in numbered_choices(reply.choices)]
-        if reply.attachment is not None:
-            self._attachments.mkdir(parents=True, exist_ok=True)
-            path = self._attachments / reply.attachment.filename
-            path.write_bytes(reply.attachment.content)
-            lines.append(self._t("console.attachment", path=path))
-        self._write("\n".join(lines))
+    def decode(self, body: dict[str, Any]) -> Line | None:
+        return None  # the console takes no webhooks
+
+    def parse(self, update: Line) -> Inbound:
+        return Inbound(channel=CHANNEL, user_id=update.user, chat_id=update.user,
+                       update_id=f"{self._run}-{update.number}", text=update.text, display_name=update.user)
+
+    async def acknowledge(self, update: Line) -> None:
+        """Nothing to acknowledge."""
+
+    async def answered(self, update: Line) -> None:
+        """Nothing to follow up."""
+
+    async def fetch(self, offset: int | None, stop: asyncio.Event) -> Sequence[Line]:
+        """Return the next line with text once every earlier one was answered; raise `NoMoreUpdates` at its end."""
+        if offset is not None and offset <= self._count:
+            return []  # line `offset` is still being handled: the next one waits for its answer
+        while True:
+            if self._interactive:
+                self._out.write("> ")
+                self._out.flush()
+            line = await self._next_line(stop)
+            if line is None:
+                return []
+            if not line:
+                raise NoMoreUpdates
+            user, text = parse_line(line)
+            if text:
+                break
+        self._count += 1
+        if not self._interactive:
+            self._write(f"[{user}] › {text}")
+        return [Line(self._count, user, text)]
+
+    def position(self, update: Line) -> int:
+        return update.number
+
+    async def confirm(self, offset: int) -> None:
+        """Nothing to confirm: a line once read is the program's."""
+
+    async def _next_line(self, stop: asyncio.Event | None = None) -> str | None:
+        """Return the next line read ("" at end of input), or None once `stop` is set first."""
+        if self._lines is None:
+            self._lines = asyncio.Queue()
+            loop = asyncio.get_running_loop()
+            threading.Thread(target=self._read, args=(loop, self._lines), name="console-stdin", daemon=True).start()
+        if stop is None:
+            return await self._lines.get()
+        line = asyncio.ensure_future(self._lines.get())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({line, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if line.done():
+            return line.result()
+        line.cancel()
+        return None
+
+    def _read(self, loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str]) -> None:
+        """Hand each stdin line to the loop, then "" at the end of input (or when stdin cannot be read)."""
+        line = "-"
+        while line:
+            try:
+                line = self._in.readline()
+            except (OSError, ValueError):  # stdin closed under the thread
+                line = ""
+            try:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            except RuntimeError:  # the loop is closed: nobody listens anymore
+                return
 
     def _write(self, text: str) -> None:
         self._out.write(text + "\n")
