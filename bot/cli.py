@@ -4,6 +4,8 @@
     bot11 send                 run only the outbox senders (a process of its own beside webhook workers)
     bot11 admin tree           print the unit tree with codes
     bot11 admin invite --unit CD-KP1 --role member [--days 30] [--uses 50]
+    bot11 admin import-units units.xlsx [--apply]   the unit tree from .xlsx/.csv (a dry run without --apply)
+    bot11 admin template units units.xlsx           an empty workbook to fill for import-units
     bot11 report --unit QD-HB --period 2026-H1 --xlsx out.xlsx --png chart.png
     bot11 simulate --from 2026-06-01 --to 2027-01-31   a half-year of pushes with the demo and a fake clock
 """
@@ -19,6 +21,7 @@ from datetime import timedelta
 from typing import TextIO
 
 from bot.app import App, build_app
+from bot.imports.commands import add_import_parsers, import_units, write_units_template
 from bot.report_cli import add_report_parser, run_report
 from bot.settings import Settings
 from bot.simulate import add_simulate_parser, simulate
@@ -41,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", default=RoleName.MEMBER, choices=[role.value for role in RoleName])
     invite.add_argument("--days", type=int, default=30, help="days until the code expires")
     invite.add_argument("--uses", type=int, default=50, help="how many people may use the code")
+    add_import_parsers(admin)
     add_report_parser(commands)
     add_simulate_parser(commands)
     return parser
@@ -67,12 +71,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
+    if args.task == "template":
+        write_units_template(args.file)
+        return 0
     app = build_app(settings)
     try:
         await app.prepare()
         if args.task == "tree":
             await _print_tree(app, out)
             return 0
+        if args.task == "import-units":
+            return await import_units(app, args, out)
         return await _make_invite(app, args, out)
     finally:
         await app.close()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,9 +14,11 @@ __all__ = [
     "add_unit",
     "ancestor_ids",
     "in_subtree",
+    "rename_unit",
     "subtree_units",
     "unit_by_code",
     "unit_by_id",
+    "units_by_codes",
 ]
 
 
@@ -63,3 +65,15 @@ async def subtree_units(session: AsyncSession, *, root: Unit | None = None) -> S
     if root is not None:
         query = query.where(in_subtree(Unit.path, root.path))
     return (await session.exec(query)).all()
+
+
+async def units_by_codes(session: AsyncSession, *, codes: Collection[str]) -> Sequence[Unit]:
+    """Return the units whose code is one of `codes` (any order)."""
+    if not codes:
+        return []
+    return (await session.exec(select(Unit).where(col(Unit.code).in_(sorted(codes))))).all()
+
+
+async def rename_unit(session: AsyncSession, *, unit_id: int, name: str, kind: str) -> None:
+    """Set a unit's name and level; its place in the tree (parent, path) is left as it is."""
+    await session.exec(update(Unit).where(col(Unit.id) == unit_id).values(name=name, kind=kind))
