@@ -223,9 +223,9 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Res
     port, token = from_child.recv()
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder}/bench.db",  # type: ignore[call-arg]
-                            seed_demo=True, attachment_dir=folder)
+                            attachment_dir=folder)
         app = build_app(settings, clock=lambda: datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
-        await app.prepare()
+        await app.prepare(demo=True)
         try:
             served = settings.model_copy(update={"telegram_bot_token": SecretStr(token),
                                                  "telegram_api_base_url": f"http://127.0.0.1:{port}/bot"})

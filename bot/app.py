@@ -1,6 +1,7 @@
 """Composition root: the one place that builds the database, catalogs, calendar, dialog engine, the enabled
 channels with their outlets, and the pushes (scheduler and senders) from settings. Nothing connects at import
-time, nor when the app is built: `prepare()` migrates, the runner (`bot.serve`) opens the channels."""
+time, nor when the app is built: `prepare()` migrates (and seeds the demo for the console), the runner
+(`bot.serve`) opens the channels."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from storage.calendar import EvaluationCalendar
 from storage.db import create_engine, session_factory
 from storage.demo import seed_demo
 from storage.migrate import upgrade_to_head
+from storage.units import unit_count
 
 __all__ = ["App", "build_app", "calendar_from", "platform_channels", "sender_config_from", "utc_now"]
 
@@ -51,13 +53,21 @@ class App:
     tz: ZoneInfo
     sender_config: SenderConfig
 
-    async def prepare(self) -> None:
-        """Migrate the schema and, when enabled and the database is empty, seed the demo organisation."""
+    async def prepare(self, *, demo: bool = False) -> None:
+        """Migrate the schema; with `demo` (the console chat only), seed the demo organisation if it is empty."""
         await upgrade_to_head(self.db)
-        if self.settings.seed_demo:
-            async with self.sessions() as session, session.begin():
-                if await seed_demo(session, now=self.clock()):
-                    log.warning("seeded the demo organisation")
+        if demo and await self.seed_demo():
+            log.warning("seeded the demo organisation")
+
+    async def seed_demo(self) -> bool:
+        """Seed the demo organisation if the database has no unit yet; return whether it did."""
+        async with self.sessions() as session, session.begin():
+            return await seed_demo(session, now=self.clock())
+
+    async def has_organisation(self) -> bool:
+        """Return whether the database holds any unit."""
+        async with self.sessions() as session:
+            return await unit_count(session) > 0
 
     async def close(self) -> None:
         await self.db.dispose()

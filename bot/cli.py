@@ -6,6 +6,7 @@
     bot11 admin invite --unit CD-KP1 --role member [--days 30] [--uses 50]
     bot11 admin import-units units.xlsx [--apply]   the unit tree from .xlsx/.csv (a dry run without --apply)
     bot11 admin template units units.xlsx           an empty workbook to fill for import-units
+    bot11 admin seed-demo      put the made-up demo organisation into an empty database (refused otherwise)
     bot11 report --unit QD-HB --period 2026-H1 --xlsx out.xlsx --png chart.png
     bot11 simulate --from 2026-06-01 --to 2027-01-31   a half-year of pushes with the demo and a fake clock
 """
@@ -25,6 +26,7 @@ from bot.imports.commands import add_import_parsers, import_units, write_units_t
 from bot.report_cli import add_report_parser, run_report
 from bot.settings import Settings
 from bot.simulate import add_simulate_parser, simulate
+from storage.demo import DEMO_INVITES
 from storage.invites import create_invite
 from storage.models import RoleName
 from storage.units import subtree_units, unit_by_code
@@ -45,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, default=30, help="days until the code expires")
     invite.add_argument("--uses", type=int, default=50, help="how many people may use the code")
     add_import_parsers(admin)
+    admin.add_parser("seed-demo", help="seed the made-up demo organisation (an empty database only)")
     add_report_parser(commands)
     add_simulate_parser(commands)
     return parser
@@ -82,9 +85,20 @@ async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
             return 0
         if args.task == "import-units":
             return await import_units(app, args, out)
+        if args.task == "seed-demo":
+            return await _seed_demo(app, out)
         return await _make_invite(app, args, out)
     finally:
         await app.close()
+
+
+async def _seed_demo(app: App, out: TextIO) -> int:
+    if not await app.seed_demo():
+        out.write("refused: the database already holds units (see `bot11 admin tree`); the demo organisation is "
+                  "seeded only into an empty database, so its public codes never reach a real organisation\n")
+        return 1
+    out.write(f"seeded the demo organisation; its invite codes: {', '.join(DEMO_INVITES)}\n")
+    return 0
 
 
 async def _print_tree(app: App, out: TextIO) -> None:

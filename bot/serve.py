@@ -9,6 +9,9 @@ channel. `bot11 send` runs the senders alone.
 
 The HTTP server must listen when a channel takes webhooks; otherwise a port already taken is logged and the
 channels are served without it (two console chats side by side, say).
+
+The console chat seeds the demo organisation into an empty database; a platform never does (it logs how to put
+an organisation on the bot instead).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +40,22 @@ from bot.telegram.ratelimit import FloodLimits
 from conversations.outlet import Outlet, SendFailed
 from scheduled.service import pushes_running, run_pushes
 
-__all__ = ["Runner", "send", "serve"]
+__all__ = ["NO_ORGANISATION", "Runner", "send", "serve"]
 
 log = logging.getLogger(__name__)
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+# Said when a platform is served on an empty database: the demo's public codes grant officer rights, so it is
+# never seeded there. Name only commands that exist.
+NO_ORGANISATION = (
+    "the database holds no organisation yet, and nothing was seeded: the demo organisation is for the console "
+    "chat only. Put your unit tree on it from Excel: `bot11 admin template units units.xlsx` writes the form, "
+    "`bot11 admin import-units units.xlsx` previews it and `--apply` imports it (member rosters, "
+    "`bot11 admin import-members`, are coming). Then `bot11 admin tree` lists the units and `bot11 admin invite "
+    "--unit CODE --role member|secretary|officer` makes the invite codes people join with. To try the bot here "
+    "with the made-up demo organisation instead: `bot11 admin seed-demo` (an empty database only)."
+)
 
 
 async def serve(settings: Settings) -> int:
@@ -55,11 +70,13 @@ async def serve(settings: Settings) -> int:
         if not channels:
             console = _console(app)
             # Before the signals are installed: Ctrl+C still ends a wait for Enter.
-            if not await console.prepare(app.prepare):
+            if not await console.prepare(partial(app.prepare, demo=True)):
                 return 1
             channels = [console]
         else:
             await app.prepare()
+            if not await app.has_organisation():
+                log.warning(NO_ORGANISATION)
         with _stop_on_signals() as stop:
             return await Runner(app, channels, stop).run()
     finally:

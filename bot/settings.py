@@ -16,7 +16,6 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./data/bot.db"
     default_locale: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
-    seed_demo: bool = True
     conversation_ttl_hours: int = 24
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"

@@ -78,9 +78,9 @@ async def simulate(settings: Settings, args: argparse.Namespace, out: TextIO) ->
         url = args.database or f"sqlite+aiosqlite:///{Path(folder) / 'simulate.db'}"
         tz = ZoneInfo(settings.timezone)
         clock = FakeClock(_morning(args.start, tz))
-        app = build_app(settings.model_copy(update={"database_url": url, "seed_demo": True}), clock=clock)
+        app = build_app(settings.model_copy(update={"database_url": url}), clock=clock)
         try:
-            await app.prepare()
+            await app.prepare(demo=True)
             await _cast(app, clock.now)
             return await _run(app, clock, args.start, args.end, out)
         finally:

@@ -1,17 +1,19 @@
 """The fictional demo organisation seeded into an empty database, with the fixed invite codes README
-documents. Every name here is made up."""
+documents. Every name here is made up.
+
+Its codes are public and `DEMO-QUANDOAN` grants officer rights, so it is seeded only for the console chat or by
+`bot11 admin seed-demo`, and only into a database with no unit: never where a platform serves real people."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.invites import create_invite
 from storage.members import add_member, grant_role
 from storage.models import RoleName, Unit, UnitKind
-from storage.units import add_unit
+from storage.units import add_unit, unit_count
 
 __all__ = ["DEMO_INVITES", "seed_demo"]
 
@@ -54,7 +56,7 @@ def _demo_name(index: int) -> str:
 
 async def seed_demo(session: AsyncSession, *, now: datetime) -> bool:
     """Create the demo organisation if the database has no unit yet; return whether it did."""
-    if (await session.exec(select(func.count()).select_from(Unit))).one():
+    if await unit_count(session):
         return False
     units: dict[str, Unit] = {}
     for code, name, kind, parent in _TREE:

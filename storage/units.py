@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import ColumnElement, and_, update
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Unit
@@ -18,6 +18,7 @@ __all__ = [
     "subtree_units",
     "unit_by_code",
     "unit_by_id",
+    "unit_count",
     "units_by_codes",
 ]
 
@@ -53,6 +54,11 @@ async def add_unit(
 
 async def unit_by_code(session: AsyncSession, *, code: str) -> Unit | None:
     return (await session.exec(select(Unit).where(Unit.code == code))).first()
+
+
+async def unit_count(session: AsyncSession) -> int:
+    """Return how many units the database holds (0: no organisation yet)."""
+    return (await session.exec(select(func.count()).select_from(Unit))).one()
 
 
 async def unit_by_id(session: AsyncSession, *, unit_id: int) -> Unit | None:

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from bot.app import App
 from bot.serve import serve
 from bot.settings import Settings
 from tests.telegram.fake_api import FakeBotApi
@@ -61,10 +62,10 @@ async def zalo() -> AsyncIterator[tuple[FakeZalo, str]]:
 def both(settings: Settings, api: FakeBotApi, zalo_url: str, **more: object) -> Settings:
     return settings.model_copy(update={
         "telegram_bot_token": SecretStr(api.token), "telegram_api_base_url": api.base_url,
-        "zalo_bot_token": SecretStr(ZALO_TOKEN), "zalo_api_base_url": zalo_url, "seed_demo": True, **more})
+        "zalo_bot_token": SecretStr(ZALO_TOKEN), "zalo_api_base_url": zalo_url, **more})
 
 
-async def test_one_sigterm_stops_telegram_and_zalo(settings: Settings, api: FakeBotApi,
+async def test_one_sigterm_stops_telegram_and_zalo(settings: Settings, demo: App, api: FakeBotApi,
                                                    zalo: tuple[FakeZalo, str]) -> None:
     fake, zalo_url = zalo
     served = asyncio.create_task(serve(both(settings, api, zalo_url)))

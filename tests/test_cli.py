@@ -2,17 +2,79 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
 
+import pytest
+from sqlmodel import func, select
+
+from bot.app import build_app
 from bot.cli import main
+from bot.settings import Settings
+from storage.models import Invite, Member, Unit, UnitKind
+from storage.units import add_unit
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path) -> str:
+def empty(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path) -> str:
+    """An empty database the command line is pointed at."""
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SEED_DEMO", "true")
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     return database_url
+
+
+@pytest.fixture
+def env(empty: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """The same, with the demo organisation seeded."""
+    assert main(["admin", "seed-demo"]) == 0
+    capsys.readouterr()
+    return empty
+
+
+def counts(database_url: str) -> tuple[int, ...]:
+    """Return how many units, members and invites the database holds."""
+    async def read() -> tuple[int, ...]:
+        app = build_app(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
+        try:
+            await app.prepare()
+            async with app.sessions() as session:
+                return tuple([(await session.exec(select(func.count()).select_from(table))).one()
+                              for table in (Unit, Member, Invite)])
+        finally:
+            await app.close()
+    return asyncio.run(read())
+
+
+def add_one_unit(database_url: str) -> None:
+    async def add() -> None:
+        app = build_app(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
+        try:
+            await app.prepare()
+            async with app.sessions() as session, session.begin():
+                await add_unit(session, code="TD-THAT", name="Tỉnh Đoàn Thật", kind=UnitKind.PROVINCE, parent=None)
+        finally:
+            await app.close()
+    asyncio.run(add())
+
+
+def test_seed_demo_seeds_an_empty_database(empty: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert counts(empty) == (0, 0, 0)  # the admin commands themselves seed nothing
+    assert main(["admin", "seed-demo"]) == 0
+    assert "DEMO-QUANDOAN" in capsys.readouterr().out
+    assert counts(empty) == (14, 42, 4)
+
+
+@pytest.mark.parametrize("organisation", ["demo", "real"])
+def test_seed_demo_refuses_a_database_with_units(empty: str, capsys: pytest.CaptureFixture[str],
+                                                  organisation: str) -> None:
+    if organisation == "demo":
+        assert main(["admin", "seed-demo"]) == 0
+    else:
+        add_one_unit(empty)
+    before = counts(empty)
+    capsys.readouterr()
+    assert main(["admin", "seed-demo"]) == 1
+    assert "refused: the database already holds units" in capsys.readouterr().out
+    assert counts(empty) == before
 
 
 def test_tree_prints_every_unit_indented(env: str, capsys: pytest.CaptureFixture[str]) -> None:

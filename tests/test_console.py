@@ -65,9 +65,10 @@ def taken_port() -> Iterator[int]:
 
 
 @pytest.mark.parametrize("port_taken", [False, True], ids=["http-server-listening", "http-port-taken"])
-def test_make_run_style_pipe_completes_onboarding_and_exits(tmp_path: Path, taken_port: int,
+def test_make_run_style_pipe_completes_onboarding_and_exits(database_url: str, tmp_path: Path, taken_port: int,
                                                             port_taken: bool) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/bot.db", "SEED_DEMO": "true",
+    # An empty database: the console seeds the demo organisation into it.
+    env = {**os.environ, "DATABASE_URL": database_url,
            "ATTACHMENT_DIR": str(tmp_path / "files"), "HTTP_PORT": str(taken_port if port_taken else 0)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     env.pop("ZALO_BOT_TOKEN", None)
@@ -79,10 +80,12 @@ def test_make_run_style_pipe_completes_onboarding_and_exits(tmp_path: Path, take
     said = "HTTP server not started, going on without it" if port_taken else "HTTP server listening on"
     assert said in result.stderr
     assert "Traceback" not in result.stderr
+    assert "seeded the demo organisation" in result.stderr
     # A second run on the same database remembers the console user, and does not seed the demo twice.
     again = subprocess.run([sys.executable, "-m", "bot", "run"], input="/batdau\n", capture_output=True, text=True,
                            cwd=tmp_path, env=env, timeout=120, check=False)
     assert again.returncode == 0, again.stderr
+    assert "seeded the demo organisation" not in again.stderr
     assert "[bot → me] Bạn đã tham gia rồi: Nguyễn Văn An, Chi đoàn Khu phố 1." in again.stdout
 
 

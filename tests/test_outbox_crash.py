@@ -63,7 +63,7 @@ async def _sender(database_url: str, fake: FakePlatform) -> asyncio.subprocess.P
     env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": fake.token,
            "TELEGRAM_API_BASE_URL": fake.base_url, "OUTBOX_RATE_PER_SECOND": "150",
            "OUTBOX_PER_CHAT_INTERVAL_SECONDS": "0.2", "OUTBOX_LEASE_SECONDS": "3", "SCHEDULER_ENABLED": "false",
-           "SEED_DEMO": "false", "LOG_LEVEL": "ERROR"}
+           "LOG_LEVEL": "ERROR"}
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "send", cwd=ROOT, env=env,
                                                 stdout=asyncio.subprocess.DEVNULL)
 

@@ -269,10 +269,11 @@ def test_summary_numbers_in_the_style_of_the_seeds() -> None:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path) -> str:
+def env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> str:
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("SEED_DEMO", "true")
     monkeypatch.chdir(tmp_path)
+    assert main(["admin", "seed-demo"]) == 0
+    capsys.readouterr()
     return database_url
 
 
