@@ -17,6 +17,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, runtime_checkable
+from urllib.parse import urlsplit
 
 from conversations.messages import Inbound
 from conversations.outlet import Outlet
@@ -58,6 +59,11 @@ class WebhookAddress:
     path: str
     header: str
     secret: str
+
+    @classmethod
+    def of(cls, url: str, *, header: str, secret: str) -> WebhookAddress | None:
+        """Return the address the public `url` is served at (its path), or None when no webhook is set."""
+        return cls(path=urlsplit(url).path or "/", header=header, secret=secret) if url else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,41 +23,40 @@ def numbered(reply: Reply) -> str:
 def split_text(text: str, limit: int, *, length: Callable[[str], int] = len) -> list[str]:
     """Cut `text` into pieces of at most `limit` (as `length` counts), at line breaks where possible, then at
     spaces, hard only where one word is longer than `limit`; blank pieces are left out."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if length(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            chunks.append(current)
-        pieces = _split_line(line, limit, length)
-        chunks.extend(pieces[:-1])
-        current = pieces[-1]
-    if current.strip():
-        chunks.append(current)
-    return [chunk for chunk in chunks if chunk.strip()]
+    pieces = _pack(text.split("\n"), "\n", limit, length, cut=lambda line: _split_line(line, limit, length))
+    return [piece for piece in pieces if piece.strip()]
 
 
 def _split_line(line: str, limit: int, length: Callable[[str], int]) -> list[str]:
     """Cut one overlong line at spaces, or hard where a word alone is longer than `limit`."""
+    return _pack(line.split(" "), " ", limit, length, cut=lambda word: _hard_cut(word, limit, length))
+
+
+def _pack(parts: list[str], separator: str, limit: int, length: Callable[[str], int], *,
+          cut: Callable[[str], list[str]]) -> list[str]:
+    """Join `parts` with `separator` into pieces of at most `limit`; a part that does not fit is `cut`."""
     pieces: list[str] = []
     current = ""
-    for word in line.split(" "):
-        candidate = f"{current} {word}" if current else word
+    for part in parts:
+        candidate = f"{current}{separator}{part}" if current else part
         if length(candidate) <= limit:
             current = candidate
             continue
         if current:
             pieces.append(current)
-        while length(word) > limit:
-            head = _prefix_within(word, limit, length)
-            pieces.append(head)
-            word = word[len(head):]
-        current = word
+        *whole, current = cut(part)
+        pieces.extend(whole)
     pieces.append(current)
     return pieces
+
+
+def _hard_cut(word: str, limit: int, length: Callable[[str], int]) -> list[str]:
+    pieces: list[str] = []
+    while length(word) > limit:
+        head = _prefix_within(word, limit, length)
+        pieces.append(head)
+        word = word[len(head):]
+    return [*pieces, word]
 
 
 def _prefix_within(word: str, limit: int, length: Callable[[str], int]) -> str:

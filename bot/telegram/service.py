@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 
@@ -64,9 +63,7 @@ class TelegramService:
         await self.outlet.close()
 
     def webhook(self) -> WebhookAddress | None:
-        if not self._url:
-            return None
-        return WebhookAddress(path=urlsplit(self._url).path or "/", header=SECRET_HEADER, secret=self._secret)
+        return WebhookAddress.of(self._url, header=SECRET_HEADER, secret=self._secret)
 
     async def start(self) -> None:
         if self._url:

@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.channel import Event, NotAnUpdate, WebhookAddress
 from bot.settings import Settings
@@ -57,9 +56,7 @@ class ZaloService:
         await self._api.close()
 
     def webhook(self) -> WebhookAddress | None:
-        if not self._url:
-            return None
-        return WebhookAddress(path=urlsplit(self._url).path or "/", header=SECRET_HEADER, secret=self._secret)
+        return WebhookAddress.of(self._url, header=SECRET_HEADER, secret=self._secret)
 
     async def start(self) -> None:
         if self._url:
