@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -9,19 +10,28 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import upsert_insert
-from storage.models import Member, Role, Unit
+from storage.models import Member, MemberStatus, Role, Unit
 from storage.units import ancestor_ids
 
-__all__ = ["add_member", "grant_role", "role_holder", "roles_of", "roles_over_unit"]
+__all__ = ["add_member", "grant_role", "person_key", "role_holder", "roles_of", "roles_over_unit"]
+
+
+def person_key(name: str) -> str:
+    """Return the key a person's name is matched by, whatever its case, diacritics or spacing
+    ("Nguyễn  Thị Ánh" and "NGUYEN THI ANH" → "nguyen thi anh"); migration 0005 keeps a frozen copy."""
+    composed = " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    bare = "".join(ch for ch in unicodedata.normalize("NFD", composed) if not unicodedata.combining(ch))
+    return bare.replace("đ", "d")[:100]
 
 
 async def add_member(
     session: AsyncSession, *, full_name: str, birth_year: int, unit_id: int, joined_at: datetime,
-    gender: str | None = None, phone: str | None = None,
+    gender: str | None = None, phone: str | None = None, status: str = MemberStatus.ACTIVE,
 ) -> Member:
+    """Add a member (ACTIVE: on the roster and counted; PENDING or STAFF: not counted) and return it."""
     member = Member(
-        full_name=full_name, birth_year=birth_year, unit_id=unit_id, joined_at=joined_at,
-        gender=gender, phone=phone,
+        full_name=full_name, name_key=person_key(full_name), birth_year=birth_year, unit_id=unit_id,
+        joined_at=joined_at, gender=gender, phone=phone, status=status,
     )
     session.add(member)
     await session.flush()

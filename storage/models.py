@@ -19,7 +19,9 @@ __all__ = [
     "Gender",
     "IntegrityFlag",
     "Invite",
+    "LeftReason",
     "Member",
+    "MemberPosition",
     "MemberStatus",
     "Outbox",
     "OutboxStatus",
@@ -34,6 +36,8 @@ __all__ = [
     "Survey",
     "Target",
     "TargetMetric",
+    "Transfer",
+    "TransferStatus",
     "Unit",
     "UnitKind",
     "Youth",
@@ -89,9 +93,34 @@ class RoleName(enum.StrEnum):
 
 
 class MemberStatus(enum.StrEnum):
-    ACTIVE = "active"
-    TRANSFERRED = "transferred"
-    LEFT = "left"
+    """Only ACTIVE members are the roster that reports count (the 1+1 denominator)."""
+
+    ACTIVE = "active"  # on the branch's roster: imported, matched at joining, or confirmed by the secretary
+    PENDING = "pending"  # joined "chưa có trong danh sách": uses the bot, counted once the secretary confirms
+    STAFF = "staff"  # an officer's or inspector's record at an upper unit: holds roles, is no branch's member
+    LEFT = "left"  # no longer in the Union or the branch (left_reason, left_on); their history stays
+
+
+class MemberPosition(enum.StrEnum):
+    """`Chức vụ` on a roster: a secretary row grants the secretary role."""
+
+    SECRETARY = "secretary"
+    DEPUTY = "deputy"
+    MEMBER = "member"
+
+
+class LeftReason(enum.StrEnum):
+    MATURED = "matured"  # trưởng thành Đoàn
+    LEFT_UNION = "left_union"  # ra khỏi Đoàn
+    MISSING = "missing"  # absent from a roster re-imported with --mark-missing-inactive
+    REJECTED = "rejected"  # joined as not on the roster; the secretary said they are not of the branch
+
+
+class TransferStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
 
 
 class Unit(SQLModel, table=True):
@@ -107,20 +136,55 @@ class Unit(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     path: str = Field(default="", sa_type=PATH_TYPE)
     active: bool = True
+    # Set when the unit was merged into another (kept, deactivated, with its history); no foreign key, so
+    # that SQLite adds the column without rebuilding the table and its triggers.
+    merged_into_id: int | None = None
 
 
 class Member(SQLModel, table=True):
+    """A union member on a branch's roster (or an officer's record, status STAFF). `name_key` is the folded
+    name (storage.members.person_key) a roster row and a person joining are matched by."""
+
     __tablename__ = "member"
+    __table_args__ = (
+        Index("ix_member_unit_name", "unit_id", "name_key"),
+        Index("ix_member_phone", "phone"),
+        Index("uq_member_no", "member_no", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     full_name: str = Field(max_length=100)
+    name_key: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     birth_year: int
+    birth_date: date | None = None
     gender: str | None = Field(default=None, max_length=8)
     phone: str | None = Field(default=None, max_length=16)
+    member_no: str | None = Field(default=None, max_length=20)
+    position: str | None = Field(default=None, max_length=16)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     status: str = Field(default=MemberStatus.ACTIVE, max_length=16)
+    left_reason: str | None = Field(default=None, max_length=16)
+    left_on: date | None = None
     joined_at: datetime = _aware(nullable=False)
     nudges: bool = True
+
+
+class Transfer(SQLModel, table=True):
+    """A member's move to another branch (chuyển sinh hoạt): pending until the receiving secretary accepts
+    or refuses; meanwhile the member stays, and counts, in the branch they leave."""
+
+    __tablename__ = "transfer"
+    __table_args__ = (Index("ix_transfer_to_status", "to_unit_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    from_unit_id: int = Field(foreign_key="unit.id")
+    to_unit_id: int = Field(foreign_key="unit.id")
+    status: str = Field(default=TransferStatus.PENDING, max_length=16)
+    requested_by: int | None = Field(default=None, foreign_key="member.id")
+    requested_at: datetime = _aware(nullable=False)
+    decided_by: int | None = Field(default=None, foreign_key="member.id")
+    decided_at: datetime | None = _aware(nullable=True)
 
 
 class Role(SQLModel, table=True):
@@ -250,6 +314,9 @@ class Youth(SQLModel, table=True):
     ethnicity: str | None = Field(default=None, max_length=40)
     religion: str | None = Field(default=None, max_length=40)
     introduced_by: int = Field(foreign_key="member.id", index=True)
+    # Who wrote the record when not the introducer (a secretary recording on behalf of a member); no foreign
+    # key so that SQLite adds the column without rebuilding the table and its triggers.
+    recorded_by: int | None = None
     unit_id: int = Field(foreign_key="unit.id", index=True)
     introduced_at: datetime = _aware(nullable=False, index=True)
     consent_at: datetime = _aware(nullable=False)
