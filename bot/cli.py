@@ -7,6 +7,7 @@
     bot11 admin import-units units.xlsx [--apply]   the unit tree from .xlsx/.csv (a dry run without --apply)
     bot11 admin template units units.xlsx           an empty workbook to fill for import-units
     bot11 admin seed-demo      put the made-up demo organisation into an empty database (refused otherwise)
+    bot11 admin sample-org DIR  write a made-up organisation's units.xlsx and members.xlsx, filled in, to try imports
     bot11 report --unit QD-HB --period 2026-H1 --xlsx out.xlsx --png chart.png
     bot11 simulate --from 2026-06-01 --to 2027-01-31   a half-year of pushes with the demo and a fake clock
 """
@@ -19,10 +20,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import App, build_app
 from bot.imports.commands import add_import_parsers, import_units, write_units_template
+from bot.imports.sample import write_sample
 from bot.report_cli import add_report_parser, run_report
 from bot.settings import Settings
 from bot.simulate import add_simulate_parser, simulate
@@ -48,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--uses", type=int, default=50, help="how many people may use the code")
     add_import_parsers(admin)
     admin.add_parser("seed-demo", help="seed the made-up demo organisation (an empty database only)")
+    sample = admin.add_parser("sample-org", help="write a made-up organisation's two import workbooks, filled in")
+    sample.add_argument("folder", type=Path, help="where to write units.xlsx and members.xlsx")
     add_report_parser(commands)
     add_simulate_parser(commands)
     return parser
@@ -76,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     if args.task == "template":
         write_units_template(args.file)
+        return 0
+    if args.task == "sample-org":
+        write_sample(args.folder, out)
         return 0
     app = build_app(settings)
     try:
