@@ -2,6 +2,9 @@
 
 Every lookup that a dialog makes on behalf of a person goes through a `Scope`: the member's own records,
 plus the subtrees of the units where they are secretary or officer. Nothing else is ever returned.
+
+A secretary records an introduction on behalf of a member of their branch from the branch's roster (the
+`roster_*` queries): only active members of the branches named, which the caller takes from the speaker's roles.
 """
 
 from __future__ import annotations
@@ -20,14 +23,26 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
+from storage.branch import RECIPIENT_COLUMNS, Recipient
 from storage.db import key_col, upsert_insert
-from storage.models import Member, Participation, ParticipationKind, RoleName, Unit, Youth, YouthStatus
+from storage.models import (
+    ChatIdentity,
+    Member,
+    MemberStatus,
+    Participation,
+    ParticipationKind,
+    RoleName,
+    Unit,
+    Youth,
+    YouthStatus,
+)
 from storage.units import in_subtree
 
 __all__ = [
     "GROUPS_FILE",
     "OVERSEEING_ROLES",
     "IntroducedTo",
+    "RosterRow",
     "Scope",
     "YouthRow",
     "add_youth",
@@ -36,9 +51,14 @@ __all__ = [
     "delete_youth",
     "introduced_count",
     "load_youth_groups",
+    "member_chats",
     "next_status",
     "phone_owner",
     "record_event",
+    "roster_count",
+    "roster_matches",
+    "roster_member",
+    "roster_page",
     "same_person_in",
     "youth_count",
     "youth_in_scope",
@@ -263,3 +283,79 @@ async def delete_youth(session: AsyncSession, *, youth_id: int) -> None:
     await session.exec(delete(Youth).where(col(Youth.id) == youth_id))
 
 
+# --- The roster a secretary records introductions from, and telling the member.
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One member of a branch's roster, as a picker shows them."""
+
+    id: int
+    full_name: str
+    birth_year: int
+
+
+def _roster(unit_ids: Sequence[int], exclude_id: int | None) -> ColumnElement[bool]:
+    """Return the condition for the active members of `unit_ids`, but `exclude_id`."""
+    condition = col(Member.unit_id).in_(list(unit_ids)) & (col(Member.status) == MemberStatus.ACTIVE)
+    return condition & (col(Member.id) != exclude_id) if exclude_id is not None else condition
+
+
+async def roster_count(session: AsyncSession, *, unit_ids: Sequence[int], exclude_id: int | None = None) -> int:
+    """Count the active members of the branches `unit_ids`, leaving out `exclude_id` (the speaker)."""
+    query = select(func.count()).select_from(Member).where(_roster(unit_ids, exclude_id))
+    return (await session.exec(query)).one()
+
+
+async def roster_page(
+    session: AsyncSession, *, unit_ids: Sequence[int], offset: int, limit: int, exclude_id: int | None = None
+) -> list[RosterRow]:
+    """Return one page of the active members of `unit_ids` (but `exclude_id`), by folded name: "Đặng" sorts
+    with "Dang", not after "Z"."""
+    query = (
+        select(key_col(Member.id), col(Member.full_name), col(Member.birth_year))
+        .where(_roster(unit_ids, exclude_id))
+        .order_by(col(Member.name_key), col(Member.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    return [RosterRow(*row) for row in (await session.exec(query)).all()]
+
+
+async def roster_matches(
+    session: AsyncSession, *, unit_ids: Sequence[int], name_start: str, limit: int, exclude_id: int | None = None
+) -> list[RosterRow]:
+    """Return the active members of `unit_ids` (but `exclude_id`) with a word of their folded name starting
+    with `name_start` (folded by the caller: "son" finds "Lê Văn Sơn"), by folded name, at most `limit`."""
+    word_start = or_(col(Member.name_key).startswith(name_start, autoescape=True),
+                     col(Member.name_key).contains(" " + name_start, autoescape=True))
+    query = (
+        select(key_col(Member.id), col(Member.full_name), col(Member.birth_year))
+        .where(_roster(unit_ids, exclude_id), word_start)
+        .order_by(col(Member.name_key), col(Member.id))
+        .limit(limit)
+    )
+    return [RosterRow(*row) for row in (await session.exec(query)).all()]
+
+
+async def roster_member(session: AsyncSession, *, member_id: int, unit_ids: Sequence[int]) -> Member | None:
+    """Return member `member_id` if they are on the active roster of one of `unit_ids` now; else None."""
+    query = (
+        select(Member)
+        .where(col(Member.id) == member_id, _roster(unit_ids, None))
+        .execution_options(populate_existing=True)
+    )
+    return (await session.exec(query)).first()
+
+
+async def member_chats(session: AsyncSession, *, member_id: int) -> list[Recipient]:
+    """Return the reachable chats of `member_id` (none for a member who does not use the bot)."""
+    # SQLModel's select() is typed for at most four columns: the Select is built directly, its row type stated.
+    recipients: Select[int, str, str, str | None, int] = Select(*RECIPIENT_COLUMNS)
+    query = (
+        recipients
+        .join(ChatIdentity, col(ChatIdentity.member_id) == Member.id)
+        .where(col(Member.id) == member_id, col(ChatIdentity.reachable).is_(True))
+        .order_by(col(ChatIdentity.id))
+    )
+    return [Recipient(*row) for row in (await session.exec(query)).all()]

@@ -86,7 +86,9 @@ def _unit_row(allowed: frozenset[str], normal: str, unknown: str) -> Row:
 
 TABLE: dict[str, Row] = {
     "batdau": Row(EVERYONE, {NONE: "join.already_member"}, by_caller={"stranger": "join.ask_code"}),
-    "gioithieu": Row(MEMBERS, {NONE: "youth.ask_consent"}, JOIN_FIRST),
+    # A secretary is first asked who introduced the young person (themselves, or a member of the roster).
+    "gioithieu": Row(MEMBERS, {NONE: "youth.ask_consent"}, JOIN_FIRST,
+                     by_caller=dict.fromkeys(SECRETARIES, "youth.ask_who")),
     "capnhat": _youth_row("youth.update_what"),
     "cuatoi": Row(MEMBERS, {NONE: "youth.mine_empty"}, JOIN_FIRST, by_caller={"member": "youth.mine_head"}),
     "sua": _youth_row("youth.edit_which"),

@@ -29,7 +29,7 @@ def default_commands(
     secretary = frozenset({RoleName.SECRETARY})
     commands: list[Command] = [
         Command(("batdau", "start"), JoinFlow(), "help.start", midway=Midway.REPLACE),
-        *_youth_commands(),
+        *_youth_commands(calendar),
         Command(("ngonngu", "language"), LanguageFlow(), "help.language", midway=Midway.ASIDE),
         Command(("huy", "cancel"), CancelFlow(), "help.cancel", midway=Midway.CANCEL),
     ]
@@ -48,12 +48,12 @@ def default_commands(
     return commands
 
 
-def _youth_commands() -> list[Command]:
+def _youth_commands(calendar: EvaluationCalendar) -> list[Command]:
     groups = load_youth_groups()
     replace = Midway.REPLACE
     return [
-        Command(("gioithieu", "introduce"), YouthRegisterFlow(groups), "youth.help_introduce", members_only=True,
-                midway=replace),
+        Command(("gioithieu", "introduce"), YouthRegisterFlow(groups, calendar), "youth.help_introduce",
+                members_only=True, midway=replace),
         Command(("capnhat", "update"), YouthUpdateFlow(), "youth.help_update", members_only=True, midway=replace),
         Command(("cuatoi", "mine"), YouthMineFlow(), "youth.help_mine", members_only=True),
         Command(("sua", "edit"), YouthEditFlow(groups), "youth.help_edit", members_only=True, midway=replace),

@@ -9,7 +9,7 @@ from conversations.messages import Choice, Reply
 from storage.models import Youth
 from storage.youth import Scope, youth_count, youth_in_scope, youth_page
 
-__all__ = ["PAGE_SIZE", "pick_from_page", "picker_payload", "picker_turn", "scope_of"]
+__all__ = ["PAGE_SIZE", "page_choices", "pick_from_page", "picker_payload", "picker_turn", "scope_of"]
 
 PAGE_SIZE = 8
 _ID_DIGITS = 9  # ids and page numbers in button payloads: within a 32-bit integer column
@@ -31,14 +31,21 @@ async def picker_turn(ctx: Context, state: State, page: int, *, prompt: str) -> 
     rows = await youth_page(ctx.session, scope=scope, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
     choices = [Choice(ctx.t("youth.pick_label", name=row.full_name, year=row.birth_year), f"y{row.id}")
                for row in rows]
-    if page > 0:
-        choices.append(ctx.choice("youth.page_prev", f"p{page - 1}"))
-    if page < pages - 1:
-        choices.append(ctx.choice("youth.page_next", f"p{page + 1}"))
+    choices += page_choices(ctx, page, pages)
     text = ctx.t(prompt, total=ctx.t.number(total))
     if pages > 1:
         text += "\n" + ctx.t("youth.page_of", page=page + 1, pages=pages)
     return Turn([Reply(text, tuple(choices))], state)
+
+
+def page_choices(ctx: Context, page: int, pages: int) -> list[Choice]:
+    """Return the buttons to the previous and the next page ("p<page>"), where there is one."""
+    choices = []
+    if page > 0:
+        choices.append(ctx.choice("youth.page_prev", f"p{page - 1}"))
+    if page < pages - 1:
+        choices.append(ctx.choice("youth.page_next", f"p{page + 1}"))
+    return choices
 
 
 def picker_payload(choice: str | None, kinds: str) -> tuple[str, int] | None:

@@ -3,6 +3,11 @@
 Consent comes first, so that nothing about a young person is typed in, let alone stored, before the
 member confirms they agreed. Then one question per field, a check for the same person already registered
 in the Đoàn cơ sở, and a summary to save, correct a field, or cancel.
+
+A branch secretary is first asked who introduced the young person: themselves, or a member of their branch
+picked from the roster ("ghi nhận thay đoàn viên"), for members who do not use the bot. Then the record is that
+member's (their 1+1 is fulfilled by it, in their branch), the secretary is kept as the one who wrote it, and the
+member, if they use the bot, is told.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from conversations.engine import Answer, Context, DialogData, StaleData, State, StepFlow, Turn
+from conversations.flows.roster_pick import pick_member, roster_turn, secretary_branch_ids
 from conversations.flows.youth_fields import (
     Field,
     YouthOptions,
@@ -27,12 +33,16 @@ from conversations.flows.youth_fields import (
     same_person,
     summary_lines,
 )
+from conversations.messages import Reply
+from conversations.pushes import push_for
 from conversations.text import fold
 from conversations.validate import Invalid
 from storage import audit
+from storage.calendar import EvaluationCalendar
 from storage.integrity import SameAnswer
-from storage.models import YouthStatus
-from storage.youth import add_youth, introduced_count
+from storage.models import Member, YouthStatus
+from storage.outbox import Push
+from storage.youth import add_youth, introduced_count, member_chats, roster_member
 
 __all__ = ["YouthRegisterFlow", "year_bounds"]
 
@@ -40,6 +50,8 @@ _FIELDS = tuple(Field)
 
 
 class Step(enum.StrEnum):
+    WHO = "who"
+    ROSTER = "roster"
     CONSENT = "consent"
     SAME_PERSON = "same_person"
     CONFIRM = "confirm"
@@ -52,13 +64,17 @@ class Pick(enum.StrEnum):
     SAVE = "save"
     EDIT = "edit"
     CANCEL = "cancel"
+    MINE = "mine"
+    FOR_MEMBER = "for_member"
 
 
 @dataclass(slots=True)
 class RegisterData(DialogData):
     """What /gioithieu keeps: consent, the answers so far (named as `Field`), whether the summary was shown
     (`review`: after a field, go back to it), and a possible match — its id, the field it was found after, and
-    the name and year for which the member said it is someone else."""
+    the name and year for which the member said it is someone else. When a secretary records on behalf of a
+    member: that member (`introducer`, checked against the roster again before saving), their name as shown
+    and their branch when picked (`unit_id`, where the same person is looked for)."""
 
     consent: bool
     name: str | None = None
@@ -73,6 +89,9 @@ class RegisterData(DialogData):
     dup_other: int | None = None
     after: Field | None = None
     dup_answered: str | None = None
+    introducer: int | None = None
+    introducer_name: str | None = None
+    unit_id: int | None = None
 
     def answers(self) -> dict[str, Any]:
         """Return the answers keyed by `Field`."""
@@ -88,6 +107,10 @@ class RegisterData(DialogData):
             raise StaleData("a match checked before the name and year")
         return f"{fold(self.name)}|{self.birth_year}"
 
+    def for_member(self, member: Member) -> None:
+        """Record on behalf of `member` (read from the roster just now)."""
+        self.introducer, self.introducer_name, self.unit_id = member.id, member.full_name, member.unit_id
+
 
 def year_bounds(ctx: Context) -> tuple[datetime, datetime]:
     """Return the start of this calendar year and of the next, in the bot's time zone."""
@@ -98,25 +121,35 @@ def year_bounds(ctx: Context) -> tuple[datetime, datetime]:
 class YouthRegisterFlow(StepFlow):
     name = "youth_register"
 
-    def __init__(self, groups: Sequence[str]) -> None:
+    def __init__(self, groups: Sequence[str], calendar: EvaluationCalendar | None = None) -> None:
         self._options = YouthOptions.load(groups)
+        self.calendar = calendar or EvaluationCalendar()
 
     async def start(self, ctx: Context, args: str) -> Turn:
-        choices = [ctx.choice("youth.consent_yes", Pick.YES), ctx.choice("youth.consent_no", Pick.NO)]
-        return Turn([ctx.reply("youth.ask_consent", choices=choices)], self.at(Step.CONSENT))
+        if secretary_branch_ids(ctx):
+            return self._ask_who(ctx, "youth.ask_who")
+        return self._ask_consent(ctx, RegisterData(consent=False))
 
     def accepts_text(self, step: str) -> bool:
+        if step == Step.ROSTER:
+            return True  # the start of a name, to find a member on a long roster
         return step in set(Field) and field_accepts_text(Field(step))
 
     async def resume(self, ctx: Context, state: State, answer: Answer) -> Turn:
-        if state.step == Step.CONSENT:
-            if answer.choice != Pick.YES:
-                return Turn([ctx.reply("youth.no_consent")])
-            return self._ask(ctx, Field.NAME, RegisterData(consent=True))
-        data = RegisterData.from_json(state.data)
+        if state.step == Step.WHO:
+            return await self._who(ctx, Pick(str(answer.choice)))
+        # A dialog saved at the consent question before the secretary's question existed kept no data.
+        data = RegisterData.from_json(state.data) if state.data else RegisterData(consent=False)
         if state.step in set(Field):
             return await self._field(ctx, Field(state.step), data, answer)
         match Step(state.step):
+            case Step.ROSTER:
+                return await self._roster(ctx, data, answer)
+            case Step.CONSENT:
+                if answer.choice != Pick.YES:
+                    return Turn([ctx.reply("youth.no_consent")])
+                data.consent = True
+                return self._ask(ctx, Field.NAME, data)
             case Step.SAME_PERSON:
                 return await self._same_person(ctx, data, answer.choice == Pick.YES)
             case Step.CONFIRM:
@@ -126,24 +159,52 @@ class YouthRegisterFlow(StepFlow):
                 return self._ask(ctx, Field(str(answer.choice)), data)
         raise AssertionError(state.step)
 
+    def _ask_who(self, ctx: Context, key: str) -> Turn:
+        choices = [ctx.choice("youth.who_mine", Pick.MINE), ctx.choice("youth.who_member", Pick.FOR_MEMBER)]
+        return Turn([ctx.reply(key, choices=choices)], self.at(Step.WHO))
+
+    def _ask_consent(self, ctx: Context, data: RegisterData) -> Turn:
+        choices = [ctx.choice("youth.consent_yes", Pick.YES), ctx.choice("youth.consent_no", Pick.NO)]
+        if data.introducer_name is None:
+            question = ctx.reply("youth.ask_consent", choices=choices)
+        else:
+            question = ctx.reply("youth.ask_consent_for", member=data.introducer_name, choices=choices)
+        return Turn([question], self.at(Step.CONSENT, data))
+
+    async def _who(self, ctx: Context, pick: Pick) -> Turn:
+        if pick == Pick.MINE:
+            return self._ask_consent(ctx, RegisterData(consent=False))
+        roster = await roster_turn(ctx, self.at(Step.ROSTER, RegisterData(consent=False)), 0)
+        return roster or self._ask_who(ctx, "youth.roster_empty")
+
+    async def _roster(self, ctx: Context, data: RegisterData, answer: Answer) -> Turn:
+        picked = await pick_member(ctx, self.at(Step.ROSTER, data), answer)
+        if isinstance(picked, Turn):
+            return picked
+        data.for_member(picked)
+        return self._summary(ctx, data) if data.review else self._ask_consent(ctx, data)
+
+    def _unit_id(self, ctx: Context, data: RegisterData) -> int:
+        """Return the branch the young person is registered in: the introducer's."""
+        assert ctx.member is not None
+        return data.unit_id if data.introducer is not None and data.unit_id is not None else ctx.member.unit_id
 
     def _ask(self, ctx: Context, field: Field, data: RegisterData, problem: Invalid | None = None) -> Turn:
         return Turn([ask_field(ctx, field, self._options, problem=problem)], self.at(field, data))
 
     async def _field(self, ctx: Context, field: Field, data: RegisterData, answer: Answer) -> Turn:
-        assert ctx.member is not None
         try:
             value = parse_field(ctx, field, answer, self._options)
         except Invalid as problem:
             return self._ask(ctx, field, data, problem)
         if field == Field.PHONE and value:
-            refused = await phone_refusal(ctx, value, unit_id=ctx.member.unit_id)
+            refused = await phone_refusal(ctx, value, unit_id=self._unit_id(ctx, data))
             if refused is not None:
                 return self._ask(ctx, field, data, refused)
         data.answer(field, value)
         name, year = data.name, data.birth_year
         if field in (Field.NAME, Field.BIRTH_YEAR) and name is not None and year is not None:
-            other = await same_person(ctx, name, year, unit_id=ctx.member.unit_id)
+            other = await same_person(ctx, name, year, unit_id=self._unit_id(ctx, data))
             if other is None:
                 data.dup_other = None
             elif data.dup_key() != data.dup_answered:
@@ -160,12 +221,11 @@ class YouthRegisterFlow(StepFlow):
         return self._ask(ctx, _FIELDS[position + 1], data)
 
     async def _same_person(self, ctx: Context, data: RegisterData, same: bool) -> Turn:
-        assert ctx.member is not None
         other, after = data.dup_other, data.after
         if other is None or after is None:
             raise StaleData("asked whether the same person without a match")
         if same:
-            await flag_same_person(ctx, SameAnswer.SAME, unit_id=ctx.member.unit_id, other=other)
+            await flag_same_person(ctx, SameAnswer.SAME, unit_id=self._unit_id(ctx, data), other=other)
             return Turn([ctx.reply("youth.same_person_stop")])
         data.dup_answered, data.after = data.dup_key(), None
         return self._advance(ctx, after, data)
@@ -173,7 +233,14 @@ class YouthRegisterFlow(StepFlow):
     def _summary(self, ctx: Context, data: RegisterData) -> Turn:
         choices = [ctx.choice("youth.pick_save", Pick.SAVE), ctx.choice("youth.pick_edit", Pick.EDIT),
                    ctx.choice("youth.pick_cancel", Pick.CANCEL)]
-        text = ctx.reply("youth.summary", lines=summary_lines(ctx, data.answers(), self._options), choices=choices)
+        lines = summary_lines(ctx, data.answers(), self._options)
+        if data.introducer_name is not None:
+            assert ctx.member is not None
+            who = [ctx.t("youth.summary_line", label=ctx.t(label), value=name)
+                   for label, name in (("youth.label_introducer", data.introducer_name),
+                                       ("youth.label_recorded_by", ctx.member.full_name))]
+            lines = "\n".join([*who, lines])
+        text = ctx.reply("youth.summary", lines=lines, choices=choices)
         return Turn([text], self.at(Step.CONFIRM, data))
 
     async def _confirm(self, ctx: Context, data: RegisterData, pick: Pick) -> Turn:
@@ -188,23 +255,51 @@ class YouthRegisterFlow(StepFlow):
     async def _save(self, ctx: Context, data: RegisterData) -> Turn:
         member = ctx.member
         assert member is not None and member.id is not None
+        introducer: Member | None = member
+        if data.introducer is not None:
+            # Checked again: the member may have left the branch, or the speaker their role, since the pick.
+            introducer = await roster_member(ctx.session, member_id=data.introducer,
+                                             unit_ids=secretary_branch_ids(ctx))
+        gone = introducer is None or (data.introducer is not None and introducer.id == member.id)
+        if gone or introducer is None or introducer.id is None:
+            data.review = True
+            roster = await roster_turn(ctx, self.at(Step.ROSTER, data), 0, lead=ctx.t("youth.roster_gone_save"))
+            return roster or Turn([ctx.reply("youth.roster_empty_now")])
+        on_behalf = introducer.id != member.id
         values = column_values(data.answers())
-        values.update(introduced_by=member.id, unit_id=member.unit_id, introduced_at=ctx.now, consent_at=ctx.now,
-                      status=YouthStatus.INTRODUCED, status_at=ctx.now)
+        values.update(introduced_by=introducer.id, unit_id=introducer.unit_id, introduced_at=ctx.now,
+                      consent_at=ctx.now, status=YouthStatus.INTRODUCED, status_at=ctx.now,
+                      recorded_by=member.id if on_behalf else None)
         youth_id = await add_youth(ctx.session, values=values)
         if youth_id is None:
             # Another member registered this phone between our check and now; theirs stands.
             if data.phone is not None:
-                await phone_is_taken(ctx, data.phone, unit_id=member.unit_id)
+                await phone_is_taken(ctx, data.phone, unit_id=introducer.unit_id)
             data.phone, data.review = None, True
             return self._ask(ctx, Field.PHONE, data, Invalid("youth.phone_taken_now"))
         if data.dup_other is not None and data.dup_answered == data.dup_key():
-            await flag_same_person(ctx, SameAnswer.DIFFERENT, unit_id=member.unit_id, other=data.dup_other,
+            await flag_same_person(ctx, SameAnswer.DIFFERENT, unit_id=introducer.unit_id, other=data.dup_other,
                                    youth_id=youth_id)
-        await audit.record(ctx.session, actor_member_id=member.id, action="youth.registered",
+        await audit.record(ctx.session, actor_member_id=member.id,
+                           action="youth.registered_on_behalf" if on_behalf else "youth.registered",
                            target=f"youth:{youth_id}", at=ctx.now)
         since, until = year_bounds(ctx)
-        count = await introduced_count(ctx.session, member_id=member.id, since=since, until=until)
-        done = ctx.reply("youth.registered", name=data.name, count=ctx.t.number(count),
-                         year=since.year)
-        return Turn([done])
+        count = ctx.t.number(await introduced_count(ctx.session, member_id=introducer.id, since=since,
+                                                    until=until))
+        if not on_behalf:
+            return Turn([ctx.reply("youth.registered", name=data.name, count=count, year=since.year)])
+        pushes = await self._tell(ctx, introducer.id, youth_id, data)
+        done = ctx.t("youth.registered_for", name=data.name, member=introducer.full_name, count=count,
+                     year=since.year)
+        told = ctx.t("youth.member_told" if pushes else "youth.member_not_on_bot", member=introducer.full_name)
+        return Turn([Reply(f"{done}\n{told}")], effects=pushes)
+
+    async def _tell(self, ctx: Context, member_id: int, youth_id: int, data: RegisterData) -> list[Push]:
+        """Return the pushes telling the member, on each chat of theirs the bot can reach, that the secretary
+        recorded the young person for them (none for a member who does not use the bot)."""
+        assert ctx.member is not None
+        return [push_for(chat, key=f"youth.recorded_for.y{youth_id}", catalogs=ctx.catalogs, calendar=self.calendar,
+                         tz=ctx.tz, now=ctx.now, text_key="youth.push_recorded_for_you",
+                         about={"youth_id": youth_id}, secretary=ctx.member.full_name, name=data.name,
+                         year=data.birth_year)
+                for chat in await member_chats(ctx.session, member_id=member_id)]
