@@ -6,6 +6,8 @@
     bot11 admin invite --unit CD-KP1 --role member [--days 30] [--uses 50]
     bot11 admin import-units units.xlsx [--apply]   the unit tree from .xlsx/.csv (a dry run without --apply)
     bot11 admin template units units.xlsx           an empty workbook to fill for import-units
+    bot11 admin transfer MEMBER --to CD-KP2        move a member (member number or id) to another branch at once
+    bot11 admin leave MEMBER --reason matured|left_union [--on 2026-06-30]   take a member off the roster
     bot11 admin seed-demo      put the made-up demo organisation into an empty database (refused otherwise)
     bot11 admin sample-org DIR  write a made-up organisation's units.xlsx and members.xlsx, filled in, to try imports
     bot11 report --unit QD-HB --period 2026-H1 --xlsx out.xlsx --png chart.png
@@ -25,6 +27,7 @@ from typing import TextIO
 
 from bot.app import App, build_app
 from bot.imports.commands import add_import_parsers, import_units, write_units_template
+from bot.imports.members_admin import add_member_parsers, leave_member, transfer_member
 from bot.imports.sample import write_sample
 from bot.report_cli import add_report_parser, run_report
 from bot.settings import Settings
@@ -50,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, default=30, help="days until the code expires")
     invite.add_argument("--uses", type=int, default=50, help="how many people may use the code")
     add_import_parsers(admin)
+    add_member_parsers(admin)
     admin.add_parser("seed-demo", help="seed the made-up demo organisation (an empty database only)")
     sample = admin.add_parser("sample-org", help="write a made-up organisation's two import workbooks, filled in")
     sample.add_argument("folder", type=Path, help="where to write units.xlsx and members.xlsx")
@@ -93,6 +97,10 @@ async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
             return 0
         if args.task == "import-units":
             return await import_units(app, args, out)
+        if args.task == "transfer":
+            return await transfer_member(app, args, out)
+        if args.task == "leave":
+            return await leave_member(app, args, out)
         if args.task == "seed-demo":
             return await _seed_demo(app, out)
         return await _make_invite(app, args, out)

@@ -101,6 +101,8 @@ TABLE: dict[str, Row] = {
     "moi": _unit_row(SECRETARIES, "invite.made", NOT_YOURS),
     # Of the branch's members on the bot, one introduced Bích this year and the other is the secretary.
     "nhacnho": _unit_row(SECRETARIES, "remind.nobody", NOT_YOURS),
+    # No transfer waits for either branch, so the secretary is offered the branch's members at once.
+    "chuyen": _unit_row(SECRETARIES, "transfer.pick", NOT_YOURS),
     "tatnhac": Row(MEMBERS, {NONE: "nudge.off"}, JOIN_FIRST),
     "batnhac": Row(MEMBERS, {NONE: "nudge.on"}, JOIN_FIRST),
     "baocao": _unit_row(LEADERS, "report.working", NOT_FOUND),

@@ -10,6 +10,7 @@ from conversations.flows.invite import InviteFlow
 from conversations.flows.join import JoinFlow
 from conversations.flows.remind import NudgeSwitchFlow, RemindFlow
 from conversations.flows.report import report_commands
+from conversations.flows.transfer import TransferFlow
 from conversations.flows.youth_edit import YouthDeleteFlow, YouthEditFlow
 from conversations.flows.youth_mine import YouthMineFlow
 from conversations.flows.youth_register import YouthRegisterFlow
@@ -40,6 +41,8 @@ def default_commands(
                 midway=Midway.REPLACE),
         Command(("moi", "invite"), InviteFlow(bot_username), "help.invite", roles=secretary),
         Command(("nhacnho", "remind"), RemindFlow(calendar), "help.remind", roles=secretary),
+        Command(("chuyen", "transfer"), TransferFlow(calendar), "help.transfer", roles=secretary,
+                midway=Midway.REPLACE),
         Command(("tatnhac", "mute"), NudgeSwitchFlow(on=False), "help.mute", members_only=True),
         Command(("batnhac", "unmute"), NudgeSwitchFlow(on=True), "help.unmute", members_only=True),
     ]
