@@ -13,11 +13,15 @@ subtree (one range on `unit.path`) per child. Meanings, the same in the property
 - participating / joined_hoi / admitted: young people of the subtree with an activity, joining Hội or
   admission to Đoàn dated in the period (any introduction date).
 - targets: the unit's own target (chỉ tiêu) for the period's year, set by its parent's officers.
-- gathering rate: over the units with a survey for the period, reached / youth population, where reached is
+- gathering rate: over the active units with a survey for the period, reached / youth population, where reached is
   the survey's figure when recorded, else the members plus the young people taking part in the surveyed
   unit's subtree (for a branch, the branch itself).
-- evaluations: branches (units of kind branch) × half-years of the period; submitted; submitted on time
+- evaluations: active branches (units of kind branch) × half-years of the period; submitted; submitted on time
   (by the evaluation calendar's deadline, in the report's time zone).
+
+Every period is reported on today's tree (storage/reorganise.py): a moved unit's history counts under its new
+parent, a merged unit's in the unit it merged into, and a deactivated unit's evaluations and surveys no longer
+count (its young people still do, in the units above it).
 """
 
 from __future__ import annotations
@@ -265,7 +269,8 @@ async def surveys_by_child(
         .select_from(Survey)
         .join(Unit, col(Unit.id) == Survey.unit_id)
         .outerjoin(ReportUnit, col(ReportUnit.unit_id) == Survey.unit_id)
-        .where(col(Survey.period).in_(codes), Survey.youth_population > 0, in_subtree(Unit.path, root.path))
+        .where(col(Survey.period).in_(codes), Survey.youth_population > 0, in_subtree(Unit.path, root.path),
+               col(Unit.active))
         .group_by(key)
     )
     if len(codes) > 1:

@@ -19,8 +19,10 @@ distinct count moves only when the first matching row appears or the last one go
 AFTER triggers (on PostgreSQL the row with the smallest id among those a statement adds counts, because
 AFTER triggers there see the whole statement), updates and deletes by BEFORE triggers, which see the rows
 earlier in the same statement already changed. Periods are computed in Asia/Ho_Chi_Minh (UTC+7 all year:
-Vietnam has no daylight saving time), matching `Period.bounds` with the default time zone. Moving a unit to
-another parent is not supported (paths never change).
+Vietnam has no daylight saving time), matching `Period.bounds` with the default time zone. A unit moved to
+another parent (storage/reorganise.py) rewrites its subtree's paths and takes its own rows' counts, which are
+its subtree's totals, off each old ancestor and onto each new one; a merge moves the rows themselves, and
+these triggers carry their counts.
 
 `rebuild_sql` recomputes every count from the rows (the migration's initial fill, the benchmark after a
 bulk COPY with triggers off, and the tests that compare both ways).

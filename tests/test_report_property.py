@@ -1,11 +1,13 @@
 """Property test: random trees and data, every report figure checked against a brute-force computation in plain
 Python over the raw rows, children (plus the unit's own rows) adding up to their parent, and the trigger-kept
-rollups equal to a rebuild from scratch after random edits, moves and deletions (single and multi-row)."""
+rollups equal to a rebuild from scratch after random edits, moves and deletions (single and multi-row), and after
+units are moved to other parents and merged into others (storage/reorganise.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -32,6 +34,7 @@ from storage.models import (
     UnitKind,
     Youth,
 )
+from storage.reorganise import Refused, merge_units, move_unit
 from storage.reports import COUNT_FIELDS, Figures, report_for
 from storage.rollups import AGE_BANDS, rebuild_sql
 from storage.units import add_unit
@@ -109,8 +112,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         st.tuples(st.just("redate_event"), st.integers(0, 99), days),
         st.tuples(st.just("delete_event"), st.integers(0, 99)),
         st.tuples(st.just("member"), st.integers(0, 99), st.integers(0, n - 1), st.sampled_from(["active", "left"])),
+        st.tuples(st.just("move_unit"), st.integers(0, n - 1), st.integers(0, n - 1)),
+        st.tuples(st.just("merge_units"), st.integers(0, n - 1), st.integers(0, n - 1), st.integers(0, n - 1)),
     )
-    edits = draw(st.lists(edit, max_size=6))
+    edits = draw(st.lists(edit, max_size=8))
     return Scenario(parents, members, youth, events, evaluations, surveys, targets, edits,
                     root=draw(st.integers(0, n - 1)), period=draw(st.sampled_from(PERIODS)))
 
@@ -171,6 +176,9 @@ async def _load(session: AsyncSession, s: Scenario) -> list[Unit]:
 
 async def _edit(session: AsyncSession, s: Scenario, units: list[Unit], member_ids: list[int]) -> None:
     for op, index, *rest in s.edits:
+        if op in ("move_unit", "merge_units"):
+            await _reorganise(session, op, units, index, *rest)
+            continue
         youth_ids = (await session.exec(select(Youth.id).order_by(col(Youth.id)))).all()
         event_ids = (await session.exec(select(Participation.id).order_by(col(Participation.id)))).all()
         youth_id = youth_ids[index % len(youth_ids)] if youth_ids else None
@@ -203,6 +211,17 @@ async def _edit(session: AsyncSession, s: Scenario, units: list[Unit], member_id
                     unit_id=units[rest[0]].id, status=rest[1])
         if statement is not None:
             await session.exec(statement)
+
+
+async def _reorganise(session: AsyncSession, op: str, units: list[Unit], index: int, *rest: int) -> None:
+    """Move unit `index` under unit `rest[0]`, or merge it (and unit `rest[1]`) into unit `rest[0]`; a refused
+    change (a cycle, an inactive unit) is skipped, as the operator would be told."""
+    with suppress(Refused):
+        if op == "move_unit":
+            await move_unit(session, unit=units[index], new_parent=units[rest[0]])
+        else:
+            sources = [units[i] for i in dict.fromkeys((index, rest[1]))]
+            await merge_units(session, sources=sources, into=units[rest[0]], now=datetime(2026, 11, 24, tzinfo=UTC))
 
 
 # --- The brute force: plain Python over every raw row.
@@ -252,7 +271,7 @@ def brute_force(rows: dict[str, list[Any]], root: Unit, period: Period) -> Figur
     figures.submitted = len(submitted)
     figures.on_time = sum(1 for e in submitted if e.submitted_at < ends[e.period])
     codes = [period.code] if period.half else [str(period.year), f"{period.year}-H1", f"{period.year}-H2"]
-    for unit_id in units:
+    for unit_id in (u for u in units if units[u].active):
         surveys = [s for s in rows["survey"] if s.unit_id == unit_id and s.period in codes and s.youth_population > 0]
         if not surveys:
             continue
@@ -306,7 +325,7 @@ async def _check(url: str, scenario: Scenario) -> None:
             assert report.total.counts() == expected.counts()
             assert report.total.targets == expected.targets
             assert report.groups == brute_groups(rows, root, scenario.period)
-            children = [u for u in rows["unit"] if u.parent_id == root.id]
+            children = [u for u in rows["unit"] if u.parent_id == root.id and u.active]
             assert {c.unit_id for c in report.children} == {c.id for c in children}
             for child in report.children:
                 unit = next(u for u in children if u.id == child.unit_id)
