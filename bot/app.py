@@ -82,7 +82,8 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     tz = ZoneInfo(settings.timezone)
     engine = Engine(
         sessions=sessions, catalogs=catalogs, clock=clock,
-        commands=default_commands(calendar=calendar, bot_username=settings.telegram_bot_username),
+        commands=default_commands(calendar=calendar, bot_username=settings.telegram_bot_username,
+                                  zalo_bot_link=settings.zalo_bot_link),
         tz=tz, conversation_ttl=timedelta(hours=settings.conversation_ttl_hours),
     )
     return App(settings=settings, db=db, sessions=sessions, catalogs=catalogs, engine=engine, clock=clock,

@@ -4,6 +4,7 @@
     bot11 send                 run only the outbox senders (a process of its own beside webhook workers)
     bot11 admin tree           print the unit tree with codes
     bot11 admin invite --unit CD-KP1 --role member [--days 30] [--uses 50]
+    bot11 admin invites --under QD-HB --role member --out invites/   a code and a QR card per branch
     bot11 admin import-units units.xlsx [--apply]   the unit tree from .xlsx/.csv (a dry run without --apply)
     bot11 admin template units units.xlsx           an empty workbook to fill for import-units
     bot11 admin transfer MEMBER --to CD-KP2        move a member (member number or id) to another branch at once
@@ -27,6 +28,7 @@ from typing import TextIO
 
 from bot.app import App, build_app
 from bot.imports.commands import add_import_parsers, import_units, write_units_template
+from bot.imports.invites_bulk import add_invites_parser, make_invites
 from bot.imports.members_admin import add_member_parsers, leave_member, transfer_member
 from bot.imports.sample import write_sample
 from bot.report_cli import add_report_parser, run_report
@@ -53,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, default=30, help="days until the code expires")
     invite.add_argument("--uses", type=int, default=50, help="how many people may use the code")
     add_import_parsers(admin)
+    add_invites_parser(admin)
     add_member_parsers(admin)
     admin.add_parser("seed-demo", help="seed the made-up demo organisation (an empty database only)")
     sample = admin.add_parser("sample-org", help="write a made-up organisation's two import workbooks, filled in")
@@ -97,6 +100,8 @@ async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
             return 0
         if args.task == "import-units":
             return await import_units(app, args, out)
+        if args.task == "invites":
+            return await make_invites(app, args, out)
         if args.task == "transfer":
             return await transfer_member(app, args, out)
         if args.task == "leave":

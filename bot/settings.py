@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_webhook_url: str | None = None
     zalo_webhook_secret: SecretStr | None = None
+    zalo_bot_link: str | None = None
     http_listen: str = "127.0.0.1"
     http_port: int = 8080
     log_level: str = "WARNING"

@@ -23,9 +23,10 @@ __all__ = ["default_commands"]
 
 
 def default_commands(
-    *, calendar: EvaluationCalendar | None = None, bot_username: str | None = None
+    *, calendar: EvaluationCalendar | None = None, bot_username: str | None = None, zalo_bot_link: str | None = None
 ) -> list[Command]:
-    """Return every command, in the order /trogiup lists them (`calendar` and `bot_username` from settings)."""
+    """Return every command, in the order /trogiup lists them (`calendar`, `bot_username` and `zalo_bot_link`
+    from settings)."""
     calendar = calendar or EvaluationCalendar()
     secretary = frozenset({RoleName.SECRETARY})
     commands: list[Command] = [
@@ -39,7 +40,7 @@ def default_commands(
                 roles=frozenset({RoleName.SECRETARY, RoleName.OFFICER})),
         Command(("danhgia", "evaluate"), EvaluateFlow(calendar), "help.evaluate", roles=secretary,
                 midway=Midway.REPLACE),
-        Command(("moi", "invite"), InviteFlow(bot_username), "help.invite", roles=secretary),
+        Command(("moi", "invite"), InviteFlow(bot_username, zalo_bot_link), "help.invite", roles=secretary),
         Command(("nhacnho", "remind"), RemindFlow(calendar), "help.remind", roles=secretary),
         Command(("chuyen", "transfer"), TransferFlow(calendar), "help.transfer", roles=secretary,
                 midway=Midway.REPLACE),
