@@ -63,6 +63,9 @@ REFUSALS = (
     "validate.phone_foreign", "validate.date_format", "validate.date_impossible", "validate.date_future",
     "validate.date_too_early", "validate.text_empty", "validate.text_too_long", "validate.text_bad_chars",
     "validate.label_empty", "validate.label_bad_chars", "validate.gender",
+    "transfer.code_malformed", "transfer.code_unknown", "transfer.code_own", "transfer.code_inactive",
+    "transfer.code_not_branch", "transfer.member_gone", "transfer.decision_gone", "transfer.nothing_pending",
+    "transfer.already_pending", "transfer.target_gone", "transfer.dropped", "transfer.kept",
 )
 STALE, SET_ASIDE, INTERNAL_ERROR = "engine.stale_choice", "engine.set_aside", "engine.internal_error"
 # What a refusal may add to: the audit log and the integrity flags record refused attempts (wrong invite codes,
@@ -102,7 +105,7 @@ ACTIONS = ["press"] * 3 + ["answer"] * 2 + ["number", "label", "old"] + ["type"]
 # The way through each dialog, as typed (a number picks that button): an example follows a drawn number of these
 # lines before arbitrary ones, so that every step of a dialog gets its share of ugly input.
 SCRIPTS = {
-    "batdau": ["DEMO-DOANVIEN", "Nguyễn Văn Mới", "2000", "1"],
+    "batdau": ["DEMO-DOANVIEN", "Nguyễn Văn Mới", "2000", "1", "1"],  # not on the roster: skip the phone, join
     "gioithieu": ["1", "Trần Thị Mai", "2006", "Nữ", "0912 345 679", "1", "1", "1", "Bỏ qua", "1"],
     "capnhat": ["1", "1", "Sinh hoạt hè", "hôm nay"],
     "cuatoi": ["1", "1"],
@@ -112,6 +115,7 @@ SCRIPTS = {
     "danhgia": ["1", "0", "120", "3", "Bỏ qua", "Bài học", "Khó khăn", "Đề xuất", "1"],
     "baocao": ["1", "1", "3"],
     "chitieu": ["1", "1", "120"],
+    "chuyen": ["1", "1", "CD-KP2", "1"],
 }
 COMMANDS = [command.names[0] for command in default_commands()]
 # Kept by triggers on youth, participation and member: emptied after them, never restored.
