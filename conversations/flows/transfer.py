@@ -121,8 +121,9 @@ class TransferFlow(StepFlow):
             case Step.ACTION:
                 return await self._action(ctx, unit, data, Action(str(answer.choice)))
             case Step.MOVING:
-                return await self._withdraw(ctx, unit, data) if answer.choice == Pick.WITHDRAW else Turn(
-                    [ctx.reply("transfer.kept")])
+                if answer.choice != Pick.WITHDRAW:
+                    return Turn([ctx.reply("transfer.kept")])
+                return await self._withdraw(ctx, unit, data)
             case Step.CODE:
                 return await self._code(ctx, unit, data, answer.text or "")
             case Step.CONFIRM:
@@ -150,7 +151,7 @@ class TransferFlow(StepFlow):
         if len(rows) > INCOMING_SHOWN:
             lines += "\n" + ctx.t("transfer.incoming_more")
         question = ctx.reply("transfer.incoming", unit=unit.name, lines=lines, choices=choices)
-        return Turn([question], self.at(Step.INCOMING, TransferData(unit.id or 0)))
+        return Turn([question], self.at(Step.INCOMING, TransferData(unit.id)))
 
     async def _decide(self, ctx: Context, unit: Unit, answer: Answer) -> Turn:
         if answer.choice == Pick.MEMBERS:
@@ -176,7 +177,7 @@ class TransferFlow(StepFlow):
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action=f"member.transfer_{status}",
                            target=f"transfer:{transfer_id}", at=ctx.now)
         names = {"name": member.full_name, "year": member.birth_year, "from_unit": source.name, "to_unit": unit.name}
-        pushes = await self._tell(ctx, await secretary_chats(ctx.session, unit_id=source.id or 0), transfer,
+        pushes = await self._tell(ctx, await secretary_chats(ctx.session, unit_id=transfer.from_unit_id), transfer,
                                   f"transfer.push_{status}", names)
         if status == TransferStatus.ACCEPTED:
             pushes += await self._tell(ctx, await member_chats(ctx.session, member_id=member.id), transfer,
