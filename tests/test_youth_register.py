@@ -33,7 +33,7 @@ async def test_register_transcript_vi(demo: App, chat: Chat) -> None:
     assert await chat.say("an", "+84 912 345 678") == ["Bạn ấy thuộc đối tượng thanh niên nào?"]
     assert chat.choices("an") == ["Thanh niên địa bàn dân cư", "Công nhân, lao động doanh nghiệp",
                                   "Học sinh, sinh viên", "Thành viên CLB, tổ, đội, nhóm", "Lao động tự do", "Khác"]
-    assert await chat.say("an", "hoc sinh, sinh vien") == ["Bạn giới thiệu bạn ấy tham gia:"]
+    assert await chat.say("an", "hoc sinh, sinh vien") == ["Bạn ấy được giới thiệu tham gia:"]
     assert chat.choices("an") == ["Tổ chức Đoàn", "Hội Liên hiệp Thanh niên", "Hoạt động của CLB, đội, nhóm"]
     assert await chat.press("an", "Hội Liên hiệp Thanh niên") == [vi(demo, "youth.ask.ethnicity")]
     assert chat.choices("an") == ["Kinh", "Tày", "Thái", "Mường", "Khmer", "Hoa", "Nùng", "H'Mông", "Dân tộc khác",
