@@ -71,8 +71,9 @@ class BranchInvite:
 
 
 async def branch_invites(session: AsyncSession, *, root: Unit, role: str, now: datetime) -> list[BranchInvite]:
-    """Return every active branch under `root` (itself included), in tree order, each with the valid invite for
-    `role` that lasts longest (not expired, uses left; the later expiry first, then more uses left)."""
+    """Return every active branch under `root` (itself included), grouped by the unit above in tree order and by
+    code within it, each with the valid invite for `role` that lasts longest (not expired, uses left; the later
+    expiry first, then more uses left)."""
     ranked = (
         select(Invite, func.row_number().over(
             partition_by=col(Invite.unit_id),
@@ -91,7 +92,7 @@ async def branch_invites(session: AsyncSession, *, root: Unit, role: str, now: d
         .outerjoin(parent, col(parent.id) == col(Unit.parent_id))
         .outerjoin(best, (col(best.unit_id) == col(Unit.id)) & (ranked.c.rank == 1))
         .where(in_subtree(Unit.path, root.path), Unit.kind == UnitKind.BRANCH, col(Unit.active).is_(True))
-        .order_by(col(Unit.path))
+        .order_by(col(parent.path), col(Unit.code))
     )
     rows: Sequence[tuple[Unit, str | None, Invite | None]] = (await session.exec(query)).all()
     return [BranchInvite(branch=unit, parent_name=name, invite=invite) for unit, name, invite in rows]

@@ -86,7 +86,7 @@ async def test_codes_are_made_once_and_reused_while_valid(linked: App, tmp_path:
     assert out == f"Đã tạo 2 mã mới, dùng lại 2 mã còn hạn; đã ghi 5 tệp vào {tmp_path / 'first'}.\n"
     first = codes_by_branch(tmp_path / "first")
     # The demo's member codes of CD-KP1 and CD-KP2 are still valid, so they are the ones handed out.
-    assert list(first) == ["CD-KP1", "CD-KP2", "CD-12A1", "CD-12A2"]  # tree order, as `bot11 admin tree`
+    assert list(first) == ["CD-KP1", "CD-KP2", "CD-12A1", "CD-12A2"]  # by the unit above, in tree order
     assert first["CD-KP1"] == "DEMO-DOANVIEN" and first["CD-KP2"] == "DEMO-DOANVIEN2"
     code, out = await run(linked, tmp_path / "second", "--under", "qd-hb")
     assert (code, out) == (0, f"Đã tạo 0 mã mới, dùng lại 4 mã còn hạn; đã ghi 5 tệp vào {tmp_path / 'second'}.\n")
