@@ -91,21 +91,21 @@ async def test_codes_are_made_once_and_reused_while_valid(linked: App, tmp_path:
     code, out = await run(linked, tmp_path / "second", "--under", "qd-hb")
     assert (code, out) == (0, f"Đã tạo 0 mã mới, dùng lại 4 mã còn hạn; đã ghi 5 tệp vào {tmp_path / 'second'}.\n")
     assert codes_by_branch(tmp_path / "second") == first
-    assert len(await invites_of(linked, "CD-12A1")) == 1
+    assert [invite.max_uses for invite in await invites_of(linked, "CD-12A1")] == [50]
 
 
-@pytest.mark.parametrize("role, kp1_code, summary", [
-    ("member", "DEMO-DOANVIEN", "Đã tạo 0 mã mới, dùng lại 2 mã còn hạn"),
-    ("secretary", "DEMO-BITHU", "Đã tạo 1 mã mới, dùng lại 1 mã còn hạn"),
+@pytest.mark.parametrize("role, kp1_code, summary, kp2_uses", [
+    ("member", "DEMO-DOANVIEN", "Đã tạo 0 mã mới, dùng lại 2 mã còn hạn", 1000),  # the demo's own code
+    ("secretary", "DEMO-BITHU", "Đã tạo 1 mã mới, dùng lại 1 mã còn hạn", 1),  # made for one person only
 ])
 async def test_only_a_code_of_the_same_role_is_reused(
-    linked: App, tmp_path: Path, role: str, kp1_code: str, summary: str
+    linked: App, tmp_path: Path, role: str, kp1_code: str, summary: str, kp2_uses: int
 ) -> None:
     code, out = await run(linked, tmp_path, "--under", "CS-PBA", "--role", role)
     codes = codes_by_branch(tmp_path)
     assert code == 0 and out.startswith(summary) and codes["CD-KP1"] == kp1_code
-    made = [invite for invite in await invites_of(linked, "CD-KP2") if invite.code == codes["CD-KP2"]]
-    assert [invite.role for invite in made] == [role]
+    kp2 = [invite for invite in await invites_of(linked, "CD-KP2") if invite.code == codes["CD-KP2"]]
+    assert [(invite.role, invite.max_uses) for invite in kp2] == [(role, kp2_uses)]
 
 
 async def test_the_code_that_lasts_longest_is_preferred(linked: App, clock: Clock, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ __all__ = ["WORKBOOK", "BranchCode", "add_invites_parser", "card_filename", "mak
 
 WORKBOOK = "invites.xlsx"
 ROLES = (RoleName.MEMBER.value, RoleName.SECRETARY.value)
+DEFAULT_USES = {RoleName.MEMBER.value: 50, RoleName.SECRETARY.value: 1}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -47,7 +48,8 @@ def add_invites_parser(admin: Any) -> None:
     invites.add_argument("--role", default=RoleName.MEMBER.value, choices=ROLES)
     invites.add_argument("--out", required=True, type=Path, help=f"folder for {WORKBOOK} and the PNG cards")
     invites.add_argument("--days", type=int, default=30, help="days until a new code expires")
-    invites.add_argument("--uses", type=int, default=50, help="how many people may use a new code")
+    invites.add_argument("--uses", type=int, help="how many people may use a new code (default: 50 for member, "
+                         "1 for secretary, so a secretary's code cannot make a second secretary)")
     invites.add_argument("--locale", choices=LOCALES, help="language of the messages and files (default: the bot's)")
 
 
@@ -55,7 +57,8 @@ async def make_invites(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Make or reuse a code per active branch under `--under`, write the workbook and the cards; return 0, or
     2 when the arguments name nothing to do."""
     t = app.catalogs.get(args.locale)
-    if args.days < 1 or args.uses < 1:
+    uses = DEFAULT_USES[args.role] if args.uses is None else args.uses
+    if args.days < 1 or uses < 1:
         out.write(t("invites.bad_numbers") + "\n")
         return 2
     links = JoinLinks.of(app.settings.telegram_bot_username, app.settings.zalo_bot_link)
@@ -75,7 +78,7 @@ async def make_invites(app: App, args: argparse.Namespace, out: TextIO) -> int:
             invite = entry.invite
             if invite is None:
                 assert entry.branch.id is not None
-                invite = await create_invite(session, unit_id=entry.branch.id, role=args.role, max_uses=args.uses,
+                invite = await create_invite(session, unit_id=entry.branch.id, role=args.role, max_uses=uses,
                                              expires_at=now + timedelta(days=args.days), created_at=now)
                 made += 1
             rows.append(_row(entry, invite.code, invite.expires_at.astimezone(app.tz).date(),
