@@ -1,0 +1,121 @@
+"""Throughput across processes (issue 13, goal 3): N webhook worker processes on one port, PostgreSQL, the
+scheduler elected by the advisory lock and an outbox sender in every worker, fed at fixed rates by a load
+generator posting Telegram updates with the valid secret header; replies go to a loopback fake Bot API.
+
+    .venv/bin/python -m bench.webhook_workers                    # 1 then 2 workers, rates 50…400/s, 15 s each
+    .venv/bin/python -m bench.webhook_workers --workers 2 --rates 100,200 --seconds 20
+
+How the pieces fit (one shared pre-bound socket, replies attributed per update, the dialog mix) is in
+`bench/webhook_fleet.py`. Every step offers a fixed rate for `--seconds` (after a warm-up step that is not
+printed); latency is from the moment an update was due to its 200, so a generator running late shows as
+latency too, and its own lag is printed apart. CPU is given in cores for the workers, the PostgreSQL backends of
+the bench database, the driver (generator + fake platform) and the whole machine (2 cores: 2.0 is all of it).
+
+Columns: `done/s` updates answered a second (first due to last answered), `lag99ms` the generator's own lateness,
+`starved` ticks when every person was still waiting for an answer, `retries` deliveries tried again (a 5xx or a
+broken connection), `ms:wrk`/`ms:pg`/`ms:drv` CPU milliseconds per update in the workers, the PostgreSQL
+backends and the driver, `c:wrk`/`c:all` cores used by the workers and by the whole machine, `load` the 1-minute
+load average (other work on the machine shows there). CPU per update does not depend on what else runs; the
+rates do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from bench.webhook_fleet import (
+    CpuMeter,
+    Fleet,
+    Generator,
+    Platform,
+    Poster,
+    Window,
+    backend_pids,
+    handled_ids,
+    leader_pid,
+    scratch_database,
+    wait_for_webhooks,
+    worker_environment,
+)
+
+DATABASE = "bot11_bench_workers"
+
+
+async def measure(args: argparse.Namespace, workers: int) -> None:
+    """Print one row per rate for `workers` processes, then what was lost or doubled."""
+    async with scratch_database(args.db_url, DATABASE) as url:
+        platform = await Platform().start()
+        with tempfile.TemporaryDirectory() as folder:
+            fleet = Fleet(env={}, logs=Path(folder), size=workers)
+            fleet.env = worker_environment(url, platform, fleet.port)
+            poster = Poster(fleet.port, connections=args.connections)
+            try:
+                for slot in range(workers):
+                    fleet.start(slot)
+                await wait_for_webhooks(platform, workers)
+                generator = Generator(args.people, platform, poster)
+                await generator.run(min(args.rates), args.warmup)  # connections, caches, every person's join
+                leader = await leader_pid(url, fleet.pids())
+                for rate in args.rates:
+                    meter = CpuMeter({"workers": fleet.pids(), "postgres": await backend_pids(url),
+                                      "driver": [os.getpid()]})
+                    meter.start()
+                    began = time.monotonic()
+                    window = await generator.run(rate, args.seconds)
+                    cores = meter.stop()
+                    print(_row(workers, rate, window, cores, time.monotonic() - began), flush=True)
+                lost = generator.acked - await handled_ids(url)
+                doubled = [u for u, texts in platform.replies.items() if max(texts.values()) > 1]
+                errors = fleet.error_lines()
+                print(f"   {workers} worker(s): scheduler leader pid {leader} of {fleet.pids()}; updates lost "
+                            f"{len(lost)}, handled twice {len(doubled)}, error log lines {len(errors)}", flush=True)
+                for line in errors[:5]:
+                    print(f"     {line}", flush=True)
+            finally:
+                poster.close()
+                fleet.stop()
+                await platform.stop()
+
+
+def _row(workers: int, rate: float, window: Window, cores: dict[str, float], seconds: float) -> str:
+    def per_update(group: str) -> float:  # CPU milliseconds per update answered
+        return cores[group] * seconds / max(1, window.acked) * 1000
+
+    return (f"{workers:>7} {rate:>8.0f} {window.per_second:>8.1f} {window.quantile(window.latencies, 50):>8.1f} "
+            f"{window.quantile(window.latencies, 99):>8.1f} {window.quantile(window.lags, 99):>8.1f} "
+            f"{window.starved:>7} {window.retries:>7} {per_update('workers'):>7.1f} {per_update('postgres'):>7.1f} "
+            f"{per_update('driver'):>7.1f} {cores['workers']:>7.2f} {cores['machine']:>7.2f} "
+            f"{os.getloadavg()[0]:>6.1f}")
+
+
+HEADER = (f"{'workers':>7} {'offered':>8} {'done/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'lag99ms':>8} {'starved':>7} "
+          f"{'retries':>7} {'ms:wrk':>7} {'ms:pg':>7} {'ms:drv':>7} {'c:wrk':>7} {'c:all':>7} {'load':>6}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--rates", type=lambda s: [float(r) for r in s.split(",")], default=[50, 100, 200, 300, 400])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=15)
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=40, help="webhook connections (Telegram's default 40)")
+    parser.add_argument("--db-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    print(f"Webhook workers on one port, PostgreSQL ({DATABASE}), {args.people} people, {args.connections} "
+          f"connections, {args.seconds:.0f} s per rate; CPU in cores", flush=True)
+    print(HEADER, flush=True)
+    for workers in args.workers:
+        await measure(args, workers)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
