@@ -7,6 +7,9 @@
     bot11 admin invites --under QD-HB --role member --out invites/   a code and a QR card per branch
     bot11 admin import-units units.xlsx [--apply]   the unit tree from .xlsx/.csv (a dry run without --apply)
     bot11 admin template units units.xlsx           an empty workbook to fill for import-units
+    bot11 admin move-unit CS-PBA --to HD-TS         move a unit, with the units below it, under another parent
+    bot11 admin merge-units CD-KP2 CD-KP3 --into CD-KP1   merge units (kept deactivated, with their history)
+    bot11 admin deactivate-unit CD-KP2              deactivate a unit without members or active child units
     bot11 admin transfer MEMBER --to CD-KP2        move a member (member number or id) to another branch at once
     bot11 admin leave MEMBER --reason matured|left_union [--on 2026-06-30]   take a member off the roster
     bot11 admin seed-demo      put the made-up demo organisation into an empty database (refused otherwise)
@@ -30,6 +33,7 @@ from bot.app import App, build_app
 from bot.imports.commands import add_import_parsers, import_units, write_units_template
 from bot.imports.invites_bulk import add_invites_parser, make_invites
 from bot.imports.members_admin import add_member_parsers, leave_member, transfer_member
+from bot.imports.reorganise import REORGANISE_TASKS, add_reorganise_parsers, reorganise
 from bot.imports.sample import write_sample
 from bot.report_cli import add_report_parser, run_report
 from bot.settings import Settings
@@ -55,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, default=30, help="days until the code expires")
     invite.add_argument("--uses", type=int, default=50, help="how many people may use the code")
     add_import_parsers(admin)
+    add_reorganise_parsers(admin)
     add_invites_parser(admin)
     add_member_parsers(admin)
     admin.add_parser("seed-demo", help="seed the made-up demo organisation (an empty database only)")
@@ -98,6 +103,8 @@ async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
         if args.task == "tree":
             await _print_tree(app, out)
             return 0
+        if args.task in REORGANISE_TASKS:
+            return await reorganise(app, args, out)
         if args.task == "import-units":
             return await import_units(app, args, out)
         if args.task == "invites":

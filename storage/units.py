@@ -13,6 +13,7 @@ from storage.models import Unit
 __all__ = [
     "add_unit",
     "ancestor_ids",
+    "has_child_units",
     "in_subtree",
     "rename_unit",
     "subtree_units",
@@ -20,6 +21,7 @@ __all__ = [
     "unit_by_id",
     "unit_count",
     "units_by_codes",
+    "units_by_ids",
 ]
 
 
@@ -65,6 +67,11 @@ async def unit_by_id(session: AsyncSession, *, unit_id: int) -> Unit | None:
     return await session.get(Unit, unit_id)
 
 
+async def has_child_units(session: AsyncSession, *, unit_id: int) -> bool:
+    """Tell whether any unit hangs under `unit_id` (a branch has none: its members are counted in it)."""
+    return (await session.exec(select(Unit.id).where(Unit.parent_id == unit_id).limit(1))).first() is not None
+
+
 async def subtree_units(session: AsyncSession, *, root: Unit | None = None) -> Sequence[Unit]:
     """Return the units under `root` (or all), ordered so that each parent precedes its children."""
     query = select(Unit).order_by(col(Unit.path))
@@ -78,6 +85,13 @@ async def units_by_codes(session: AsyncSession, *, codes: Collection[str]) -> Se
     if not codes:
         return []
     return (await session.exec(select(Unit).where(col(Unit.code).in_(sorted(codes))))).all()
+
+
+async def units_by_ids(session: AsyncSession, *, ids: Collection[int]) -> Sequence[Unit]:
+    """Return the units whose id is one of `ids` (any order)."""
+    if not ids:
+        return []
+    return (await session.exec(select(Unit).where(col(Unit.id).in_(sorted(ids))))).all()
 
 
 async def rename_unit(session: AsyncSession, *, unit_id: int, name: str, kind: str) -> None:

@@ -92,7 +92,7 @@ def test_a_good_file_previews_applies_and_then_changes_nothing(
 
     code, out = run(capsys, "import-units", path)
     assert code == 0
-    assert out.splitlines()[0] == "3 thay đổi: 2 tạo mới, 1 đổi tên/cấp, 1 không đổi; 0 lỗi."
+    assert out.splitlines()[0] == "3 thay đổi: 2 tạo mới, 1 đổi tên/cấp, 0 chuyển chỗ, 1 không đổi; 0 lỗi."
     assert "  + CS-MOI     Đoàn phường Mới (đoàn cơ sở) ← QD-HB" in out
     assert "  ~ CD-KP1     Chi đoàn Khu phố 1 (chi đoàn) → Chi đoàn Khu phố Một (chi đoàn)" in out
     assert "chưa ghi gì" in out
@@ -109,7 +109,7 @@ def test_a_good_file_previews_applies_and_then_changes_nothing(
 
     code, out = run(capsys, "import-units", path, "--apply")
     assert code == 0
-    assert out.splitlines()[0] == "0 thay đổi: 0 tạo mới, 0 đổi tên/cấp, 4 không đổi; 0 lỗi."
+    assert out.splitlines()[0] == "0 thay đổi: 0 tạo mới, 0 đổi tên/cấp, 0 chuyển chỗ, 4 không đổi; 0 lỗi."
     assert tree(capsys) == after
 
 
@@ -146,11 +146,13 @@ BAD = [
     ("bad-code", [("CS X!", "Đoàn X", "QD-HB", "đoàn cơ sở")], "dòng 3: mã “CS X!” có ký tự không hợp lệ"),
     ("accented-code", [("CS-ĐÔNG", "Đoàn Đông", "QD-HB", "đoàn cơ sở")], "dòng 3: mã “CS-ĐÔNG” có ký tự"),
     ("unknown-level", [("CS-X", "Đoàn X", "QD-HB", "phường")], "dòng 3: cấp “phường” không hợp lệ"),
-    ("move", [("CD-KP1", "Chi đoàn Khu phố 1", "CS-LL", "chi đoàn")],
-     "dòng 3: CD-KP1 đã có ở chỗ khác; chuyển đơn vị sang đơn vị cấp trên khác (CS-LL) chưa hỗ trợ — dùng lệnh "
-     "move-unit khi có."),
-    ("move-under-new", [("CD-KP1", "Chi đoàn Khu phố 1", "CS-TOT", "chi đoàn")],
-     "dòng 3: CD-KP1 đã có ở chỗ khác; chuyển đơn vị sang đơn vị cấp trên khác (CS-TOT) chưa hỗ trợ"),
+    ("move-under-own-child", [("CS-PBA", "Đoàn phường Bình An", "CD-KP1", "đoàn cơ sở")],
+     "dòng 3: đơn vị cấp trên tạo vòng lặp: CS-PBA → CD-KP1 → CS-PBA"),
+    ("move-under-own-grandchild", [("QD-HB", "Quận Đoàn Hòa Bình", "CD-12A1", "huyện/quận")],
+     "dòng 3: đơn vị cấp trên tạo vòng lặp: QD-HB → CD-12A1 → CS-LL → QD-HB"),
+    ("cycle-through-stored-tree", [("CS-X", "Đoàn X", "CD-KP1", "đoàn cơ sở"),
+                                   ("CS-PBA", "Đoàn phường Bình An", "CS-X", "đoàn cơ sở")],
+     "dòng 4: đơn vị cấp trên tạo vòng lặp: CS-PBA → CS-X → CD-KP1 → CS-PBA"),
     ("after-blank-rows", [("", "", "", ""), ("", "  ", "", ""), ("CS-X", "", "QD-HB", "đoàn cơ sở")],
      "dòng 5: thiếu tên đơn vị"),
 ]

@@ -1,7 +1,7 @@
 """`bot11 admin import-units FILE [--apply]` and `bot11 admin template units FILE.xlsx`.
 
 Without `--apply` the import is a dry run that prints what would change and every bad row. With it, the
-units are created and renamed in one transaction, and only when no row is bad: all or nothing.
+units are created, moved and renamed in one transaction, and only when no row is bad: all or nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from bot.imports.table import Problem, TableError, read_table
 from bot.imports.units import HEADERS, KIND_LABELS, ExistingUnit, Plan, check_rows, plan_import
 from conversations.i18n import LOCALES, Translator
 from storage.models import Unit, UnitKind
-from storage.units import add_unit, rename_unit, units_by_codes
+from storage.reorganise import move_unit
+from storage.units import add_unit, ancestor_ids, rename_unit, units_by_codes, units_by_ids
 
 __all__ = ["add_import_parsers", "import_units", "write_units_template"]
 
@@ -46,7 +47,9 @@ async def import_units(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return 1
     codes = checked.codes | {row.parent for row in checked.rows if row.parent}
     async with app.sessions() as session, session.begin():
-        stored = await units_by_codes(session, codes=codes)
+        named = await units_by_codes(session, codes=codes)
+        above = {i for unit in named for i in ancestor_ids(unit.path)} - {unit.id for unit in named}
+        stored = [*named, *await units_by_ids(session, ids=above)]
         existing = {unit.code: _existing(unit) for unit in stored}
         plan = plan_import(checked, existing)
         out.write(render_preview(t, plan))
@@ -63,25 +66,33 @@ async def import_units(app: App, args: argparse.Namespace, out: TextIO) -> int:
 
 def _existing(unit: Unit) -> ExistingUnit:
     assert unit.id is not None
-    return ExistingUnit(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, parent_id=unit.parent_id)
+    return ExistingUnit(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, parent_id=unit.parent_id,
+                        active=unit.active)
 
 
 async def _write(session: AsyncSession, plan: Plan, units: dict[str, Unit]) -> None:
     for row in plan.create:
         parent = units[row.parent] if row.parent else None
         units[row.code] = await add_unit(session, code=row.code, name=row.name, kind=row.kind, parent=parent)
+    for move in plan.move:
+        assert move.row.parent is not None
+        await move_unit(session, unit=units[move.row.code], new_parent=units[move.row.parent])
     for row, stored in plan.rename:
         await rename_unit(session, unit_id=stored.id, name=row.name, kind=row.kind)
 
 
 def render_preview(t: Translator, plan: Plan) -> str:
-    """Word a plan for the operator: the counts, then each unit to create or rename, then each bad row."""
+    """Word a plan for the operator: the counts, then each unit to create, move or rename, then each bad row."""
     lines = [t("admin.import_summary", changes=plan.changes, create=len(plan.create), rename=len(plan.rename),
-               unchanged=len(plan.unchanged), problems=len(plan.problems))]
+               move=len(plan.move), unchanged=len(plan.unchanged), problems=len(plan.problems))]
     if plan.create:
         lines.append(t("admin.import_create_title"))
         lines += [f"  + {row.code:<10} {row.name} ({_kind(t, row.kind)})"
                   + (f" ← {row.parent}" if row.parent else "") for row in plan.create]
+    if plan.move:
+        lines.append(t("admin.import_move_title"))
+        lines += [f"  > {move.row.code}: {move.old_parent or t('admin.import_no_parent')} → {move.new_parent}"
+                  for move in plan.move]
     if plan.rename:
         lines.append(t("admin.import_rename_title"))
         lines += [f"  ~ {row.code:<10} {stored.name} ({_kind(t, stored.kind)}) → {row.name} ({_kind(t, row.kind)})"

@@ -3,8 +3,8 @@
 Columns (Vietnamese headers first, English accepted; headers and levels match regardless of case and
 diacritics): `Mã đơn vị`, `Tên đơn vị`, `Mã đơn vị cấp trên` (empty for the root of the file; a parent may
 also be a unit already in the database), `Cấp`. An existing unit whose parent cell is empty stays where it
-is. Moving an existing unit to another parent is refused: it would change the paths of its whole subtree,
-which the report rollups assume never happens (storage/rollups.py).
+is; one whose parent cell names another parent moves there with its subtree (storage/reorganise.py), unless
+the file and the stored tree together would put it under itself.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ __all__ = [
     "KIND_LABELS",
     "Checked",
     "ExistingUnit",
+    "Move",
     "Plan",
     "UnitRow",
     "check_rows",
@@ -65,20 +66,34 @@ class ExistingUnit:
     name: str
     kind: str
     parent_id: int | None
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A stored unit the file puts under another parent: the names of the parent it leaves ("" for a root of
+    the tree) and of the one it goes to."""
+
+    row: UnitRow
+    old_parent: str
+    new_parent: str
 
 
 @dataclass(slots=True)
 class Plan:
-    """What an import would do. `create` is ordered so that every parent comes before its children."""
+    """What an import would do. `create` is ordered so that every parent comes before its children, `move`
+    so that every unit moves after the units above it in the tree the file makes (so never under its own
+    subtree on the way). A unit both moved and renamed is in both lists."""
 
     create: list[UnitRow] = field(default_factory=list)
     rename: list[tuple[UnitRow, ExistingUnit]] = field(default_factory=list)
+    move: list[Move] = field(default_factory=list)
     unchanged: list[UnitRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def changes(self) -> int:
-        return len(self.create) + len(self.rename)
+        return len(self.create) + len(self.rename) + len(self.move)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,30 +176,76 @@ def _without_cycles(rows: list[UnitRow]) -> tuple[list[UnitRow], list[Problem]]:
 
 
 def plan_import(checked: Checked, existing: Mapping[str, ExistingUnit]) -> Plan:
-    """Compare the checked rows with the units already stored (`existing`: code → unit, for every code and
-    parent code in the file) and decide what to create, rename and leave alone."""
+    """Compare the checked rows with the units already stored and decide what to create, rename, move and
+    leave alone. `existing` maps code → unit for every code and parent code in the file and for every unit
+    above those in the stored tree (to find cycles the file makes through it)."""
     plan = Plan(problems=list(checked.problems))
     in_file = checked.codes
+    tree = _FinalTree(checked.rows, existing)
     for row in checked.rows:
         stored = existing.get(row.code)
-        if row.parent is not None and row.parent not in in_file and row.parent not in existing:
+        parent = existing.get(row.parent) if row.parent is not None else None
+        cycle = tree.cycle(row.code)
+        if row.parent is not None and row.parent not in in_file and parent is None:
             plan.problems.append(Problem(row.row, "admin.import_unknown_parent", {"parent": row.parent}))
+        elif parent is not None and not parent.active:
+            plan.problems.append(Problem(row.row, "admin.import_inactive_parent", {"parent": parent.code}))
+        elif cycle:
+            plan.problems.append(Problem(row.row, "admin.import_cycle", {"chain": " → ".join(cycle)}))
         elif stored is None:
             plan.create.append(row)
-        elif row.parent is not None and _moves(stored, existing.get(row.parent)):
-            plan.problems.append(Problem(row.row, "admin.import_move", {"code": row.code, "parent": row.parent}))
-        elif (stored.name, stored.kind) != (row.name, row.kind):
-            plan.rename.append((row, stored))
         else:
-            plan.unchanged.append(row)
+            _plan_stored(plan, row, stored, tree)
     plan.create = _parents_first(plan.create)
+    plan.move.sort(key=lambda move: tree.depth(move.row.code))
     plan.problems.sort(key=lambda problem: problem.row)
     return plan
 
 
-def _moves(stored: ExistingUnit, parent: ExistingUnit | None) -> bool:
-    """Tell whether the file puts a stored unit under another parent (a parent new in the file is another)."""
-    return parent is None or parent.id != stored.parent_id
+def _plan_stored(plan: Plan, row: UnitRow, stored: ExistingUnit, tree: _FinalTree) -> None:
+    moved = row.parent is not None and tree.stored_parent(stored) != row.parent
+    if moved and row.parent is not None:
+        plan.move.append(Move(row, tree.name(tree.stored_parent(stored)), tree.name(row.parent)))
+    if (stored.name, stored.kind) != (row.name, row.kind):
+        plan.rename.append((row, stored))
+    elif not moved:
+        plan.unchanged.append(row)
+
+
+class _FinalTree:
+    """The tree as it would be after the import: each unit's parent code, from the file where it says,
+    else from the database."""
+
+    def __init__(self, rows: list[UnitRow], existing: Mapping[str, ExistingUnit]) -> None:
+        self._codes = {unit.id: code for code, unit in existing.items()}
+        self._names = {code: unit.name for code, unit in existing.items()} | {row.code: row.name for row in rows}
+        self._parents: dict[str, str | None] = {code: self.stored_parent(unit) for code, unit in existing.items()}
+        for row in rows:
+            if row.parent is not None or row.code not in existing:
+                self._parents[row.code] = row.parent
+
+    def stored_parent(self, unit: ExistingUnit) -> str | None:
+        return self._codes.get(unit.parent_id) if unit.parent_id is not None else None
+
+    def name(self, code: str | None) -> str:
+        return self._names.get(code, code) if code is not None else ""
+
+    def _chain(self, code: str) -> list[str]:
+        """Return `code` and the codes above it, up to a root or to the first code met twice (repeated)."""
+        chain = [code]
+        parent = self._parents.get(code)
+        while parent is not None and parent not in chain:
+            chain.append(parent)
+            parent = self._parents.get(parent)
+        return chain if parent is None else [*chain, parent]
+
+    def cycle(self, code: str) -> list[str]:
+        """Return the chain from `code` up into a cycle, or [] when it reaches a root."""
+        chain = self._chain(code)
+        return chain if len(chain) != len(set(chain)) else []
+
+    def depth(self, code: str) -> int:
+        return len(self._chain(code))
 
 
 def _parents_first(rows: list[UnitRow]) -> list[UnitRow]:
