@@ -121,8 +121,11 @@ async def test_a_member_on_the_bot_is_told_and_sees_it_as_theirs(demo: App, chat
     [push] = await outbox_rows(demo)
     assert (push.dedupe_key, push.chat_id, push.not_before) == (f"youth.recorded_for.y{youth_id}:test:an", "an",
                                                                  clock())
-    assert push.payload["text"] == demo.catalogs.get("en")(
-        "youth.push_recorded_for_you", secretary="Phạm Thu Hà", name="Trần Thị Bích", year=2006)
+    assert push.payload["text"] == (
+        "Your branch secretary Phạm Thu Hà recorded for you: a young person you introduced is now on your 1+1 list "
+        "(young people you have introduced in 2026: 1). Type /mine to see who, and /update when they attend an "
+        "activity, join Hội or are admitted to Đoàn.")
+    assert "Bích" not in str(push.payload)  # the young person's data stays in their own rows only
     assert push.payload["about"] == {"member_id": an, "youth_id": youth_id}
     mine = (await chat.say("an", "/mine"))[0]
     assert "Trần Thị Bích (2006)" in mine and "You have met your 1+1 goal" in mine

@@ -252,20 +252,24 @@ class YouthRegisterFlow(StepFlow):
                 return Turn([ctx.reply("youth.ask_which_field", choices=choices)], self.at(Step.PICK_FIELD, data))
         return await self._save(ctx, data)
 
+    async def _introducer(self, ctx: Context, data: RegisterData) -> Member | None:
+        """Return who introduced the young person: the speaker, or the member picked, read from the speaker's
+        branch roster again (they may have left it, or the speaker their role, since the pick); None if gone."""
+        assert ctx.member is not None
+        if data.introducer is None:
+            return ctx.member
+        found = await roster_member(ctx.session, member_id=data.introducer, unit_ids=secretary_branch_ids(ctx))
+        return found if found is not None and found.id != ctx.member.id else None
+
     async def _save(self, ctx: Context, data: RegisterData) -> Turn:
         member = ctx.member
-        assert member is not None and member.id is not None
-        introducer: Member | None = member
-        if data.introducer is not None:
-            # Checked again: the member may have left the branch, or the speaker their role, since the pick.
-            introducer = await roster_member(ctx.session, member_id=data.introducer,
-                                             unit_ids=secretary_branch_ids(ctx))
-        gone = introducer is None or (data.introducer is not None and introducer.id == member.id)
-        if gone or introducer is None or introducer.id is None:
+        introducer = await self._introducer(ctx, data)
+        if introducer is None:
             data.review = True
             roster = await roster_turn(ctx, self.at(Step.ROSTER, data), 0, lead=ctx.t("youth.roster_gone_save"))
             return roster or Turn([ctx.reply("youth.roster_empty_now")])
-        on_behalf = introducer.id != member.id
+        assert member is not None and member.id is not None and introducer.id is not None
+        on_behalf = data.introducer is not None
         values = column_values(data.answers())
         values.update(introduced_by=introducer.id, unit_id=introducer.unit_id, introduced_at=ctx.now,
                       consent_at=ctx.now, status=YouthStatus.INTRODUCED, status_at=ctx.now,
@@ -284,22 +288,25 @@ class YouthRegisterFlow(StepFlow):
                            action="youth.registered_on_behalf" if on_behalf else "youth.registered",
                            target=f"youth:{youth_id}", at=ctx.now)
         since, until = year_bounds(ctx)
-        count = ctx.t.number(await introduced_count(ctx.session, member_id=introducer.id, since=since,
-                                                    until=until))
+        introduced = await introduced_count(ctx.session, member_id=introducer.id, since=since, until=until)
+        count = ctx.t.number(introduced)
         if not on_behalf:
             return Turn([ctx.reply("youth.registered", name=data.name, count=count, year=since.year)])
-        pushes = await self._tell(ctx, introducer.id, youth_id, data)
+        pushes = await self._tell(ctx, introducer.id, youth_id, count=introduced, year=since.year)
         done = ctx.t("youth.registered_for", name=data.name, member=introducer.full_name, count=count,
                      year=since.year)
         told = ctx.t("youth.member_told" if pushes else "youth.member_not_on_bot", member=introducer.full_name)
         return Turn([Reply(f"{done}\n{told}")], effects=pushes)
 
-    async def _tell(self, ctx: Context, member_id: int, youth_id: int, data: RegisterData) -> list[Push]:
+    async def _tell(self, ctx: Context, member_id: int, youth_id: int, *, count: int, year: int) -> list[Push]:
         """Return the pushes telling the member, on each chat of theirs the bot can reach, that the secretary
-        recorded the young person for them (none for a member who does not use the bot)."""
+        recorded an introduction for them (none for a member who does not use the bot).
+
+        The young person is not named: an outbox row outlives a deletion of their record, and their personal data
+        is kept only in their own rows (/cuatoi shows the member who it is).
+        """
         assert ctx.member is not None
         return [push_for(chat, key=f"youth.recorded_for.y{youth_id}", catalogs=ctx.catalogs, calendar=self.calendar,
                          tz=ctx.tz, now=ctx.now, text_key="youth.push_recorded_for_you",
-                         about={"youth_id": youth_id}, secretary=ctx.member.full_name, name=data.name,
-                         year=data.birth_year)
+                         about={"youth_id": youth_id}, secretary=ctx.member.full_name, count=count, year=year)
                 for chat in await member_chats(ctx.session, member_id=member_id)]
