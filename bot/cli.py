@@ -7,6 +7,8 @@
     bot11 admin invites --under QD-HB --role member --out invites/   a code and a QR card per branch
     bot11 admin import-units units.xlsx [--apply]   the unit tree from .xlsx/.csv (a dry run without --apply)
     bot11 admin template units units.xlsx           an empty workbook to fill for import-units
+    bot11 admin import-members members.xlsx [--apply] [--mark-missing-inactive]   branch rosters from .xlsx/.csv
+    bot11 admin template members members.xlsx       an empty workbook to fill for import-members
     bot11 admin move-unit CS-PBA --to HD-TS         move a unit, with the units below it, under another parent
     bot11 admin merge-units CD-KP2 CD-KP3 --into CD-KP1   merge units (kept deactivated, with their history)
     bot11 admin deactivate-unit CD-KP2              deactivate a unit without members or active child units
@@ -32,6 +34,7 @@ from typing import TextIO
 from bot.app import App, build_app
 from bot.imports.commands import add_import_parsers, import_units, write_units_template
 from bot.imports.invites_bulk import add_invites_parser, make_invites
+from bot.imports.roster import add_roster_parser, import_members, write_members_template
 from bot.imports.members_admin import add_member_parsers, leave_member, transfer_member
 from bot.imports.reorganise import REORGANISE_TASKS, add_reorganise_parsers, reorganise
 from bot.imports.sample import write_sample
@@ -61,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     add_import_parsers(admin)
     add_reorganise_parsers(admin)
     add_invites_parser(admin)
+    add_roster_parser(admin)
     add_member_parsers(admin)
     admin.add_parser("seed-demo", help="seed the made-up demo organisation (an empty database only)")
     sample = admin.add_parser("sample-org", help="write a made-up organisation's two import workbooks, filled in")
@@ -92,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
     if args.task == "template":
-        write_units_template(args.file)
+        (write_members_template if args.what == "members" else write_units_template)(args.file)
         return 0
     if args.task == "sample-org":
         write_sample(args.folder, out)
@@ -109,6 +113,8 @@ async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
             return await import_units(app, args, out)
         if args.task == "invites":
             return await make_invites(app, args, out)
+        if args.task == "import-members":
+            return await import_members(app, args, out)
         if args.task == "transfer":
             return await transfer_member(app, args, out)
         if args.task == "leave":

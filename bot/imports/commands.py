@@ -33,7 +33,7 @@ def add_import_parsers(admin: Any) -> None:
     units.add_argument("--apply", action="store_true", help="write the changes (all or nothing)")
     units.add_argument("--locale", choices=LOCALES, help="language of the messages (default: the bot's)")
     template = admin.add_parser("template", help="write an empty import workbook with its headers")
-    template.add_argument("what", choices=["units"])
+    template.add_argument("what", choices=["units", "members"])
     template.add_argument("file", type=Path, help="the .xlsx file to write")
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cell", "Problem", "Row", "Table", "TableError", "fold", "parse_header", "read_table"]
+__all__ = [
+    "Cell", "Problem", "Row", "Table", "TableError", "TableStream", "fold", "open_table", "parse_header", "read_table",
+]
 
 Cell = str
 Row = tuple[int, tuple[Cell, ...]]  # (row number as the spreadsheet shows it, cells as text)
@@ -45,6 +48,18 @@ class Table:
     rows: list[Row]
 
 
+@dataclass(frozen=True, slots=True)
+class TableStream:
+    """The header row of a file and its non-blank data rows, read as they are taken, so that a large file is
+    counted (and refused, or shown with a progress bar) without holding it all. `size` is how many rows the file
+    says it has, header included (an `.xlsx` sheet's dimension, a `.csv`'s lines), or None when it does not say.
+    """
+
+    header: tuple[Cell, ...]
+    rows: Iterator[Row]
+    size: int | None
+
+
 def fold(text: str) -> str:
     """Return `text` lowercased, without diacritics (đ → d) and with single spaces, for matching by hand-typed
     headers and levels."""
@@ -55,23 +70,37 @@ def fold(text: str) -> str:
 
 def read_table(path: Path) -> Table:
     """Read the first sheet of an `.xlsx` file or a `.csv` file; blank rows are left out."""
+    stream = open_table(path)
+    return Table(header=stream.header, rows=list(stream.rows))
+
+
+def open_table(path: Path) -> TableStream:
+    """Open the first sheet of an `.xlsx` file or a `.csv` file and read its header row; blank rows are left out.
+
+    The rows are read as the caller takes them: a problem in a later row (a formula) is raised then.
+    """
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        rows = list(_xlsx_rows(path))
+        rows, size = _xlsx_rows(path)
     elif suffix == ".csv":
-        rows = list(_csv_rows(path.read_bytes()))
+        text = _decode(path.read_bytes())
+        rows, size = _csv_rows(text), text.count("\n") + 1
     else:
         raise TableError(Problem(0, "admin.import_bad_suffix", {"suffix": suffix or path.name}))
-    rows = [(number, cells) for number, cells in rows if any(cells)]
-    if not rows:
+    filled = ((number, cells) for number, cells in rows if any(cells))
+    first = next(filled, None)
+    if first is None:
         raise TableError(Problem(0, "admin.import_empty"))
-    (_, header), *data = rows
-    return Table(header=header, rows=data)
+    return TableStream(header=first[1], rows=filled, size=size)
 
 
-def parse_header(header: Sequence[Cell], names: Mapping[str, Sequence[str]]) -> dict[str, int]:
+def parse_header(
+    header: Sequence[Cell], names: Mapping[str, Sequence[str]], *, optional: Collection[str] = (),
+    missing_key: str = "admin.import_header_missing",
+) -> dict[str, int]:
     """Find each wanted column (`names`: column → accepted headers, the first one shown when missing) in
-    `header`, matching folded text; return column → index.
+    `header`, matching folded text; return column → index. A column in `optional` may be absent; the others
+    missing raise `missing_key` (whose text names the template to use).
 
     An empty header cell between named ones is what a merged cell reads as, so it is refused as such.
     """
@@ -87,9 +116,9 @@ def parse_header(header: Sequence[Cell], names: Mapping[str, Sequence[str]]) -> 
         if column in found:
             raise TableError(Problem(1, "admin.import_header_twice", {"header": cell}))
         found[column] = index
-    missing = [names[column][0] for column in names if column not in found]
+    missing = [names[column][0] for column in names if column not in found and column not in optional]
     if missing:
-        raise TableError(Problem(1, "admin.import_header_missing", {"headers": ", ".join(missing)}))
+        raise TableError(Problem(1, missing_key, {"headers": ", ".join(missing)}))
     return found
 
 
@@ -105,17 +134,26 @@ def _letter(index: int) -> str:
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):  # an Excel date cell, written the way operators type dates
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split())
 
 
-def _xlsx_rows(path: Path) -> Iterator[Row]:
+def _xlsx_rows(path: Path) -> tuple[Iterator[Row], int | None]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=False)
+    sheet = workbook.worksheets[0]
+    return _sheet_rows(workbook, sheet), sheet.max_row
+
+
+def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[Row]:
+    """Yield the sheet's rows, then close the workbook (also when the caller stops taking rows)."""
     try:
-        sheet = workbook.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             for index, cell in enumerate(cells):
                 if getattr(cell, "data_type", None) == "f":
@@ -125,8 +163,7 @@ def _xlsx_rows(path: Path) -> Iterator[Row]:
         workbook.close()
 
 
-def _csv_rows(data: bytes) -> Iterator[Row]:
-    text = _decode(data)
+def _csv_rows(text: str) -> Iterator[Row]:
     for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         yield number, tuple(_text(cell) for cell in cells)
 
