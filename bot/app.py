@@ -6,6 +6,7 @@ time, nor when the app is built: `prepare()` migrates (and seeds the demo for th
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channel import Channel
-from bot.settings import Settings
+from bot.settings import WEB_KEY_BYTES, Settings
 from bot.telegram.ratelimit import FloodLimits
 from bot.telegram.service import TelegramService
 from bot.zalo.service import ZaloService
@@ -52,6 +53,8 @@ class App:
     calendar: EvaluationCalendar
     tz: ZoneInfo
     sender_config: SenderConfig
+    # Signs web sessions and file links: WEB_SECRET_KEY, or a random one for this process (the console only).
+    web_key: bytes
 
     async def prepare(self, *, demo: bool = False) -> None:
         """Migrate the schema; with `demo` (the console chat only), seed the demo organisation if it is empty."""
@@ -83,11 +86,12 @@ def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     engine = Engine(
         sessions=sessions, catalogs=catalogs, clock=clock,
         commands=default_commands(calendar=calendar, bot_username=settings.telegram_bot_username,
-                                  zalo_bot_link=settings.zalo_bot_link),
+                                  zalo_bot_link=settings.zalo_bot_link, web_base_url=settings.web_address()),
         tz=tz, conversation_ttl=timedelta(hours=settings.conversation_ttl_hours),
     )
     return App(settings=settings, db=db, sessions=sessions, catalogs=catalogs, engine=engine, clock=clock,
-               calendar=calendar, tz=tz, sender_config=sender_config_from(settings))
+               calendar=calendar, tz=tz, sender_config=sender_config_from(settings),
+               web_key=settings.web_key() or secrets.token_bytes(WEB_KEY_BYTES))
 
 
 def calendar_from(settings: Settings) -> EvaluationCalendar:

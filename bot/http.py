@@ -1,6 +1,6 @@
 """The one HTTP server (an ASGI app: Starlette under uvicorn): every channel's webhook and `GET /healthz`.
 
-Later pages join here as more routes in `routes()` (officers' web pages, signed file links, `/metrics`).
+The officers' web pages, signed file links and `/metrics` (`bot.web`) join as more routes in `routes()`.
 
 Every webhook is guarded the same way: the platform's secret header is checked before any of the body is read,
 a body over `BODY_LIMIT` is answered 413 without being read whole, and what is left must be a JSON object of
@@ -58,11 +58,12 @@ class Webhook:
     receive: Callable[[dict[str, Any]], Awaitable[HTTPStatus]]
 
 
-def routes(*, webhooks: Sequence[Webhook], db: AsyncEngine) -> list[BaseRoute]:
-    """Return every route the server serves: `/healthz` and one `POST` per webhook."""
+def routes(*, webhooks: Sequence[Webhook], db: AsyncEngine, pages: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
+    """Return every route the server serves: `/healthz`, one `POST` per webhook, then `pages` (bot.web)."""
     return [
         Route(HEALTH_PATH, _health(db), methods=["GET"]),
         *(Route(hook.path, _guarded(hook), methods=["POST"]) for hook in webhooks),
+        *pages,
     ]
 
 

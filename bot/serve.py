@@ -37,14 +37,23 @@ from bot.menus import RoleMenus
 from bot.outlet import START_BACKOFF, keep_trying
 from bot.settings import Settings
 from bot.telegram.ratelimit import FloodLimits
+from bot.web import web_routes
 from conversations.outlet import Outlet, SendFailed
 from scheduled.service import pushes_running, run_pushes
 
-__all__ = ["NO_ORGANISATION", "Runner", "send", "serve"]
+__all__ = ["EPHEMERAL_WEB_KEY", "NO_ORGANISATION", "NO_WEB_KEY", "Runner", "send", "serve"]
 
 log = logging.getLogger(__name__)
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+# Web sessions and file links are signed with WEB_SECRET_KEY: with a platform, people's sessions must outlive a
+# restart and every worker must accept the others' links, so a key of the process's own is refused there.
+NO_WEB_KEY = ("WEB_SECRET_KEY is not set: the officers' web pages sign their sessions and file links with it. Set "
+              "it to 32 bytes or more of random text, the same for every process, e.g. the output of "
+              "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+EPHEMERAL_WEB_KEY = ("WEB_SECRET_KEY is not set: the web pages sign with a random key of this run, so their login "
+                     "sessions and file links end when the bot stops")
 
 # Said when a platform is served on an empty database: the demo's public codes grant officer rights, so it is
 # never seeded there. Name only commands that exist.
@@ -60,6 +69,11 @@ NO_ORGANISATION = (
 
 async def serve(settings: Settings) -> int:
     """Prepare the database, then serve until the channels stop; return the exit code."""
+    try:
+        key = settings.web_key()
+    except ValueError as refused:
+        log.error("the bot cannot start: %s", refused)
+        return 1
     app = build_app(settings)
     try:
         try:
@@ -67,6 +81,11 @@ async def serve(settings: Settings) -> int:
         except ValueError as refused:
             log.error("the bot cannot start: %s", refused)
             return 1
+        if key is None:
+            if channels:
+                log.error("the bot cannot start: %s", NO_WEB_KEY)
+                return 1
+            log.warning(EPHEMERAL_WEB_KEY)
         if not channels:
             console = _console(app)
             # Before the signals are installed: Ctrl+C still ends a wait for Enter.
@@ -163,8 +182,8 @@ class Runner:
         webhooks = [Webhook(address.path, address.header, address.secret, dispatcher.receive)
                     for dispatcher in self._dispatchers if (address := dispatcher.channel.webhook()) is not None]
         settings = self._app.settings
-        server = HttpServer(routes(webhooks=webhooks, db=self._app.db), listen=settings.http_listen,
-                            port=settings.http_port)
+        server = HttpServer(routes(webhooks=webhooks, db=self._app.db, pages=web_routes(self._app)),
+                            listen=settings.http_listen, port=settings.http_port)
         try:
             self.port = await server.start()
         except OSError as taken:
@@ -173,6 +192,9 @@ class Runner:
             log.warning("HTTP server not started, going on without it: %s", taken)
             return
         stack.push_async_callback(server.stop)
+        dashboard = settings.web_address() if settings.web_base_url else \
+            settings.model_copy(update={"http_port": self.port}).web_address()
+        log.warning("officers' web pages at %s (type /web in the chat for a login link)", dashboard)
 
     async def _serve(self, dispatcher: Dispatcher[Any]) -> int:
         name = dispatcher.channel.name

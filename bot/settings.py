@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["WEB_KEY_BYTES", "Settings"]
+
+WEB_KEY_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -47,3 +49,22 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = 120
     outbox_max_attempts: int = 8
     telegram_bot_username: str | None = None
+    web_base_url: str | None = None
+    web_secret_key: SecretStr | None = None
+
+    def web_address(self) -> str:
+        """Return the address the web pages' links start with: WEB_BASE_URL, else the HTTP server on this host."""
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        host = "127.0.0.1" if self.http_listen in ("", "0.0.0.0", "::") else self.http_listen
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.http_port}"
+
+    def web_key(self) -> bytes | None:
+        """Return the key web sessions and file links are signed with, None when unset; raise ValueError (the
+        key not in it) when it is shorter than `WEB_KEY_BYTES`, which one signed cookie would let be guessed."""
+        if self.web_secret_key is None:
+            return None
+        key = self.web_secret_key.get_secret_value().encode()
+        if len(key) < WEB_KEY_BYTES:
+            raise ValueError(f"WEB_SECRET_KEY is shorter than {WEB_KEY_BYTES} bytes")
+        return key

@@ -20,6 +20,7 @@ __all__ = [
     "IntegrityFlag",
     "Invite",
     "LeftReason",
+    "LoginLink",
     "Member",
     "MemberPosition",
     "MemberStatus",
@@ -509,3 +510,21 @@ class ReportUnit(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", primary_key=True)
     members: int = _count()
     engaged: int = _count()
+
+
+# --- Officers on the web (issue 11).
+
+
+class LoginLink(SQLModel, table=True):
+    """A one-time link to the web pages that /web gave a chat identity: only the SHA-256 of its token is kept;
+    it works once (`used_at`), until `expires_at`."""
+
+    __tablename__ = "login_link"
+    __table_args__ = (Index("ix_login_link_identity", "identity_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    identity_id: int = Field(foreign_key="chat_identity.id")
+    created_at: datetime = _aware(nullable=False)
+    expires_at: datetime = _aware(nullable=False)
+    used_at: datetime | None = _aware(nullable=True)

@@ -114,7 +114,8 @@ def clock() -> Clock:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # Port 0: the HTTP server takes a free port, so tests never collide with another server on 8080.
     return Settings(_env_file=None, database_url=database_url,  # type: ignore[call-arg]
-                    attachment_dir=str(tmp_path / "attachments"), http_port=0)
+                    attachment_dir=str(tmp_path / "attachments"), http_port=0,
+                    web_secret_key="a test key of more than thirty-two bytes")
 
 
 @pytest.fixture

@@ -109,6 +109,7 @@ TABLE: dict[str, Row] = {
     "xephang": _unit_row(LEADERS, "report.ranking_none", NOT_FOUND),
     "chamnop": _unit_row(LEADERS, "report.overdue_head", NOT_FOUND),
     "chitieu": _unit_row(OFFICERS, "report.targets_no_children", NOT_FOUND),
+    "web": Row(LEADERS, {NONE: "web.link"}),
     "trogiup": Row(EVERYONE, {NONE: "help.intro_member"}, by_caller={"stranger": "help.intro_stranger"}),
 }
 

@@ -11,6 +11,7 @@ from conversations.flows.join import JoinFlow
 from conversations.flows.remind import NudgeSwitchFlow, RemindFlow
 from conversations.flows.report import report_commands
 from conversations.flows.transfer import TransferFlow
+from conversations.flows.web import DEFAULT_BASE_URL, web_commands
 from conversations.flows.youth_edit import YouthDeleteFlow, YouthEditFlow
 from conversations.flows.youth_mine import YouthMineFlow
 from conversations.flows.youth_register import YouthRegisterFlow
@@ -23,7 +24,8 @@ __all__ = ["default_commands"]
 
 
 def default_commands(
-    *, calendar: EvaluationCalendar | None = None, bot_username: str | None = None, zalo_bot_link: str | None = None
+    *, calendar: EvaluationCalendar | None = None, bot_username: str | None = None, zalo_bot_link: str | None = None,
+    web_base_url: str = DEFAULT_BASE_URL,
 ) -> list[Command]:
     """Return every command, in the order /trogiup lists them (`calendar`, `bot_username` and `zalo_bot_link`
     from settings)."""
@@ -48,6 +50,7 @@ def default_commands(
         Command(("batnhac", "unmute"), NudgeSwitchFlow(on=True), "help.unmute", members_only=True),
     ]
     commands += report_commands(calendar)
+    commands += web_commands(web_base_url)
     commands.append(Command(("trogiup", "help"), HelpFlow(lambda: commands), "help.help"))
     return commands
 
