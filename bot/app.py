@@ -20,6 +20,7 @@ from bot.channel import Channel
 from bot.settings import WEB_KEY_BYTES, Settings
 from bot.telegram.ratelimit import FloodLimits
 from bot.telegram.service import TelegramService
+from bot.web.files import FileLinks
 from bot.zalo.service import ZaloService
 from conversations.engine import Engine
 from conversations.flows import default_commands
@@ -31,7 +32,9 @@ from storage.demo import seed_demo
 from storage.migrate import upgrade_to_head
 from storage.units import unit_count
 
-__all__ = ["App", "build_app", "calendar_from", "platform_channels", "sender_config_from", "utc_now"]
+__all__ = [
+    "App", "build_app", "calendar_from", "file_links", "platform_channels", "sender_config_from", "utc_now",
+]
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +125,14 @@ def sender_config_from(settings: Settings) -> SenderConfig:
     )
 
 
+def file_links(app: App) -> FileLinks | None:
+    """Return where files are put for platforms that fetch them by URL: only a public HTTPS address will do."""
+    address = app.settings.web_address()
+    if not address.startswith("https://"):
+        return None
+    return FileLinks(sessions=app.sessions, key=app.web_key, base_url=address, clock=app.clock)
+
+
 def platform_channels(app: App, *, limits: FloodLimits | None = None) -> list[Channel[Any]]:
     """Return an adapter for every platform whose token is set (raises ValueError for refused settings)."""
     settings = app.settings
@@ -129,5 +140,5 @@ def platform_channels(app: App, *, limits: FloodLimits | None = None) -> list[Ch
     if settings.telegram_bot_token is not None:
         channels.append(TelegramService(settings, limits=limits))
     if settings.zalo_bot_token is not None:
-        channels.append(ZaloService.configured(settings, t=app.catalogs.get(None)))
+        channels.append(ZaloService.configured(settings, t=app.catalogs.get(None), files=file_links(app)))
     return channels

@@ -37,7 +37,7 @@ from bot.menus import RoleMenus
 from bot.outlet import START_BACKOFF, keep_trying
 from bot.settings import Settings
 from bot.telegram.ratelimit import FloodLimits
-from bot.web import web_routes
+from bot.web.app import web_routes
 from conversations.outlet import Outlet, SendFailed
 from scheduled.service import pushes_running, run_pushes
 

@@ -34,6 +34,7 @@ __all__ = [
     "ReportUnit",
     "Role",
     "RoleName",
+    "SharedFile",
     "Survey",
     "Target",
     "TargetMetric",
@@ -528,3 +529,17 @@ class LoginLink(SQLModel, table=True):
     created_at: datetime = _aware(nullable=False)
     expires_at: datetime = _aware(nullable=False)
     used_at: datetime | None = _aware(nullable=True)
+
+
+class SharedFile(SQLModel, table=True):
+    """A file sent by link rather than uploaded (Zalo takes a photo only by URL): kept until `expires_at` and
+    served at a signed `/f/` link (bot.web)."""
+
+    __tablename__ = "shared_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filename: str = Field(max_length=100)
+    mime_type: str = Field(max_length=100)
+    content: bytes
+    created_at: datetime = _aware(nullable=False)
+    expires_at: datetime = _aware(nullable=False, index=True)

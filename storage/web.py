@@ -1,5 +1,6 @@
 """What the officers' web pages read and write: one-time login links, the person behind a web session, the
-units on a breadcrumb, whether a branch's secretary can be reached, and the counts `/metrics` shows."""
+units on a breadcrumb, whether a branch's secretary can be reached, files sent by link, and the counts `/metrics`
+shows."""
 
 from __future__ import annotations
 
@@ -7,19 +8,32 @@ import hashlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import case, update
+from sqlalchemy import case, delete, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Audit, ChatIdentity, LoginLink, Member, MemberStatus, Outbox, Role, RoleName, Unit
+from storage.models import (
+    Audit,
+    ChatIdentity,
+    LoginLink,
+    Member,
+    MemberStatus,
+    Outbox,
+    Role,
+    RoleName,
+    SharedFile,
+    Unit,
+)
 
 __all__ = [
     "actions_since",
     "add_login_link",
+    "add_shared_file",
     "login_link_open",
     "login_links_since",
     "outbox_by_status",
     "secretaries_reachable",
+    "shared_file",
     "token_digest",
     "units_by_ids",
     "use_login_link",
@@ -117,3 +131,21 @@ async def outbox_by_status(session: AsyncSession) -> dict[str, int]:
     """Count the outbox rows by status (pending, sending, sent, failed...)."""
     query = select(Outbox.status, func.count()).group_by(col(Outbox.status))
     return {str(status): int(n) for status, n in (await session.exec(query)).all()}
+
+
+async def add_shared_file(
+    session: AsyncSession, *, filename: str, mime_type: str, content: bytes, now: datetime, expires_at: datetime
+) -> int:
+    """Keep a file to be fetched by link until `expires_at` and return its id; files expired by `now` go."""
+    await session.exec(delete(SharedFile).where(col(SharedFile.expires_at) <= now))
+    row = SharedFile(filename=filename, mime_type=mime_type, content=content, created_at=now, expires_at=expires_at)
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    return row.id
+
+
+async def shared_file(session: AsyncSession, *, file_id: int, now: datetime) -> SharedFile | None:
+    """Return the kept file, unless it has expired at `now`."""
+    query = select(SharedFile).where(SharedFile.id == file_id, col(SharedFile.expires_at) > now)
+    return (await session.exec(query)).first()

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, async_playwright
 
 from bot.app import App
 from bot.http import HttpServer, routes
-from bot.web import web_routes
+from bot.web.app import web_routes
 from tests.conftest import Clock
 from tests.transcript import Chat
 from tests.web_support import build_cast, login_path

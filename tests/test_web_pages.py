@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from bot.app import App
-from bot.web.app import FILE_TTL
+from bot.web.files import FILE_TTL
 from conversations.i18n import LOCALES
 from storage.calendar import Period
 from storage.models import Evaluation

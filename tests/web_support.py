@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 
 from bot.app import App
 from bot.http import routes
-from bot.web import web_routes
+from bot.web.app import web_routes
 from storage.identities import link_member
 from storage.members import add_member, grant_role
 from storage.models import MemberStatus, RoleName, Unit

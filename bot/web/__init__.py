@@ -1,5 +1,5 @@
-"""The officers' web pages on the one HTTP server (issue 11): see `bot.web.app`."""
+"""The officers' web pages on the one HTTP server (issue 11): routes in `bot.web.app`, sessions and signing in
+`bot.web.auth`, files by signed link in `bot.web.files`, `/metrics` in `bot.web.metrics`.
 
-from bot.web.app import web_routes
-
-__all__ = ["web_routes"]
+Nothing is imported here, so that the composition root (`bot.app`) can use `bot.web.files` while `bot.web.app`
+uses the composition root's `App`."""

@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 from bot.app import App
 from bot.inbox import DATABASE_FAILURES
 from bot.web.auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL, Session, Signer, new_nonce
+from bot.web.files import FILE_PURPOSE, FILE_TTL
 from bot.web.metrics import WebMetrics
 from bot.web.pages import SORTS, breadcrumbs, environment, period_choices, read_period, sorted_children
 from conversations.flows.report import TARGET_ROLES, parse_target
@@ -53,15 +54,15 @@ from storage.web import (
     actions_since,
     login_link_open,
     secretaries_reachable,
+    shared_file,
     token_digest,
     units_by_ids,
     use_login_link,
     web_person,
 )
 
-__all__ = ["FILE_TTL", "web_routes"]
+__all__ = ["web_routes"]
 
-FILE_TTL = timedelta(hours=24)
 FORM_LIMIT = 4096  # bytes of a form body: our forms send a few short fields
 TARGETS_PER_MINUTE = 30
 MAX_LATE = 300
@@ -371,16 +372,18 @@ class _Site:
         return ("web.targets_saved" if given else "web.targets_nothing", {"unit": child.name}), HTTPStatus.OK
 
     async def file(self, request: Request) -> Response:
-        payload = self.signer.unsign("file", request.path_params["token"], now=self._now())
+        now = self._now()
+        payload = self.signer.unsign(FILE_PURPOSE, request.path_params["token"], now=now)
+        kept = payload.get("f") if payload is not None else None
+        if isinstance(kept, int) and 0 < kept <= _MAX_ID:
+            return await self._kept_file(request, kept)
         spec = _FileSpec.of(payload) if payload is not None else None
         if spec is None:
-            return self._page(request, "message.html", self._t(None), HTTPStatus.NOT_FOUND,
-                              title="web.file_gone_title", text="web.file_gone")
+            return self._file_gone(request)
         async with self.app.sessions() as session:
             unit = await unit_by_id(session, unit_id=spec.unit_id)
             if unit is None or not unit.active:
-                return self._page(request, "message.html", self._t(None), HTTPStatus.NOT_FOUND,
-                                  title="web.file_gone_title", text="web.file_gone")
+                return self._file_gone(request)
             report = await report_for(session, unit=unit, period=spec.period, calendar=self.app.calendar,
                                       tz=self.app.tz)
         t = self.app.catalogs.get(spec.locale)
@@ -390,12 +393,29 @@ class _Site:
             chart = await asyncio.to_thread(render_chart, t, report)
             return Response(chart, media_type=_PNG, headers={"Content-Disposition": f'inline; filename="{name}"',
                                                              "Cache-Control": "private, max-age=300"})
-        today = self._now().astimezone(self.app.tz).date()
+        today = now.astimezone(self.app.tz).date()
         workbook = await asyncio.to_thread(render_workbook, t, report, today=today)
         return Response(workbook, media_type=_XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
+    async def _kept_file(self, request: Request, file_id: int) -> Response:
+        """Serve a file a channel put at a link (`bot.web.files`)."""
+        async with self.app.sessions() as session:
+            found = await shared_file(session, file_id=file_id, now=self._now())
+        if found is None:
+            return self._file_gone(request)
+        self.metrics.files.labels(kind="kept").inc()
+        shown = "inline" if found.mime_type.startswith("image/") else "attachment"
+        name = "".join(ch for ch in found.filename if ch.isascii() and (ch.isalnum() or ch in "-_.")) or "file"
+        return Response(found.content, media_type=found.mime_type,
+                        headers={"Content-Disposition": f'{shown}; filename="{name}"',
+                                 "Cache-Control": "private, max-age=300"})
+
+    def _file_gone(self, request: Request) -> HTMLResponse:
+        return self._page(request, "message.html", self._t(None), HTTPStatus.NOT_FOUND,
+                          title="web.file_gone_title", text="web.file_gone")
+
     def _file_link(self, unit: Unit, period: Period, kind: str, t: Translator) -> str:
-        token = self.signer.sign("file", {"u": unit.id, "p": period.code, "k": kind, "l": t.locale},
+        token = self.signer.sign(FILE_PURPOSE, {"u": unit.id, "p": period.code, "k": kind, "l": t.locale},
                                  expires=self._now() + FILE_TTL)
         return f"/f/{token}"
 

@@ -107,6 +107,10 @@ class ZaloApi:
     async def send_message(self, chat_id: str, text: str) -> None:
         await self.call("sendMessage", {"chat_id": chat_id, "text": text})
 
+    async def send_photo(self, chat_id: str, url: str) -> None:
+        """Send the image Zalo fetches from `url` (public HTTPS): the Bot API takes no upload."""
+        await self.call("sendPhoto", {"chat_id": chat_id, "photo": url})
+
     async def set_webhook(self, url: str, secret: str) -> None:
         await self.call("setWebhook", {"url": url, "secret_token": secret})
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.channel import Event, NotAnUpdate, WebhookAddress
 from bot.settings import Settings
+from bot.web.files import FileLinks
 from bot.zalo.api import CHANNEL, SECRET_HEADER, ZaloApi, parse_update
 from bot.zalo.outlet import ZaloOutlet
 from conversations.i18n import Translator
@@ -32,22 +33,25 @@ class ZaloService:
 
     name = CHANNEL
 
-    def __init__(self, api: ZaloApi, *, t: Translator, webhook_url: str = "", secret: str = "") -> None:
+    def __init__(self, api: ZaloApi, *, t: Translator, webhook_url: str = "", secret: str = "",
+                 files: FileLinks | None = None) -> None:
         _check_webhook(webhook_url, secret)
         self._api, self._url, self._secret = api, webhook_url, secret
-        self.outlet = ZaloOutlet(api, t=t)
+        self.outlet = ZaloOutlet(api, t=t, files=files)
         self._polling = False  # getUpdates answers nothing while a webhook is set
 
     @classmethod
-    def configured(cls, settings: Settings, *, t: Translator) -> ZaloService:
-        """Return Zalo as `settings` describe it; raise ValueError for settings Zalo would refuse."""
+    def configured(cls, settings: Settings, *, t: Translator, files: FileLinks | None = None) -> ZaloService:
+        """Return Zalo as `settings` describe it, sending attachments by `files` links when given; raise
+        ValueError for settings Zalo would refuse."""
         token = settings.zalo_bot_token.get_secret_value() if settings.zalo_bot_token else ""
         if not token:
             raise ValueError("ZALO_BOT_TOKEN is not set")
         secret = settings.zalo_webhook_secret.get_secret_value() if settings.zalo_webhook_secret else ""
         url = settings.zalo_webhook_url or ""
         _check_webhook(url, secret)  # before a client is made, which would need closing
-        return cls(ZaloApi(token, base_url=settings.zalo_api_base_url), t=t, webhook_url=url, secret=secret)
+        return cls(ZaloApi(token, base_url=settings.zalo_api_base_url), t=t, webhook_url=url, secret=secret,
+                   files=files)
 
     async def open(self) -> None:
         """Nothing to check before the first call: Zalo's API has no `getMe`."""
