@@ -17,7 +17,7 @@ Printed at the end, against the goals:
 * replies lost: updates handled and answered 200 whose replies never reached the platform (a kill after the
   commit and before the replies went out: the redelivery is a no-op by design);
 * pushes lost, or sent twice beyond the sender's documented crash window (`scheduled/sender.py`): a duplicate
-  is inside the window when its first delivery happened at most `--window` seconds before a kill;
+  is inside the window when, right after a kill, the platform had it and its row was still leased (`sending`);
 * error log lines of the workers (a SIGKILL leaves none of its own) and warnings by kind;
 * resident memory of the surviving worker: growth from the end of warm-up (the first quarter) to the end.
 """
@@ -49,6 +49,7 @@ from bench.webhook_fleet import (
     backend_pids,
     handled_ids,
     leader_pid,
+    leased_keys,
     rss_mib,
     scratch_database,
     wait_for_webhooks,
@@ -65,6 +66,7 @@ class Soak:
     def __init__(self, args: argparse.Namespace, url: str, platform: Platform, fleet: Fleet) -> None:
         self.args, self.url, self.platform, self.fleet = args, url, platform, fleet
         self.kills: list[float] = []  # time.time() of each SIGKILL
+        self.unrecorded: set[str] = set()  # pushes delivered but still leased, seen right after a kill
         self.enqueued: list[str] = []
         self.rss: list[tuple[float, int, float]] = []  # (seconds since start, pid, MiB) of the survivor
         self.victim_rss: list[tuple[int, float]] = []  # the victim's RSS just before each kill
@@ -86,6 +88,12 @@ class Soak:
             self.victim_rss.append((pid, rss_mib(pid)))
             self.kills.append(time.time())
             self.fleet.kill(VICTIM)
+            # Delivered but not recorded as sent by the killed sender: the crash window (scheduled/sender.py); its
+            # rows stay leased until the lease ends, then go out again. A second later, the requests it had on
+            # the wire have reached the platform (or never will), and the survivor has recorded what it sent.
+            await asyncio.sleep(1)
+            leased = await leased_keys(self.url)
+            self.unrecorded |= leased & set(self.platform.pushes)
             print(f"  {self.elapsed():6.0f} s  SIGKILL worker {VICTIM} (pid {pid}); starting it again", flush=True)
             self.fleet.start(VICTIM)
 
@@ -177,7 +185,7 @@ async def soak(args: argparse.Namespace) -> None:
             await generator.run(args.rate, args.minutes * 60, window=window)
             stop.set()
             await asyncio.gather(*helpers)
-            cores = meter.stop()
+            cores = meter.stop({"postgres": await backend_pids(url)})
             counts = await run.drain()
             handled = await handled_ids(url)
             report(run, generator, window, handled, counts, cores)
@@ -198,8 +206,7 @@ def report(run: Soak, generator: Generator, window: Window, handled: set[int], c
     delivered = platform.pushes
     pushes_lost = [key for key in run.enqueued if not delivered.get(key)]
     twice = {key: times for key, times in delivered.items() if len(times) > 1}
-    inside = {key for key, times in twice.items()
-              if any(times[0] <= kill <= times[0] + args.window and times[1] >= kill for kill in run.kills)}
+    inside = set(twice) & run.unrecorded
     beyond = sorted(set(twice) - inside)
     errors = run.fleet.error_lines()
     warm = [(t, mib) for t, _, mib in run.rss if t >= seconds / 4]
@@ -213,12 +220,14 @@ def report(run: Soak, generator: Generator, window: Window, handled: set[int], c
         ("updates lost (acked, never handled)", f"{len(lost)}", "goal 0"),
         ("updates handled twice", f"{len(doubled)}", "goal 0"),
         ("updates never acked / given up", f"{len(never_acked)} / {len(generator.given_up)}", "goal 0"),
+        ("updates offered but not sent by the end", f"{window.late:,}", "more offered than the workers took"),
         ("replies lost (handled, acked, no reply)", f"{len(silent)}", "the kill fell between commit and replies"),
         ("pushes enqueued / delivered (distinct)", f"{len(run.enqueued):,} / {len(delivered):,}",
          f"outbox at the end {dict(sorted(counts.items()))}"),
         ("pushes lost", f"{len(pushes_lost)}", "goal 0"),
         ("pushes sent twice: in the crash window / beyond", f"{len(inside)} / {len(beyond)}",
-         f"goal: beyond 0 (window: first delivery ≤ {args.window:g} s before a kill)"),
+         f"goal: beyond 0; in the window: delivered, not yet recorded sent when a kill came "
+         f"({len(run.unrecorded)} such rows seen in all)"),
         ("scheduler's own messages (not soak pushes)", f"{sum(platform.stray.values())}", ""),
         ("error log lines (workers)", f"{len(errors)}", "goal 0; SIGKILL itself logs nothing"),
         ("RSS survivor after warm-up", f"{warm[0][1]:.1f} → {warm[-1][1]:.1f} MiB ({growth:+.1%})" if warm else "-",
@@ -249,10 +258,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=20)
     parser.add_argument("--kill-every", type=float, default=120, help="seconds between two SIGKILLs")
     parser.add_argument("--people", type=int, default=5000)
-    parser.add_argument("--rate", type=float, default=25, help="updates a second")
+    parser.add_argument("--rate", type=float, default=20, help="updates a second")
     parser.add_argument("--push-rate", type=int, default=10, help="outbox rows enqueued a second")
     parser.add_argument("--lease", type=int, default=120, help="the sender's lease (OUTBOX_LEASE_SECONDS)")
-    parser.add_argument("--window", type=float, default=1.0, help="seconds: the crash window allowed")
     parser.add_argument("--connections", type=int, default=40)
     parser.add_argument("--logs", help="folder for the workers' logs (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")

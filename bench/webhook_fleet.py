@@ -75,6 +75,9 @@ FIRST_USER = 7_000_000_000
 BRANCHES = ("CD-KP1", "CD-KP2", "CD-12A1", "CD-12A2", "CD-APD", "CD-APT", "CD-PX1")
 _BOT = {"id": 424243, "is_bot": True, "first_name": "Bot 1+1", "username": "bot11_fleet_bot"}
 _TICK = os.sysconf("SC_CLK_TCK")
+# Seconds a kept-alive connection is reused: below uvicorn's 5 s `timeout_keep_alive`, so the generator does not
+# race the server closing an idle connection (which would count as a failed delivery).
+_KEEP_ALIVE = 4.0
 
 
 # ---- the database of its own
@@ -220,42 +223,45 @@ class Poster:
 
     def __init__(self, port: int, *, connections: int = 40, timeout: float = 60) -> None:
         self._port, self._timeout = port, timeout
-        self._free: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-        self._slots = asyncio.Semaphore(connections)
+        self._free: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []  # … and when last used
+        self.slots = asyncio.Semaphore(connections)  # held by the caller around each `post`
         self._head = (f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                       f"Content-Type: application/json\r\n{SECRET_HEADER}: {SECRET}\r\n").encode()
 
     async def post(self, body: bytes) -> int:
-        """Return the status answered; raise OSError/TimeoutError when the connection failed."""
-        async with self._slots:
-            reader, writer = self._free.pop() if self._free else await asyncio.open_connection("127.0.0.1",
-                                                                                                 self._port)
-            try:
-                async with asyncio.timeout(self._timeout):
-                    writer.write(self._head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-                    status_line = await reader.readline()
-                    if not status_line:
-                        raise ConnectionResetError("closed by the server")
-                    status = int(status_line.split()[1])
-                    length, close = 0, False
-                    while (line := await reader.readline()) not in (b"\r\n", b""):
-                        name, _, value = line.decode("latin-1").partition(":")
-                        if name.lower() == "content-length":
-                            length = int(value)
-                        elif name.lower() == "connection" and value.strip().lower() == "close":
-                            close = True
-                    await reader.readexactly(length)
-            except BaseException:
-                writer.close()
-                raise
-            if close:
-                writer.close()
-            else:
-                self._free.append((reader, writer))
-            return status
+        """Return the status answered; raise OSError/TimeoutError when the connection failed. The caller holds
+        one of `slots`."""
+        now = time.monotonic()
+        while self._free and now - self._free[-1][2] > _KEEP_ALIVE:
+            self._free.pop()[1].close()
+        reader, writer = (self._free.pop()[:2] if self._free
+                          else await asyncio.open_connection("127.0.0.1", self._port))
+        try:
+            async with asyncio.timeout(self._timeout):
+                writer.write(self._head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                status_line = await reader.readline()
+                if not status_line:
+                    raise ConnectionResetError("closed by the server")
+                status = int(status_line.split()[1])
+                length, close = 0, False
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                    elif name.lower() == "connection" and value.strip().lower() == "close":
+                        close = True
+                await reader.readexactly(length)
+        except BaseException:
+            writer.close()
+            raise
+        if close:
+            writer.close()
+        else:
+            self._free.append((reader, writer, time.monotonic()))
+        return status
 
     def close(self) -> None:
-        for _, writer in self._free:
+        for _, writer, _ in self._free:
             writer.close()
         self._free.clear()
 
@@ -321,6 +327,7 @@ class Window:
     began: float = 0.0  # loop time the first update was due
     ended: float = 0.0  # loop time the last one was answered
     starved: int = 0  # ticks when every person still waited for an answer
+    late: int = 0  # updates still waiting for a free connection when the run ended: never sent
     acked: int = 0
     latencies: list[float] = field(default_factory=list)  # seconds, scheduled send → 200
     lags: list[float] = field(default_factory=list)  # seconds the generator started late
@@ -356,6 +363,7 @@ class Generator:
         self.sent: set[int] = set()  # update ids posted at least once
         self.acked: set[int] = set()  # update ids answered 200
         self.given_up: set[int] = set()
+        self._closing = False
 
     async def run(self, rate: float, seconds: float, *, window: Window | None = None) -> Window:
         """Start `rate` updates a second for `seconds`, then wait for those still in flight; return what happened
@@ -383,7 +391,13 @@ class Generator:
                 task = asyncio.create_task(self._deliver(person, scheduled, window))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-        await self.drain()
+        # Updates still waiting for a free connection now are not sent at all (counted as `late`): a run ends on
+        # time even when more was offered than the workers can take, and only the updates in flight are awaited.
+        self._closing = True
+        try:
+            await self.drain()
+        finally:
+            self._closing = False
         return window
 
     def _pick(self) -> Person | None:
@@ -401,16 +415,25 @@ class Generator:
 
     async def _deliver(self, person: Person, scheduled: float, window: Window) -> None:
         loop = asyncio.get_running_loop()
-        update_id = next(self._ids)
-        body = json.dumps(person.next_update(update_id, self._platform), ensure_ascii=False).encode()
-        self._platform.in_flight[person.user_id] = update_id
-        self.sent.add(update_id)
+        update_id: int | None = None
+        body = b""
         delays = itertools.chain((0.05, 0.1, 0.2, 0.5, 1.0), itertools.repeat(2.0))
         while True:
-            try:
-                status = await self._poster.post(body)
-            except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
-                status = 0  # the connection failed (a worker killed): deliver again
+            async with self._poster.slots:
+                if update_id is None:
+                    if self._closing:
+                        window.late += 1
+                        self._idle.append(person)
+                        return
+                    update_id = next(self._ids)
+                    update = person.next_update(update_id, self._platform)
+                    body = json.dumps(update, ensure_ascii=False).encode()
+                    self._platform.in_flight[person.user_id] = update_id
+                    self.sent.add(update_id)
+                try:
+                    status = await self._poster.post(body)
+                except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
+                    status = 0  # the connection failed (a worker killed): deliver again
             if status == 200:
                 window.acked += 1
                 window.ended = loop.time()
@@ -621,10 +644,13 @@ class CpuMeter:
         self._machine = machine_busy()
         self._t = time.monotonic()
 
-    def stop(self) -> dict[str, float]:
+    def stop(self, born: dict[str, Sequence[int]] | None = None) -> dict[str, float]:
+        """Return the cores each group used; `born` adds processes started since `start()` (all their CPU)."""
         elapsed = time.monotonic() - self._t
         used = {name: sum(max(0.0, cpu_seconds(pid) - before) for pid, before in pids.items()) / elapsed
                 for name, pids in self._before.items()}
+        for name, pids in (born or {}).items():
+            used[name] += sum(cpu_seconds(pid) for pid in pids if pid not in self._before[name]) / elapsed
         busy, total = machine_busy()
         used["machine"] = (busy - self._machine[0]) / max(1.0, total - self._machine[1]) * (os.cpu_count() or 1)
         return used
@@ -670,6 +696,17 @@ async def handled_ids(database_url: str) -> set[int]:
         async with engine.connect() as connection:
             rows = await connection.execute(text("SELECT update_id FROM processed_update WHERE channel = 'telegram'"))
             return {int(row[0]) for row in rows}
+    finally:
+        await engine.dispose()
+
+
+async def leased_keys(database_url: str) -> set[str]:
+    """Return the dedupe keys of the outbox rows leased to a sender and not recorded yet (status `sending`)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(text("SELECT dedupe_key FROM outbox WHERE status = 'sending'"))
+            return {str(row[0]) for row in rows}
     finally:
         await engine.dispose()
 

@@ -11,12 +11,13 @@ printed); latency is from the moment an update was due to its 200, so a generato
 latency too, and its own lag is printed apart. CPU is given in cores for the workers, the PostgreSQL backends of
 the bench database, the driver (generator + fake platform) and the whole machine (2 cores: 2.0 is all of it).
 
-Columns: `done/s` updates answered a second (first due to last answered), `lag99ms` the generator's own lateness,
-`starved` ticks when every person was still waiting for an answer, `retries` deliveries tried again (a 5xx or a
-broken connection), `ms:wrk`/`ms:pg`/`ms:drv` CPU milliseconds per update in the workers, the PostgreSQL
-backends and the driver, `c:wrk`/`c:all` cores used by the workers and by the whole machine, `load` the 1-minute
-load average (other work on the machine shows there). CPU per update does not depend on what else runs; the
-rates do.
+Columns: `done/s` updates answered a second (first due to last answered), `lag99ms` the generator's own
+lateness, `late` updates offered but still waiting for one of the 40 connections when the step ended (never
+sent: more was offered than the workers took), `starved` ticks when every person was still waiting for an
+answer, `retries` deliveries tried again (a 5xx or a broken connection), `ms:wrk`/`ms:pg`/`ms:drv` CPU
+milliseconds per update in the workers, the PostgreSQL backends and the driver, `c:wrk`/`c:all` cores used by the
+workers and by the whole machine, `load` the 1-minute load average (other work on the machine shows there). CPU
+per update does not depend on what else runs; the rates do.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ async def measure(args: argparse.Namespace, workers: int) -> None:
                     meter.start()
                     began = time.monotonic()
                     window = await generator.run(rate, args.seconds)
-                    cores = meter.stop()
+                    cores = meter.stop({"postgres": await backend_pids(url)})
                     print(_row(workers, rate, window, cores, time.monotonic() - began), flush=True)
                 lost = generator.acked - await handled_ids(url)
                 doubled = [u for u, texts in platform.replies.items() if max(texts.values()) > 1]
@@ -89,15 +90,19 @@ def _row(workers: int, rate: float, window: Window, cores: dict[str, float], sec
     def per_update(group: str) -> float:  # CPU milliseconds per update answered
         return cores[group] * seconds / max(1, window.acked) * 1000
 
-    return (f"{workers:>7} {rate:>8.0f} {window.per_second:>8.1f} {window.quantile(window.latencies, 50):>8.1f} "
-            f"{window.quantile(window.latencies, 99):>8.1f} {window.quantile(window.lags, 99):>8.1f} "
-            f"{window.starved:>7} {window.retries:>7} {per_update('workers'):>7.1f} {per_update('postgres'):>7.1f} "
-            f"{per_update('driver'):>7.1f} {cores['workers']:>7.2f} {cores['machine']:>7.2f} "
-            f"{os.getloadavg()[0]:>6.1f}")
+    cells = [f"{workers:>7}", f"{rate:>8.0f}", f"{window.per_second:>8.1f}",
+             f"{window.quantile(window.latencies, 50):>8.1f}", f"{window.quantile(window.latencies, 99):>8.1f}",
+             f"{window.quantile(window.lags, 99):>8.1f}", f"{window.late:>6}", f"{window.starved:>7}",
+             f"{window.retries:>7}", f"{per_update('workers'):>7.1f}", f"{per_update('postgres'):>7.1f}",
+             f"{per_update('driver'):>7.1f}", f"{cores['workers']:>7.2f}", f"{cores['machine']:>7.2f}",
+             f"{os.getloadavg()[0]:>6.1f}"]
+    return " ".join(cells)
 
 
-HEADER = (f"{'workers':>7} {'offered':>8} {'done/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'lag99ms':>8} {'starved':>7} "
-          f"{'retries':>7} {'ms:wrk':>7} {'ms:pg':>7} {'ms:drv':>7} {'c:wrk':>7} {'c:all':>7} {'load':>6}")
+HEADER = " ".join(f"{name:>{width}}" for name, width in (
+    ("workers", 7), ("offered", 8), ("done/s", 8), ("p50 ms", 8), ("p99 ms", 8), ("lag99ms", 8), ("late", 6),
+    ("starved", 7), ("retries", 7), ("ms:wrk", 7), ("ms:pg", 7), ("ms:drv", 7), ("c:wrk", 7), ("c:all", 7),
+    ("load", 6)))
 
 
 async def main() -> None:
