@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from conversations.i18n import Translator
 
-__all__ = ["InviteCard", "JoinLinks", "QrPanel", "card_panels", "render_card"]
+__all__ = ["WIDTH", "InviteCard", "JoinLinks", "render_card"]
 
 WIDTH = 1240  # A4 width at 150 dpi: prints sharp on one page
 MARGIN = 80
@@ -59,21 +59,21 @@ class InviteCard:
 
 
 @dataclass(frozen=True, slots=True)
-class QrPanel:
+class _Panel:
     """One QR code on a card: what it encodes and the caption under it."""
 
     data: str
     caption: str
 
 
-def card_panels(t: Translator, code: str, links: JoinLinks) -> list[QrPanel]:
+def _panels(t: Translator, code: str, links: JoinLinks) -> list[_Panel]:
     """Return the QR codes a card shows: the Telegram deep link (the bare code when no username is set), then
     the Zalo bot's link when one is set (Zalo has no start parameter, so its caption says what to send)."""
     telegram = links.telegram(code)
-    panels = [QrPanel(telegram, t("invite.card_telegram")) if telegram
-              else QrPanel(code, t("invite.card_code_only"))]
+    panels = [_Panel(telegram, t("invite.card_telegram")) if telegram
+              else _Panel(code, t("invite.card_code_only"))]
     if links.zalo_link:
-        panels.append(QrPanel(links.zalo_link, t("invite.card_zalo", code=code)))
+        panels.append(_Panel(links.zalo_link, t("invite.card_zalo", code=code)))
     return panels
 
 
@@ -86,7 +86,7 @@ def render_card(t: Translator, card: InviteCard, links: JoinLinks) -> bytes:
     if card.parent:
         y = _paragraph(draw, _nfc(card.parent), _font("DejaVuSans.ttf", 36), _GREY, y, max_lines=2) + 12
     y = _paragraph(draw, _nfc(card.branch), _font("DejaVuSans-Bold.ttf", 56), _INK, y, max_lines=4) + 48
-    y = _qr_row(canvas, draw, card_panels(t, card.code, links), y) + 40
+    y = _qr_row(canvas, draw, _panels(t, card.code, links), y) + 40
     code_font = _fitting(draw, card.code, "DejaVuSansMono-Bold.ttf", 132)
     y = _centred(draw, card.code, code_font, _INK, y) + 36
     y = _paragraph(draw, t("invite.card_scan"), _font("DejaVuSans-Bold.ttf", 48), _INK, y) + 16
@@ -100,7 +100,7 @@ def render_card(t: Translator, card: InviteCard, links: JoinLinks) -> bytes:
     return buffer.getvalue()
 
 
-def _qr_row(canvas: Image.Image, draw: ImageDraw.ImageDraw, panels: list[QrPanel], y: int) -> int:
+def _qr_row(canvas: Image.Image, draw: ImageDraw.ImageDraw, panels: list[_Panel], y: int) -> int:
     """Draw the panels side by side, each QR with its caption under it; return the y below the row."""
     gap = 80
     box = min(640, (WIDTH - 2 * MARGIN - gap * (len(panels) - 1)) // len(panels))
