@@ -113,6 +113,18 @@ async def test_a_revoked_role_ends_the_sessions_rights(demo: App, chat: Chat, ca
         assert (await web.get("/", follow_redirects=True)).url.path == "/"
 
 
+async def test_a_role_revoked_before_the_click_opens_nothing(demo: App, chat: Chat, cast: Cast) -> None:
+    path = await login_path(chat, "bithu")
+    async with demo.sessions() as session, session.begin():
+        await session.exec(text(f"DELETE FROM role WHERE member_id = {cast.members['bithu']}"))  # type: ignore[call-overload]
+    async with client(demo) as web:
+        page = await web.get(path)
+        form = {"csrf": hidden(page.text, "csrf"), "token": hidden(page.text, "token")}
+        refused = await web.post("/login", data=form)
+        assert refused.status_code == 401 and "không còn quyền" in refused.text
+        assert SESSION_COOKIE not in web.cookies
+
+
 async def test_a_forged_or_foreign_cookie_is_no_session(demo: App, chat: Chat, cast: Cast) -> None:
     async with client(demo) as web:
         page = await log_in(web, chat, "quan")

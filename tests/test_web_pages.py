@@ -13,7 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from bot.app import App
+from bot.app import App, build_app
+from bot.settings import Settings
+from bot.web.auth import SESSION_COOKIE, Session, Signer
 from bot.web.files import FILE_TTL
 from conversations.i18n import LOCALES
 from storage.calendar import Period
@@ -251,6 +253,20 @@ async def test_metrics_in_prometheus_format(demo: App, chat: Chat, cast: Cast) -
     assert 'bot11_web_logins_total{outcome="ok"} 1.0' in body
     assert 'bot11_web_logins_total{outcome="refused"} 1.0' in body
     assert "bot11_database_errors_total 0.0" in body
+
+
+async def test_a_database_away_answers_503_and_is_counted(settings: Settings, clock: Clock) -> None:
+    away = build_app(settings.model_copy(update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:9/x"}),
+                     clock=clock)
+    try:
+        async with client(away) as web:
+            web.cookies.set(SESSION_COOKIE, Signer(away.web_key).session_cookie(Session(1, 1), now=clock()))
+            page = await web.get("/u/1")
+            metrics = await web.get("/metrics")
+    finally:
+        await away.close()
+    assert page.status_code == 503 and "Hệ thống đang bận" in page.text
+    assert "bot11_database_up 0.0" in metrics.text and "bot11_database_errors_total 2.0" in metrics.text
 
 
 def test_every_word_of_the_templates_is_in_both_catalogs() -> None:

@@ -197,13 +197,19 @@ class _Site:
         cookie = self.signer.session(request.cookies.get(SESSION_COOKIE), now=self._now())
         if cookie is None:
             return None
-        found = await web_person(session, identity_id=cookie.identity_id)
+        return await self._person(session, cookie.identity_id, member_id=cookie.member_id)
+
+    async def _person(self, session: AsyncSession, identity_id: int, *, member_id: int | None = None
+                      ) -> _Viewer | None:
+        """Return who the chat identity is now, if they hold a report role (and are still `member_id`, when
+        given: an identity linked to someone else since is not the session's person)."""
+        found = await web_person(session, identity_id=identity_id)
         if found is None:
             return None
         identity, member = found
-        if member.id != cookie.member_id or member.status == MemberStatus.LEFT:
+        if member.id is None or member.status == MemberStatus.LEFT or member_id not in (None, member.id):
             return None
-        roles = [(role, unit) for role, unit in await roles_of(session, member_id=cookie.member_id)
+        roles = [(role, unit) for role, unit in await roles_of(session, member_id=member.id)
                  if role in REPORT_ROLES and unit.active]
         if not roles:
             return None
@@ -249,16 +255,18 @@ class _Site:
         async with self.app.sessions() as session, session.begin():
             identity_id = await use_login_link(session, digest=token_digest(token), now=now) \
                 if 0 < len(token) <= 64 else None
-            found = await web_person(session, identity_id=identity_id) if identity_id is not None else None
-        if found is None or found[1].id is None:
+            viewer = await self._person(session, identity_id) if identity_id is not None else None
+        if identity_id is None:
             self.metrics.logins.labels(outcome="refused").inc()
             return self._page(request, "message.html", self._t(None), HTTPStatus.NOT_FOUND,
                               title="web.link_gone_title", text="web.link_gone")
-        identity, member = found
-        assert identity.id is not None and member.id is not None
+        if viewer is None:  # the role was taken away between /web and the click
+            self.metrics.logins.labels(outcome="no_role").inc()
+            return self._signed_out(request)
+        assert viewer.identity.id is not None and viewer.member.id is not None
         self.metrics.logins.labels(outcome="ok").inc()
         response = RedirectResponse("/", status_code=HTTPStatus.SEE_OTHER)
-        cookie = self.signer.session_cookie(Session(identity.id, member.id), now=now)
+        cookie = self.signer.session_cookie(Session(viewer.identity.id, viewer.member.id), now=now)
         self._cookie(response, SESSION_COOKIE, cookie, samesite="lax", max_age=int(SESSION_TTL.total_seconds()))
         self._cookie(response, CSRF_COOKIE, new_nonce(), samesite="strict", max_age=None)
         return response
@@ -292,7 +300,6 @@ class _Site:
             period=period, period_name=period_label(t, period), periods=period_choices(t, today=today),
             columns=SORTS.values(), sort=sort if sort in SORTS else None, descending=descending,
             chart=self._file_link(unit, period, "png", t), workbook=self._file_link(unit, period, "xlsx", t),
-            may_set_targets=any(role in TARGET_ROLES for role, _ in viewer.roles),
         )
 
     async def late(self, request: Request) -> Response:
