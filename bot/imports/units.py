@@ -204,7 +204,7 @@ def plan_import(checked: Checked, existing: Mapping[str, ExistingUnit]) -> Plan:
 
 def _plan_stored(plan: Plan, row: UnitRow, stored: ExistingUnit, tree: _FinalTree) -> None:
     moved = row.parent is not None and tree.stored_parent(stored) != row.parent
-    if moved and row.parent is not None:
+    if moved:
         plan.move.append(Move(row, tree.name(tree.stored_parent(stored)), tree.name(row.parent)))
     if (stored.name, stored.kind) != (row.name, row.kind):
         plan.rename.append((row, stored))
