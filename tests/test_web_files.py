@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
@@ -14,8 +15,9 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from bot.app import App, file_links
+from bot.app import App, build_app, file_links
 from bot.dispatch import Dispatcher
+from bot.settings import Settings
 from bot.web.files import FILE_TTL, FileLinks
 from bot.zalo import ZaloApi, ZaloOutlet, ZaloService
 from conversations.messages import Attachment, Reply
@@ -135,3 +137,18 @@ async def test_without_a_public_https_address_zalo_says_the_file_was_not_sent(de
     finally:
         await api.close()
     assert zalo.photos() == [] and "chart.png" in zalo.texts()[0] and "chưa gửi được qua Zalo" in zalo.texts()[0]
+
+
+async def test_a_file_the_database_cannot_keep_goes_as_a_note(settings: Settings, zalo: Zalo,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    away = build_app(settings.model_copy(update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:9/x"}))
+    api = _api(zalo)
+    outlet = ZaloOutlet(api, t=away.catalogs.get("vi"), files=_links(away))
+    try:
+        with caplog.at_level(logging.WARNING):
+            await outlet.send("z9", Reply("Biểu đồ", attachment=Attachment("chart.png", PNG, "image/png")))
+    finally:
+        await api.close()
+        await away.close()
+    assert zalo.photos() == [] and "chưa gửi được qua Zalo" in zalo.texts()[0]
+    assert "file chart.png not kept for its link" in caplog.text
