@@ -1,11 +1,10 @@
-"""What the officers' web pages read and write: one-time login links, the person behind a web session, the
-units on a breadcrumb, whether a branch's secretary can be reached, files sent by link, and the counts `/metrics`
-shows."""
+"""What the officers' web pages read and write: one-time login links, the person behind a web session, whether
+a branch's secretary can be reached, files sent by link, and the counts `/metrics` shows."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import case, delete, update
@@ -22,7 +21,6 @@ from storage.models import (
     Role,
     RoleName,
     SharedFile,
-    Unit,
 )
 
 __all__ = [
@@ -35,7 +33,6 @@ __all__ = [
     "secretaries_reachable",
     "shared_file",
     "token_digest",
-    "units_by_ids",
     "use_login_link",
     "web_person",
 ]
@@ -94,13 +91,6 @@ async def web_person(session: AsyncSession, *, identity_id: int) -> tuple[ChatId
     )
     found = (await session.exec(query)).first()
     return (found[0], found[1]) if found is not None else None
-
-
-async def units_by_ids(session: AsyncSession, *, ids: Collection[int]) -> Sequence[Unit]:
-    """Return the units whose id is one of `ids`, root first (by path)."""
-    if not ids:
-        return []
-    return (await session.exec(select(Unit).where(col(Unit.id).in_(sorted(ids))).order_by(col(Unit.path)))).all()
 
 
 async def secretaries_reachable(session: AsyncSession, *, unit_ids: Collection[int]) -> dict[int, bool]:

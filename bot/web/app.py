@@ -49,14 +49,13 @@ from storage.members import roles_of
 from storage.models import ChatIdentity, Member, MemberStatus, TargetMetric, Unit
 from storage.reports import REPORT_ROLES, child_units, may_view, report_for, viewable_root
 from storage.targets import TARGET_MAX, set_target, targets_for
-from storage.units import ancestor_ids, unit_by_id
+from storage.units import ancestor_ids, unit_by_id, units_by_ids
 from storage.web import (
     actions_since,
     login_link_open,
     secretaries_reachable,
     shared_file,
     token_digest,
-    units_by_ids,
     use_login_link,
     web_person,
 )

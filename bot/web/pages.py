@@ -77,9 +77,9 @@ def sorted_children(children: Sequence[Figures], *, key: str | None, descending:
 
 
 def breadcrumbs(path_units: Iterable[Unit], roles: Sequence[tuple[str, Unit]]) -> list[Unit]:
-    """Return the units from the highest one the caller may see down to the unit shown (`path_units`, root
-    first, the unit last); nothing above the caller's own unit is named."""
-    units = list(path_units)
+    """Return the units from the highest one the caller may see down to the unit shown (`path_units`: the units
+    on its path, in any order); nothing above the caller's own unit is named."""
+    units = sorted(path_units, key=lambda unit: len(unit.path))  # an ancestor's path is a prefix of its child's
     first = next((index for index, unit in enumerate(units) if may_view(roles, unit)), len(units))
     return units[first:]
 
