@@ -1,5 +1,6 @@
 """What a branch secretary sees and does for their branch: members' 1+1 progress, young people by status,
-who to nudge, and a member's choice to receive the monthly nudge or not."""
+who to nudge, who joined "chưa có trong danh sách" and waits to be confirmed, and a member's choice to receive
+the monthly nudge or not."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, update
+from sqlalchemy import ColumnElement, and_, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -17,11 +18,16 @@ from storage.models import ChatIdentity, Member, MemberStatus, Role, RoleName, U
 
 __all__ = [
     "MemberProgress",
+    "PendingMember",
     "Recipient",
     "member_progress",
     "members_to_nudge",
     "members_without_introduction_since",
+    "pending_count",
+    "pending_member",
+    "pending_members",
     "secretary_branches",
+    "secretary_chats",
     "set_nudges",
     "youth_by_status",
 ]
@@ -32,6 +38,17 @@ class MemberProgress:
     member_id: int
     full_name: str
     introduced: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMember:
+    """Someone who joined a branch "chưa có trong danh sách", as they gave their details."""
+
+    member_id: int
+    full_name: str
+    birth_year: int
+    phone: str | None
+    joined_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +148,45 @@ async def members_without_introduction_since(
 async def set_nudges(session: AsyncSession, *, member_id: int, on: bool) -> None:
     """Turn the member's monthly nudge on or off."""
     await session.exec(update(Member).where(col(Member.id) == member_id).values(nudges=on))
+
+
+# The columns of a `PendingMember`, in the order of its fields.
+_PENDING_COLUMNS = (key_col(Member.id), col(Member.full_name), col(Member.birth_year), col(Member.phone),
+                    col(Member.joined_at))
+
+
+def _pending(unit_id: int) -> ColumnElement[bool]:
+    return and_(col(Member.unit_id) == unit_id, col(Member.status) == MemberStatus.PENDING)
+
+
+async def pending_count(session: AsyncSession, *, unit_id: int) -> int:
+    """Count the people waiting for the branch's secretary to confirm them."""
+    return (await session.exec(select(func.count()).select_from(Member).where(_pending(unit_id)))).one()
+
+
+async def pending_members(session: AsyncSession, *, unit_id: int, limit: int) -> Sequence[PendingMember]:
+    """Return the first `limit` people waiting for the branch's secretary to confirm them, longest waiting first."""
+    columns: Select[int, str, int, str | None, datetime] = Select(*_PENDING_COLUMNS)
+    query = columns.where(_pending(unit_id)).order_by(col(Member.joined_at), col(Member.id)).limit(limit)
+    return [PendingMember(*row) for row in (await session.exec(query)).all()]
+
+
+async def pending_member(session: AsyncSession, *, member_id: int, unit_id: int) -> PendingMember | None:
+    """Return `member_id` if they wait to be confirmed in branch `unit_id`, else None."""
+    columns: Select[int, str, int, str | None, datetime] = Select(*_PENDING_COLUMNS)
+    row = (await session.exec(columns.where(_pending(unit_id), col(Member.id) == member_id))).first()
+    return PendingMember(*row) if row is not None else None
+
+
+async def secretary_chats(session: AsyncSession, *, unit_id: int) -> Sequence[Recipient]:
+    """Return the reachable chats of the members holding the secretary role on exactly branch `unit_id`."""
+    # SQLModel's select() is typed for at most four columns: the Select is built directly, its row type stated.
+    recipients: Select[int, str, str, str | None, int] = Select(*RECIPIENT_COLUMNS)
+    query = (
+        recipients
+        .join(Role, col(Role.member_id) == Member.id)
+        .join(ChatIdentity, col(ChatIdentity.member_id) == Member.id)
+        .where(Role.unit_id == unit_id, Role.role == RoleName.SECRETARY, col(ChatIdentity.reachable).is_(True))
+        .order_by(col(Member.id), col(ChatIdentity.id))
+    )
+    return [Recipient(*row) for row in (await session.exec(query)).all()]

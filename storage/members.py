@@ -4,16 +4,40 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import upsert_insert
-from storage.models import Member, MemberStatus, Role, Unit
+from storage.db import key_col, upsert_insert
+from storage.models import ChatIdentity, LeftReason, Member, MemberStatus, Role, Unit
 from storage.units import ancestor_ids
 
-__all__ = ["add_member", "grant_role", "person_key", "role_holder", "roles_of", "roles_over_unit"]
+__all__ = [
+    "RosterCandidate",
+    "add_member",
+    "confirm_pending",
+    "grant_role",
+    "person_key",
+    "reject_pending",
+    "revoke_roles",
+    "role_holder",
+    "roles_of",
+    "roles_over_unit",
+    "roster_candidates",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RosterCandidate:
+    """A roster row a person joining may be, as the roster has it, and whether a chat identity already uses it."""
+
+    member_id: int
+    full_name: str
+    birth_year: int
+    linked: bool
 
 
 def person_key(name: str) -> str:
@@ -38,11 +62,59 @@ async def add_member(
     return member
 
 
+async def roster_candidates(
+    session: AsyncSession, *, unit_id: int, name_key: str, birth_year: int | None = None, phone: str | None = None
+) -> Sequence[RosterCandidate]:
+    """Return the active members of branch `unit_id` whose folded name is `name_key` (see `person_key`) and,
+    when given, born in `birth_year` or with `phone`, each saying whether someone already uses it on the bot."""
+    linked = select(ChatIdentity.id).where(col(ChatIdentity.member_id) == Member.id).exists()
+    query = (
+        select(key_col(Member.id), col(Member.full_name), col(Member.birth_year), linked)
+        .where(Member.unit_id == unit_id, Member.name_key == name_key, Member.status == MemberStatus.ACTIVE)
+        .order_by(col(Member.id))
+    )
+    if birth_year is not None:
+        query = query.where(Member.birth_year == birth_year)
+    if phone is not None:
+        query = query.where(Member.phone == phone)
+    return [RosterCandidate(int(m), name, int(year), bool(used)) for m, name, year, used in
+            (await session.exec(query)).all()]
+
+
+async def confirm_pending(session: AsyncSession, *, member_id: int, unit_id: int) -> bool:
+    """Put a member who joined "chưa có trong danh sách" on the roster of branch `unit_id` (ACTIVE: counted
+    from now on); False when they are no longer pending there (decided meanwhile, or never were)."""
+    return await _decide_pending(session, member_id=member_id, unit_id=unit_id, status=MemberStatus.ACTIVE)
+
+
+async def reject_pending(session: AsyncSession, *, member_id: int, unit_id: int, on: date) -> bool:
+    """Mark a member who joined "chưa có trong danh sách" as not of branch `unit_id` (LEFT, REJECTED, on `on`);
+    False when they are no longer pending there."""
+    return await _decide_pending(session, member_id=member_id, unit_id=unit_id, status=MemberStatus.LEFT,
+                                 left_reason=LeftReason.REJECTED, left_on=on)
+
+
+async def _decide_pending(session: AsyncSession, *, member_id: int, unit_id: int, status: str,
+                          **values: object) -> bool:
+    # One conditional UPDATE: of two secretaries deciding at once, exactly one changes the row.
+    statement = (
+        update(Member)
+        .where(col(Member.id) == member_id, col(Member.unit_id) == unit_id,
+               col(Member.status) == MemberStatus.PENDING)
+        .values(status=status, **values)
+    )
+    return bool((await session.exec(statement)).rowcount == 1)
+
 
 async def grant_role(session: AsyncSession, *, member_id: int, role: str, unit_id: int) -> None:
     """Give `member_id` the `role` over `unit_id`'s subtree; granting it twice changes nothing."""
     statement = upsert_insert(session, Role).values(member_id=member_id, role=role, unit_id=unit_id)
     await session.exec(statement.on_conflict_do_nothing())
+
+
+async def revoke_roles(session: AsyncSession, *, member_id: int) -> None:
+    """Take every role away from `member_id`."""
+    await session.exec(delete(Role).where(col(Role.member_id) == member_id))
 
 
 async def roles_of(session: AsyncSession, *, member_id: int) -> Sequence[tuple[str, Unit]]:

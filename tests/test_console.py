@@ -43,7 +43,7 @@ async def converse(app: App, console: ConsoleChannel, *, patience: Patience | No
 
 
 async def test_script_with_two_people_prints_numbered_choices(demo: App, tmp_path: Path) -> None:
-    script = "@an /batdau DEMO-DOANVIEN\n@an Nguyễn Văn An\n\n@binh xin chào\n@an 2001\n@an 1\n"
+    script = "@an /batdau DEMO-DOANVIEN\n@an Nguyễn Văn An\n\n@binh xin chào\n@an 1996\n@an 1\n"
     out = io.StringIO()
     console = ConsoleChannel(t=demo.catalogs.get(None), stdin=io.StringIO(script), stdout=out,
                              attachment_dir=tmp_path)
@@ -51,10 +51,10 @@ async def test_script_with_two_people_prints_numbered_choices(demo: App, tmp_pat
     text = out.getvalue()
     assert "[an] › /batdau DEMO-DOANVIEN" in text
     assert "[bot → binh] Chào bạn! Đây là Bot 1+1" in text
-    assert "    1. Đúng, tham gia\n    2. Sửa họ tên\n    3. Sửa năm sinh\n    4. Hủy" in text
+    assert "    1. Đúng, là tôi\n    2. Không phải tôi\n    3. Hủy" in text
     assert "[bot → an] Xong! Nguyễn Văn An đã tham gia Chi đoàn Khu phố 1" in text
     # Strictly in order: each line is echoed only once the one before it was answered.
-    assert text.index("[bot → binh] Chào bạn!") < text.index("[an] › 2001") < text.index("[bot → an] Bạn kiểm tra")
+    assert text.index("[bot → binh] Chào bạn!") < text.index("[an] › 1996") < text.index("[bot → an] Bạn là")
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_make_run_style_pipe_completes_onboarding_and_exits(database_url: str, t
            "ATTACHMENT_DIR": str(tmp_path / "files"), "HTTP_PORT": str(taken_port if port_taken else 0)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     env.pop("ZALO_BOT_TOKEN", None)
-    script = "/batdau DEMO-DOANVIEN\nNguyễn Văn An\n2001\n1\n"
+    script = "/batdau DEMO-DOANVIEN\nNguyễn Văn An\n1996\n1\n"  # on the demo roster
     result = subprocess.run([sys.executable, "-m", "bot", "run"], input=script, capture_output=True, text=True,
                             cwd=tmp_path, env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

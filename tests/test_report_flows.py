@@ -14,6 +14,7 @@ from bot.app import App
 from bot.cli import main
 from storage.models import Evaluation, Member, Participation, Survey, Unit, Youth
 from tests.conftest import Clock
+from tests.joining import join
 from tests.transcript import Chat
 
 PNG_MAGIC = b"\x89PNG"
@@ -69,10 +70,8 @@ async def data(demo: App) -> App:
 
 
 async def _join(chat: Chat, user: str, code: str) -> None:
-    await chat.say(user, f"/batdau {code}")
-    await chat.say(user, "Trần Thị Bích")
-    await chat.say(user, "1995")
-    await chat.press(user, "Đúng, tham gia")
+    """Join as Trần Thị Bích: an officer with the district's code, else someone not on the branch's roster."""
+    await join(chat, user, code, "Trần Thị Bích", "1995")
 
 
 def _attachments(chat: Chat, user: str) -> dict[str, bytes]:
@@ -85,7 +84,8 @@ async def test_district_officer_gets_summary_chart_and_workbook(data: App, chat:
     assert texts[0] == "Đang tổng hợp số liệu của Quận Đoàn Hòa Bình, 6 tháng cuối năm 2026…"
     summary = texts[1]
     assert "Quận Đoàn Hòa Bình — 6 tháng cuối năm 2026" in summary
-    assert "• Đoàn viên: 25; đã giới thiệu ít nhất 1 thanh niên: 3 (12,0%)" in summary
+    # The roster's 24 members: the officer reading the report is no member of the district (issue 10).
+    assert "• Đoàn viên: 24; đã giới thiệu ít nhất 1 thanh niên: 3 (12,5%)" in summary
     assert "• Thanh niên được giới thiệu: 4 (nam 1, nữ 3)" in summary
     assert "Dân tộc thiểu số: 1" in summary
     assert "• Tham gia sinh hoạt: 1; vào Hội: 0; kết nạp Đoàn: 1" in summary
@@ -104,8 +104,9 @@ async def test_district_officer_gets_summary_chart_and_workbook(data: App, chat:
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=9, max_col=5)]
     assert rows[0][:4] == [1, "Đoàn phường Bình An", 12, 2]
     assert rows[0][4] == pytest.approx(2 / 12) and sheet["E9"].number_format == "0.0%"
-    assert rows[-1][1] == "Tổng cộng" and rows[-1][2] == 25 and rows[-1][4] == pytest.approx(3 / 25)
-    assert rows[-2][1] == "Trực thuộc trực tiếp Quận Đoàn Hòa Bình" and rows[-2][2] == 1
+    assert rows[-1][1] == "Tổng cộng" and rows[-1][2] == 24 and rows[-1][4] == pytest.approx(3 / 24)
+    # No row for the district itself: nothing is registered there, the officer's record is no member (issue 10).
+    assert [row[1] for row in rows] == ["Đoàn phường Bình An", "Đoàn trường THPT Lê Lợi", "Tổng cộng"]
 
 
 async def test_choosing_a_child_drills_down_and_up(data: App, chat: Chat) -> None:
@@ -138,7 +139,7 @@ async def test_english_report(data: App, chat: Chat) -> None:
     await chat.say("cb", "/ngonngu en")
     texts = await chat.say("cb", "/report")
     assert "Quận Đoàn Hòa Bình — second half of 2026" in texts[1]
-    assert "• Members: 25; introduced at least one young person: 3 (12.0%)" in texts[1]
+    assert "• Members: 24; introduced at least one young person: 3 (12.5%)" in texts[1]
     assert "• Semiannual evaluations: 0/4 branches submitted (0.0%), on time 0 (0.0%)" in texts[1]
     assert (await chat.say("cb", "/overdue 2026-H2"))[0].startswith(
         "Quận Đoàn Hòa Bình: 4 branches have not yet submitted their evaluation for the second half of 2026, "

@@ -138,16 +138,16 @@ def test_parse_update_ignores_garbage(body: object) -> None:
 
 
 async def joined(zalo: ZaloChannel) -> None:
-    for number, text in enumerate(["/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "2001", "1"]):
+    for number, text in enumerate(["/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "1996", "1"]):
         assert await zalo.receive(message(text, message_id=f"j{number}")) == HTTPStatus.OK
 
 
 async def test_onboarding_through_the_webhook_with_numbered_choices(zalo: ZaloChannel, fake: FakeZalo) -> None:
-    for number, text in enumerate(["/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "2001"]):
+    for number, text in enumerate(["/batdau DEMO-DOANVIEN", "Nguyễn Văn An", "1996"]):
         assert await zalo.receive(message(text, message_id=f"m{number}")) == HTTPStatus.OK
     summary = fake.texts("u1")[-1]
-    assert "• Họ và tên: Nguyễn Văn An" in summary
-    assert summary.endswith("1. Đúng, tham gia\n2. Sửa họ tên\n3. Sửa năm sinh\n4. Hủy\n"
+    assert summary.startswith("Bạn là Nguyễn Văn An, sinh năm 1996, đoàn viên Chi đoàn Khu phố 1?")
+    assert summary.endswith("1. Đúng, là tôi\n2. Không phải tôi\n3. Hủy\n"
                             "(Bạn trả lời bằng số thứ tự, ví dụ: 1)")
     assert await zalo.receive(message("1", message_id="m9")) == HTTPStatus.OK
     assert fake.texts("u1")[-1].startswith("Xong! Nguyễn Văn An đã tham gia Chi đoàn Khu phố 1")

@@ -32,7 +32,7 @@ def default_commands(
     calendar = calendar or EvaluationCalendar()
     secretary = frozenset({RoleName.SECRETARY})
     commands: list[Command] = [
-        Command(("batdau", "start"), JoinFlow(), "help.start", midway=Midway.REPLACE),
+        Command(("batdau", "start"), JoinFlow(calendar), "help.start", midway=Midway.REPLACE),
         *_youth_commands(calendar),
         Command(("ngonngu", "language"), LanguageFlow(), "help.language", midway=Midway.ASIDE),
         Command(("huy", "cancel"), CancelFlow(), "help.cancel", midway=Midway.CANCEL),

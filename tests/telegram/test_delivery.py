@@ -24,9 +24,9 @@ AN = 5120342711
 
 
 async def joined(person: Person) -> None:
-    for line in ("/start DEMO-DOANVIEN", "Võ Thị Ngọc Hân", "2000"):
+    for line in ("/start DEMO-DOANVIEN", "Huỳnh Thị Sơn", "2001"):  # on the demo roster of Khu phố 1
         await person.say(line)
-    await person.press("Đúng, tham gia")
+    await person.press("Đúng, là tôi")
 
 
 async def reachable(app: App) -> bool:

@@ -18,9 +18,9 @@ def names(call_params: dict[str, Any]) -> list[str]:
 
 
 async def join(person: Person, code: str) -> None:
-    for line in (f"/start {code}", "Võ Thị Ngọc Hân", "2000"):
+    for line in (f"/start {code}", "Huỳnh Thị Sơn", "2001"):  # on the demo roster of Khu phố 1
         await person.say(line)
-    await person.press("Đúng, tham gia")
+    await person.press("Đúng, là tôi")
 
 
 async def test_everyone_gets_a_vietnamese_menu_and_english_clients_an_english_one(

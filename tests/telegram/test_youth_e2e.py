@@ -15,9 +15,9 @@ AN = 5120342711
 
 async def joined(person: Person) -> None:
     await person.say("/start DEMO-DOANVIEN")
-    await person.say("Võ Thị Ngọc Hân")
-    await person.say("2000")
-    assert (await person.press("Đúng, tham gia"))[0].startswith("Xong!")
+    await person.say("Huỳnh Thị Sơn")  # on the demo roster of Chi đoàn Khu phố 1
+    await person.say("2001")
+    assert (await person.press("Đúng, là tôi"))[0].startswith("Xong!")
 
 
 async def test_introduce_a_young_person_by_buttons(telegram: Running, demo: App, api: FakeBotApi) -> None:
