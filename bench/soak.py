@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -159,6 +160,10 @@ class Soak:
 
 
 async def soak(args: argparse.Namespace) -> None:
+    # Started in the background (nohup … &), SIGINT is ignored: SIGTERM stops the soak with its clean-up.
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     async with scratch_database(args.db_url, DATABASE, keep=args.keep) as url:
         platform = await Platform().start()
         logs = Path(args.logs or tempfile.mkdtemp(prefix="bot11-soak-"))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import itertools
 import json
 import logging
@@ -219,11 +220,17 @@ class _Method(tornado.web.RequestHandler):
 
 class Poster:
     """POST JSON bodies to the webhook over at most `connections` kept-alive HTTP/1.1 connections, as Telegram
-    does (its `max_connections` defaults to 40). Plain asyncio streams: the generator must cost little CPU."""
+    does (its `max_connections` defaults to 40). Plain asyncio streams: the generator must cost little CPU.
 
-    def __init__(self, port: int, *, connections: int = 40, timeout: float = 60) -> None:
-        self._port, self._timeout = port, timeout
-        self._free: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []  # … and when last used
+    A connection carries at most `uses` requests, then a new one is opened: the workers share one listening
+    socket, so each new connection goes to whichever worker accepts first. Without that, every connection would
+    stay with the worker that survived the first kill, and the worker started again would get no traffic.
+    """
+
+    def __init__(self, port: int, *, connections: int = 40, timeout: float = 60, uses: int = 20) -> None:
+        self._port, self._timeout, self._uses = port, timeout, uses
+        # (reader, writer, when last used, requests carried)
+        self._free: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float, int]] = []
         self.slots = asyncio.Semaphore(connections)  # held by the caller around each `post`
         self._head = (f"POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                       f"Content-Type: application/json\r\n{SECRET_HEADER}: {SECRET}\r\n").encode()
@@ -234,8 +241,10 @@ class Poster:
         now = time.monotonic()
         while self._free and now - self._free[-1][2] > _KEEP_ALIVE:
             self._free.pop()[1].close()
-        reader, writer = (self._free.pop()[:2] if self._free
-                          else await asyncio.open_connection("127.0.0.1", self._port))
+        if self._free:
+            reader, writer, _, carried = self._free.pop()
+        else:
+            (reader, writer), carried = await asyncio.open_connection("127.0.0.1", self._port), 0
         try:
             async with asyncio.timeout(self._timeout):
                 writer.write(self._head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
@@ -254,14 +263,14 @@ class Poster:
         except BaseException:
             writer.close()
             raise
-        if close:
+        if close or carried + 1 >= self._uses:
             writer.close()
         else:
-            self._free.append((reader, writer, time.monotonic()))
+            self._free.append((reader, writer, time.monotonic(), carried + 1))
         return status
 
     def close(self) -> None:
-        for _, writer, _ in self._free:
+        for _, writer, _, _ in self._free:
             writer.close()
         self._free.clear()
 
@@ -541,10 +550,13 @@ class Fleet:
     def port(self) -> int:
         return int(self.sock.getsockname()[1])
 
-    def start(self, slot: int) -> int:
+    def start(self, slot: int, *, profile: Path | None = None) -> int:
         fd = self.sock.fileno()
+        command = [sys.executable, "-m", "bench.webhook_fleet", "--fd", str(fd)]
+        if profile is not None:
+            command += ["--profile", str(profile)]
         with (self.logs / f"worker{slot}.log").open("ab") as log:
-            process = subprocess.Popen([sys.executable, "-m", "bench.webhook_fleet", "--fd", str(fd)], cwd=ROOT,
+            process = subprocess.Popen(command, cwd=ROOT,
                                        env=self.env, pass_fds=(fd,), stdout=log, stderr=subprocess.STDOUT)
         self.processes[slot] = process
         self.starts += 1
@@ -722,10 +734,16 @@ async def wait_for_webhooks(platform: Platform, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="one webhook worker on an inherited listening socket")
     parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics here when stopped by SIGTERM")
     args = parser.parse_args()
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    sys.exit(asyncio.run(_worker(args.fd)))
+    if args.profile is None:
+        sys.exit(asyncio.run(_worker(args.fd)))
+    profile = cProfile.Profile()
+    code = profile.runcall(asyncio.run, _worker(args.fd))
+    profile.dump_stats(args.profile)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
