@@ -387,6 +387,21 @@ def test_excel_date_cells_serial_numbers_and_numeric_phones_are_read(
                          ("Kim Bảo Long", 2001, date(2001, 3, 5), "male", None, None, "secretary")]
 
 
+def test_a_workbook_written_without_shared_strings_is_read(
+    env: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # openpyxl's write-only mode (and some exporters) write text inline in each cell, with no dimension.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Doan vien")
+    for row in [HEADER, ("CD-APT", "Mai Văn Tài", "14/02/1999", "Nam", "0388123456", "Đoàn viên", "X-1")]:
+        sheet.append(list(row))
+    workbook.save(env / "m.xlsx")
+    code, out = run(capsys, "import-members", str(env / "m.xlsx"), "--apply")
+    assert code == 0, out
+    assert roster(database_url, "CD-APT")[-1][:2] + roster(database_url, "CD-APT")[-1][3:7] == (
+        "Mai Văn Tài", 1999, "male", "0388123456", "X-1", "member")
+
+
 def test_problems_are_worded_in_the_chosen_language(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = str(write_csv(env / "m.csv", [("Branch code", "Full name", "Date of birth"),
                                          ("CD-NOPE", "Lê Văn Tâm", "2000")]))
@@ -403,7 +418,9 @@ def test_problems_are_worded_in_the_chosen_language(env: Path, capsys: pytest.Ca
     (lambda folder: write_csv(folder / "m.csv", [HEADER, GOOD[0]], "utf-16"), "bảng mã UTF-16, không phải UTF-8"),
     (lambda folder: write_xlsx(folder / "m.xlsx", [HEADER, (*GOOD[0][:2], "=DATE(2001,3,5)", *GOOD[0][3:])]),
      "Ô C2 là công thức"),
-], ids=["missing-column", "utf-16", "formula"])
+    (lambda folder: (folder / "m.xlsx").write_text("Mã chi đoàn,Họ và tên\n", encoding="utf-8") and folder / "m.xlsx",
+     "Tệp m.xlsx không phải sổ tính Excel (.xlsx) đọc được"),
+], ids=["missing-column", "utf-16", "formula", "not-a-workbook"])
 def test_a_file_that_cannot_be_read_is_refused_with_a_clear_message(
     env: Path, database_url: str, capsys: pytest.CaptureFixture[str], make: Any, expected: str
 ) -> None:

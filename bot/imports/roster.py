@@ -155,12 +155,20 @@ def _capped(rows: Iterator[Row], t: Translator) -> Iterator[Row]:
 
 
 async def _plan(session: AsyncSession, checked: Checked, *, mark_missing: bool) -> Plan:
+    """Load what the rows are compared with, then plan. A number already found in the file's branches has no
+    other holder (numbers are unique), nor is a phone looked for elsewhere once the row's own branch has it, so
+    a re-import looks up almost nothing beyond the branches' rosters."""
     units = await units_for_roster(session, codes={row.branch for row in checked.rows})
-    branch_ids = {unit.id for unit in units if not unit.has_children}
+    branch_ids = {unit.id: unit.code for unit in units if not unit.has_children}
+    roster = await members_of_units(session, unit_ids=branch_ids)
+    numbers = {member.member_no for member in roster}
+    phones = {(branch_ids[member.unit_id], member.phone) for member in roster}
     members = [
-        *await members_of_units(session, unit_ids=branch_ids),
-        *await members_by_numbers(session, numbers={row.number for row in checked.rows if row.number}),
-        *await members_by_phones(session, phones={row.phone for row in checked.rows if row.phone}),
+        *roster,
+        *await members_by_numbers(session, numbers={row.number for row in checked.rows
+                                                    if row.number and row.number not in numbers}),
+        *await members_by_phones(session, phones={row.phone for row in checked.rows
+                                                  if row.phone and (row.branch, row.phone) not in phones}),
     ]
     secretaries = await secretaries_of_units(session, unit_ids=branch_ids)
     return plan_import(checked, units=units, members=members, secretaries=secretaries, mark_missing=mark_missing)

@@ -1,4 +1,5 @@
-"""Reading an operator's spreadsheet into plain rows: `.xlsx` (openpyxl, read-only) or `.csv` in UTF-8.
+"""Reading an operator's spreadsheet into plain rows: `.xlsx` (its XML read directly, `xlsx.py`) or `.csv` in
+UTF-8.
 
 Every problem that stops the whole file (an encoding that is not UTF-8, a formula, a header that cannot be
 read) is a `TableError` carrying a catalog key, so the caller words it in the operator's language.
@@ -9,11 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+import zipfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from bot.imports.xlsx import SheetRow, open_first_sheet
 
 __all__ = [
     "Cell", "Problem", "Row", "Table", "TableError", "TableStream", "fold", "open_table", "parse_header", "read_table",
@@ -144,23 +149,22 @@ def _text(value: Any) -> str:
 
 
 def _xlsx_rows(path: Path) -> tuple[Iterator[Row], int | None]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=False)
-    sheet = workbook.worksheets[0]
-    return _sheet_rows(workbook, sheet), sheet.max_row
-
-
-def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[Row]:
-    """Yield the sheet's rows, then close the workbook (also when the caller stops taking rows)."""
     try:
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            for index, cell in enumerate(cells):
-                if getattr(cell, "data_type", None) == "f":
-                    raise TableError(Problem(number, "admin.import_formula", {"cell": f"{_letter(index)}{number}"}))
-            yield number, tuple(_text(getattr(cell, "value", None)) for cell in cells)
-    finally:
-        workbook.close()
+        rows, size = open_first_sheet(path)
+    except (zipfile.BadZipFile, KeyError, ParseError):
+        raise TableError(Problem(0, "roster.not_xlsx", {"name": path.name})) from None
+    return _sheet_rows(rows, path), size
+
+
+def _sheet_rows(rows: Iterator[SheetRow], path: Path) -> Iterator[Row]:
+    try:
+        for row in rows:
+            if row.formula is not None:
+                cell = f"{_letter(row.formula)}{row.number}"
+                raise TableError(Problem(row.number, "admin.import_formula", {"cell": cell}))
+            yield row.number, tuple(_text(value) for value in row.values)
+    except ParseError:
+        raise TableError(Problem(0, "roster.not_xlsx", {"name": path.name})) from None
 
 
 def _csv_rows(text: str) -> Iterator[Row]:
