@@ -9,6 +9,7 @@ same names and numbers every time; its codes start with `MAU-` so they never mee
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -76,7 +77,7 @@ def _units(size: SampleSize) -> list[tuple[str, str, str, str]]:
 
 def _members(branches: list[str], per_branch: int) -> list[tuple[str, ...]]:
     rng = random.Random(11)
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for b, branch in enumerate(branches):
         for m in range(per_branch):
             female = rng.random() < 0.52
@@ -93,7 +94,7 @@ def _members(branches: list[str], per_branch: int) -> list[tuple[str, ...]]:
     return rows
 
 
-def _write(path: Path, title: str, headers: tuple[str, ...], rows: list[tuple[str, ...]],
+def _write(path: Path, title: str, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]],
            widths: tuple[int, ...], text_columns: str = "") -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
