@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TypeAlias
 
 from bot.imports.table import Problem, Row, fold
@@ -127,7 +128,7 @@ class Plan:
         return len(self.create) + len(self.update) + len(self.grants) + dropped
 
 
-def shown(value: str) -> str:
+def _shown(value: str) -> str:
     """Return a cell's text short enough to quote in a message."""
     return value if len(value) <= _SHOWN else value[: _SHOWN - 1] + "…"
 
@@ -156,7 +157,10 @@ def _check_row(number: int, values: Mapping[str, str], today: date, problems: li
     member_no = _member_no(number, values.get("number", ""), problems)
     if len(problems) > found or branch is None or name is None or birth is None or position is None:
         return None
-    return MemberRow(number, branch, name, person_key(name), birth[0], birth[1], gender, phone, position, member_no)
+    return MemberRow(number, branch, name, _key(name), birth[0], birth[1], gender, phone, position, member_no)
+
+
+_key = lru_cache(maxsize=65_536)(person_key)
 
 
 def _branch(number: int, value: str, problems: list[Problem]) -> str | None:
@@ -164,18 +168,27 @@ def _branch(number: int, value: str, problems: list[Problem]) -> str | None:
     if not code:
         problems.append(Problem(number, "roster.no_branch"))
     elif not _CODE.fullmatch(code):
-        problems.append(Problem(number, "roster.bad_code", {"code": shown(value)}))
+        problems.append(Problem(number, "roster.bad_code", {"code": _shown(value)}))
     else:
         return code
     return None
 
 
 def _name(number: int, value: str, problems: list[Problem]) -> str | None:
+    parsed = _parsed_name(value)
+    if isinstance(parsed, Invalid):
+        problems.append(Problem(number, _NAME_ERRORS[parsed.key], {"name": _shown(value), **parsed.values}))
+        return None
+    return parsed
+
+
+@lru_cache(maxsize=65_536)
+def _parsed_name(value: str) -> str | Invalid:
+    """Return a name in its stored form, or why it is refused; a roster repeats names, so each is parsed once."""
     try:
         return parse_full_name(value)
     except Invalid as error:
-        problems.append(Problem(number, _NAME_ERRORS[error.key], {"name": shown(value), **error.values}))
-        return None
+        return error
 
 
 def _birth(number: int, value: str, today: date, problems: list[Problem]) -> tuple[int, date | None] | None:
@@ -184,16 +197,17 @@ def _birth(number: int, value: str, today: date, problems: list[Problem]) -> tup
         return None
     birth = parse_birth(value)
     if birth is None:
-        problems.append(Problem(number, "roster.bad_date", {"value": shown(value)}))
+        problems.append(Problem(number, "roster.bad_date", {"value": _shown(value)}))
         return None
     oldest, youngest = today.year - MAX_AGE, today.year - MIN_AGE
     if not oldest <= birth[0] <= youngest or (birth[1] is not None and birth[1] > today):
-        values = {"value": shown(value), "oldest": oldest, "youngest": youngest}
+        values = {"value": _shown(value), "oldest": oldest, "youngest": youngest}
         problems.append(Problem(number, "roster.birth_range", values))
         return None
     return birth
 
 
+@lru_cache(maxsize=65_536)
 def parse_birth(value: str) -> tuple[int, date | None] | None:
     """Return (year, full date or None) from `05/03/2001`, `5-3-2001`, `2001-03-05`, a bare year `2001` or an
     Excel serial day number such as `36955`; None when it is none of these or no such day exists."""
@@ -222,7 +236,7 @@ def _gender(number: int, value: str, problems: list[Problem]) -> str | None:
     try:
         return str(parse_gender(value))
     except Invalid:
-        problems.append(Problem(number, "roster.bad_gender", {"value": shown(value)}))
+        problems.append(Problem(number, "roster.bad_gender", {"value": _shown(value)}))
         return None
 
 
@@ -234,7 +248,7 @@ def _phone(number: int, value: str, problems: list[Problem]) -> str | None:
     try:
         return parse_phone(text)
     except Invalid:
-        problems.append(Problem(number, "roster.bad_phone", {"value": shown(value)}))
+        problems.append(Problem(number, "roster.bad_phone", {"value": _shown(value)}))
         return None
 
 
@@ -243,7 +257,7 @@ def _position(number: int, value: str, problems: list[Problem]) -> str | None:
         return MemberPosition.MEMBER
     position = _POSITIONS.get(fold(value))
     if position is None:
-        problems.append(Problem(number, "roster.bad_position", {"value": shown(value)}))
+        problems.append(Problem(number, "roster.bad_position", {"value": _shown(value)}))
     return position
 
 
@@ -252,7 +266,7 @@ def _member_no(number: int, value: str, problems: list[Problem]) -> str | None:
     if not text:
         return None
     if not _NUMBER.fullmatch(text):
-        problems.append(Problem(number, "roster.bad_number", {"value": shown(value)}))
+        problems.append(Problem(number, "roster.bad_number", {"value": _shown(value)}))
         return None
     return text
 

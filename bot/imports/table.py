@@ -89,7 +89,7 @@ def open_table(path: Path) -> TableStream:
         rows, size = _xlsx_rows(path)
     elif suffix == ".csv":
         text = _decode(path.read_bytes())
-        rows, size = _csv_rows(text), text.count("\n") + 1
+        rows, size = _csv_rows(text), text.count("\n") + (not text.endswith("\n"))
     else:
         raise TableError(Problem(0, "admin.import_bad_suffix", {"suffix": suffix or path.name}))
     filled = ((number, cells) for number, cells in rows if any(cells))
