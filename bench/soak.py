@@ -164,7 +164,7 @@ async def soak(args: argparse.Namespace) -> None:
     task = asyncio.current_task()
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    async with scratch_database(args.db_url, DATABASE, keep=args.keep) as url:
+    async with scratch_database(args.db_url, DATABASE, people=args.people, keep=args.keep) as url:
         platform = await Platform().start()
         logs = Path(args.logs or tempfile.mkdtemp(prefix="bot11-soak-"))
         fleet = Fleet(env={}, logs=logs, size=2)

@@ -63,6 +63,7 @@ from bot.telegram.service import SECRET_HEADER
 from storage.db import create_engine, session_factory
 from storage.demo import seed_demo
 from storage.invites import create_invite
+from storage.members import add_member
 from storage.migrate import upgrade_to_head
 from storage.models import RoleName
 from storage.units import unit_by_code
@@ -85,9 +86,10 @@ _KEEP_ALIVE = 4.0
 
 
 @asynccontextmanager
-async def scratch_database(server_url: str, name: str, *, keep: bool = False) -> AsyncIterator[str]:
-    """Create database `name` afresh on the server, migrate it, seed the demo organisation and one invite per
-    branch for as many people as the benchmark brings (the demo's own allow 1,000 uses); drop it at the end."""
+async def scratch_database(server_url: str, name: str, *, people: int, keep: bool = False) -> AsyncIterator[str]:
+    """Create database `name` afresh on the server, migrate it, seed the demo organisation, put the `people` on
+    its branches' rosters and make one invite per branch for all of them (the demo's own allow 1,000 uses);
+    drop it at the end."""
     server = make_url(server_url)
     admin = create_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
@@ -100,11 +102,16 @@ async def scratch_database(server_url: str, name: str, *, keep: bool = False) ->
         now = datetime.now(UTC)
         async with session_factory(engine)() as session, session.begin():
             await seed_demo(session, now=now)
+            units = []
             for code in BRANCHES:
                 unit = await unit_by_code(session, code=code)
                 assert unit is not None and unit.id is not None, code
+                units.append(unit.id)
                 await create_invite(session, code=invite_code(code), unit_id=unit.id, role=RoleName.MEMBER,
                                     max_uses=10_000_000, expires_at=now + timedelta(days=30), created_at=now)
+            for index in range(people):  # each person is on their branch's roster, as after an import
+                await add_member(session, full_name=roster_name(index), birth_year=birth_year(index),
+                                 unit_id=units[index % len(units)], joined_at=now)
         await engine.dispose()
         yield url
     finally:
@@ -117,6 +124,25 @@ async def scratch_database(server_url: str, name: str, *, keep: bool = False) ->
 
 def invite_code(branch: str) -> str:
     return f"BENCH-{branch}"
+
+
+_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi", "Đỗ", "Ngô")
+_GIVEN = ("An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hiếu", "Khánh", "Lan", "Long", "Mai", "Nam", "Phúc",
+          "Quyên", "Sơn", "Tâm", "Thảo", "Trung", "Uyên", "Vy", "Yến")
+
+
+def roster_name(person: int) -> str:
+    """Return a person's full name, different for every person (their number written in given names)."""
+    words, rest = [_FAMILY[person % len(_FAMILY)]], person // len(_FAMILY)
+    while True:
+        words.append(_GIVEN[rest % len(_GIVEN)])
+        rest //= len(_GIVEN)
+        if not rest:
+            return " ".join(words)
+
+
+def birth_year(person: int) -> int:
+    return 1990 + person % 15
 
 
 # ---- the fake platform, in the driver's process
@@ -279,9 +305,9 @@ def _join(person: int) -> list[tuple[str, str]]:
     return [
         ("say", f"/start {invite_code(BRANCHES[person % len(BRANCHES)])}"),
         ("say", "Nguyễn 123"),  # refused: digits in a name
-        ("say", "Trương Quốc Bảo"),
-        ("say", str(1990 + person % 15)),
-        ("press", "yes"),  # under the join summary
+        ("say", roster_name(person)),
+        ("say", str(birth_year(person))),
+        ("press", "yes"),  # "that's me", under the roster row found
     ]
 
 

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -52,15 +54,16 @@ DATABASE = "bot11_bench_workers"
 
 async def measure(args: argparse.Namespace, workers: int) -> None:
     """Print one row per rate for `workers` processes, then what was lost or doubled."""
-    async with scratch_database(args.db_url, DATABASE) as url:
+    async with scratch_database(args.db_url, DATABASE, people=args.people) as url:
         platform = await Platform().start()
         with tempfile.TemporaryDirectory() as folder:
             fleet = Fleet(env={}, logs=Path(folder), size=workers)
             fleet.env = worker_environment(url, platform, fleet.port)
             poster = Poster(fleet.port, connections=args.connections)
             try:
+                profile = Path(folder) / "worker0.prof" if args.profile else None
                 for slot in range(workers):
-                    fleet.start(slot)
+                    fleet.start(slot, profile=profile if slot == 0 else None)
                 await wait_for_webhooks(platform, workers)
                 generator = Generator(args.people, platform, poster)
                 await generator.run(min(args.rates), args.warmup)  # connections, caches, every person's join
@@ -84,6 +87,11 @@ async def measure(args: argparse.Namespace, workers: int) -> None:
                 poster.close()
                 fleet.stop()
                 await platform.stop()
+            if profile is not None and profile.exists():
+                print(f"   worker 0 of {workers}, cProfile, top 15 by cumulative time:", flush=True)
+                stats = io.StringIO()
+                pstats.Stats(str(profile), stream=stats).sort_stats("cumulative").print_stats(15)
+                print(stats.getvalue(), flush=True)
 
 
 def _row(workers: int, rate: float, window: Window, cores: dict[str, float], seconds: float) -> str:
@@ -113,6 +121,7 @@ async def main() -> None:
     parser.add_argument("--warmup", type=float, default=15)
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--connections", type=int, default=40, help="webhook connections (Telegram's default 40)")
+    parser.add_argument("--profile", action="store_true", help="run worker 0 under cProfile and print its top 15")
     parser.add_argument("--db-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     print(f"Webhook workers on one port, PostgreSQL ({DATABASE}), {args.people} people, {args.connections} "
