@@ -510,3 +510,14 @@ async def test_a_progress_bar_is_drawn_on_a_terminal_only(
         assert (await members_of(session, unit_ids=[branch]))[branch] == 4_500 + 6
         statuses = (await session.exec(text(f"SELECT DISTINCT status FROM member WHERE unit_id = {branch}"))).all()
         assert [status for status, in statuses] == [MemberStatus.ACTIVE]
+
+
+async def test_a_file_refused_while_the_bar_is_drawn_gets_its_message_on_a_line_of_its_own(
+    demo: App, tmp_path: Path
+) -> None:
+    path = write_xlsx(tmp_path / "m.xlsx", [HEADER, GOOD[0], ("CD-KP1", "Lê Văn Tâm", "=1+1", "", "", "", "")])
+    out = Terminal()
+    args = argparse.Namespace(file=path, apply=True, mark_missing_inactive=False, full=False, locale=None)
+    assert await import_members(demo, args, out) == 1
+    assert out.getvalue().endswith(" 50,0% 1/2\ndòng 3: Ô C3 là công thức; hãy dán giá trị (Paste Special → Values) "
+                                   "rồi nhập lại.\n")

@@ -82,14 +82,17 @@ class Progress:
         self._every = every
 
     def track(self, items: Iterable[T], label: str, total: int | None) -> Iterator[T]:
-        """Yield `items`, redrawing the bar every few of them and once at the end."""
+        """Yield `items`, redrawing the bar every few of them and once at the end (also when reading stops at a
+        bad file, so that its message starts on a line of its own)."""
         done = 0
-        for done, item in enumerate(items, start=1):
-            yield item
-            if done % self._every == 0:
-                self.show(label, done, total)
-        self.show(label, done, total)
-        self.end()
+        try:
+            for done, item in enumerate(items, start=1):
+                yield item
+                if done % self._every == 0:
+                    self.show(label, done, total)
+        finally:
+            self.show(label, done, total)
+            self.end()
 
     def show(self, label: str, done: int, total: int | None) -> None:
         """Redraw the bar: `done` of `total` (or just `done` when the total is unknown)."""
