@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,10 +33,11 @@ async def identity_for(session: AsyncSession, *, channel: str, external_id: str)
 async def speaker(
     session: AsyncSession, *, channel: str, external_id: str
 ) -> tuple[ChatIdentity | None, Member | None]:
-    """Return the chat identity and, once they joined, the member behind it, in one query (every update asks)."""
+    """Return the chat identity and, once they joined, the member behind it, in one query (every update asks).
+    A member who left (status LEFT) is no member any more: they are returned as None, like a stranger."""
     query = (
         select(ChatIdentity, Member)
-        .outerjoin(Member, col(Member.id) == ChatIdentity.member_id)
+        .outerjoin(Member, and_(col(Member.id) == ChatIdentity.member_id, col(Member.status) != MemberStatus.LEFT))
         .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
     )
     found = (await session.exec(query)).first()

@@ -112,9 +112,12 @@ async def grant_role(session: AsyncSession, *, member_id: int, role: str, unit_i
     await session.exec(statement.on_conflict_do_nothing())
 
 
-async def revoke_roles(session: AsyncSession, *, member_id: int) -> None:
-    """Take every role away from `member_id`."""
-    await session.exec(delete(Role).where(col(Role.member_id) == member_id))
+async def revoke_roles(session: AsyncSession, *, member_id: int, unit_id: int | None = None) -> None:
+    """Take every role away from `member_id`, or only those held on exactly `unit_id`."""
+    statement = delete(Role).where(col(Role.member_id) == member_id)
+    if unit_id is not None:
+        statement = statement.where(col(Role.unit_id) == unit_id)
+    await session.exec(statement)
 
 
 async def roles_of(session: AsyncSession, *, member_id: int) -> Sequence[tuple[str, Unit]]:

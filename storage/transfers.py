@@ -22,6 +22,7 @@ from sqlmodel.sql.expression import Select
 
 from storage.branch import RECIPIENT_COLUMNS, Recipient
 from storage.db import key_col
+from storage.members import revoke_roles
 from storage.models import (
     ChatIdentity,
     LeftReason,
@@ -231,13 +232,18 @@ async def _close(session: AsyncSession, *, transfer_id: int, status: str, by: in
 
 async def move_member(session: AsyncSession, *, member_id: int, unit_id: int) -> None:
     """Put the member on another branch's roster; the member trigger moves their count, and the young people
-    they introduced stay where they were registered."""
+    they introduced stay where they were registered. A role held on the branch they leave (its secretary) stays
+    there: it is that branch's, not the person's."""
+    member = await session.get(Member, member_id)
+    if member is not None and member.unit_id != unit_id:
+        await revoke_roles(session, member_id=member_id, unit_id=member.unit_id)
     await session.exec(update(Member).where(col(Member.id) == member_id).values(unit_id=unit_id))
 
 
 async def mark_left(session: AsyncSession, *, member_id: int, reason: LeftReason, on: date) -> None:
-    """Take the member off the roster (status LEFT) with why and when; their chat identity and the young
-    people they introduced are kept."""
+    """Take the member off the roster (status LEFT) with why and when, and every role they held; their chat
+    identity and the young people they introduced are kept (the engine no longer sees them as a member)."""
+    await revoke_roles(session, member_id=member_id)
     statement = (
         update(Member).where(col(Member.id) == member_id)
         .values(status=MemberStatus.LEFT, left_reason=reason, left_on=on)

@@ -308,6 +308,35 @@ async def test_a_member_leaving_is_off_the_roster_with_their_history_kept(
     assert AN not in chat.choices("bithu")
 
 
+async def test_a_member_who_left_is_no_member_to_the_bot_and_holds_no_role(
+        demo: App, org: Org, chat: Chat) -> None:
+    an = org.members["Nguyễn Văn An"]
+    async with demo.sessions() as session, session.begin():
+        await grant_role(session, member_id=an, role=RoleName.SECRETARY, unit_id=org.units["CD-KP1"])
+    assert (await chat.say("an", "/chidoan"))[0].startswith(f"{KP1} — năm 2026")
+    await chat.say("bithu", "/chuyen")
+    await chat.press("bithu", "Nguyễn Văn An (1996)")
+    await chat.press("bithu", "Trưởng thành Đoàn")
+    await chat.press("bithu", "Ghi trưởng thành Đoàn")
+    assert await count(demo, "role", "member_id = :id", id=an) == 0
+    stranger = await chat.say("stranger", "/gioithieu")
+    assert await chat.say("an", "/gioithieu") == stranger  # the words a person who never joined reads
+    assert await chat.say("an", "/chidoan") == await chat.say("stranger", "/chidoan")
+
+
+async def test_an_accepted_transfer_leaves_the_old_branchs_role_behind(demo: App, org: Org, chat: Chat) -> None:
+    an = org.members["Nguyễn Văn An"]
+    async with demo.sessions() as session, session.begin():
+        await grant_role(session, member_id=an, role=RoleName.SECRETARY, unit_id=org.units["CD-KP1"])
+        await grant_role(session, member_id=an, role=RoleName.OFFICER, unit_id=org.units["CS-PBA"])
+    await _request(chat)
+    await chat.say("bithu2", "/chuyen")
+    await chat.press("bithu2", f"Nhận: {AN}")
+    assert await rows(demo, "SELECT role, unit_id FROM role WHERE member_id = :id", id=an) == [
+        ("officer", org.units["CS-PBA"])]
+    assert await scalar(demo, "SELECT unit_id FROM member WHERE id = :id", id=an) == org.units["CD-KP2"]
+
+
 async def test_saying_no_at_the_summary_changes_nothing(demo: App, org: Org, chat: Chat) -> None:
     await chat.say("bithu", "/chuyen")
     await chat.press("bithu", AN)
