@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import ColumnElement, exists, insert, update
+from sqlalchemy import ColumnElement, delete, exists, insert, update
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -155,11 +155,13 @@ async def update_members(session: AsyncSession, *, rows: Sequence[Mapping[str, A
 
 
 async def mark_members_left(session: AsyncSession, *, member_ids: Collection[int], reason: str, on: date) -> None:
-    """Mark the members `member_ids` as no longer on their branch's roster (LEFT), with the reason and the day."""
+    """Mark the members `member_ids` as no longer on their branch's roster (LEFT), with the reason and the day;
+    the roles they held go with it (as storage.transfers.mark_left does for one member)."""
     for chunk in _chunks(member_ids):
         statement = (update(Member).where(col(Member.id).in_(chunk))
                      .values(status=MemberStatus.LEFT, left_reason=reason, left_on=on))
         await session.exec(statement)
+        await session.exec(delete(Role).where(col(Role.member_id).in_(chunk)))
 
 
 async def grant_secretaries(session: AsyncSession, *, grants: Collection[tuple[int, int]]) -> None:

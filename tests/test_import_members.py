@@ -282,8 +282,12 @@ def test_missing_members_are_left_alone_unless_asked_and_then_listed_first(
                           "  - #3 Lê Văn Sơn (CD-KP1)", "  - #4 Phạm Thị An (CD-KP1)", "  - #2 Trần Văn Khánh (CD-KP1)"]
     assert all(row[7] == "active" for row in roster(database_url, "CD-KP1"))
 
+    # Trần Văn Khánh (#2) was the branch's secretary: dropped from the roster, he holds no role any more.
+    query_update(database_url, "INSERT INTO role (member_id, role, unit_id) SELECT 2, 'secretary', unit_id "
+                               "FROM member WHERE id = 2")
     code, out = run(capsys, "import-members", path, "--mark-missing-inactive", "--apply")
     assert (code, out.splitlines()[-1]) == (0, "Đã ghi 5 thay đổi.")
+    assert query(database_url, "SELECT count(*) FROM role WHERE member_id = 2") == [(0,)]
     kp1 = roster(database_url, "CD-KP1")
     assert [(row[0], row[7]) for row in kp1 if row[7] == "active"] == [("Nguyễn Văn An", "active"),
                                                                       ("Hồ Minh Tú", "active")]
