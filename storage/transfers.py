@@ -20,21 +20,18 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from storage.branch import RECIPIENT_COLUMNS, Recipient
 from storage.db import key_col
 from storage.members import revoke_roles
 from storage.models import (
-    ChatIdentity,
     LeftReason,
     Member,
     MemberStatus,
-    Role,
-    RoleName,
     Transfer,
     TransferStatus,
     Unit,
     UnitKind,
 )
+from storage.units import has_child_units
 
 __all__ = [
     "ON_ROSTER",
@@ -52,7 +49,6 @@ __all__ = [
     "roster_count",
     "roster_member",
     "roster_page",
-    "secretary_chats",
     "takes_members",
     "transfer_by_id",
 ]
@@ -173,24 +169,9 @@ async def incoming_transfers(session: AsyncSession, *, unit_id: int, limit: int)
 
 async def takes_members(session: AsyncSession, *, unit: Unit) -> bool:
     """Tell whether `unit` can receive a member: an active branch with no unit under it."""
-    if not unit.active or unit.kind != UnitKind.BRANCH:
+    if not unit.active or unit.kind != UnitKind.BRANCH or unit.id is None:
         return False
-    query = select(Unit.id).where(Unit.parent_id == unit.id).limit(1)
-    return (await session.exec(query)).first() is None
-
-
-async def secretary_chats(session: AsyncSession, *, unit_id: int) -> Sequence[Recipient]:
-    """Return the reachable chats of the members holding the secretary role on exactly `unit_id`."""
-    # SQLModel's select() is typed for at most four columns: the Select is built directly, its row type stated.
-    recipients: Select[int, str, str, str | None, int] = Select(*RECIPIENT_COLUMNS)
-    query = (
-        recipients
-        .join(Role, col(Role.member_id) == Member.id)
-        .join(ChatIdentity, col(ChatIdentity.member_id) == Member.id)
-        .where(Role.unit_id == unit_id, Role.role == RoleName.SECRETARY, col(ChatIdentity.reachable).is_(True))
-        .order_by(col(Member.id), col(ChatIdentity.id))
-    )
-    return [Recipient(*row) for row in (await session.exec(query)).all()]
+    return not await has_child_units(session, unit_id=unit.id)
 
 
 async def create_transfer(

@@ -25,7 +25,7 @@ from conversations.pushes import push_for
 from conversations.roles import secretary_branch
 from conversations.text import nfc
 from storage import audit
-from storage.branch import Recipient
+from storage.branch import Recipient, secretary_chats
 from storage.calendar import EvaluationCalendar
 from storage.models import LeftReason, Member, MemberStatus, RoleName, Transfer, TransferStatus, Unit, UnitKind
 from storage.outbox import Push
@@ -43,7 +43,6 @@ from storage.transfers import (
     roster_count,
     roster_member,
     roster_page,
-    secretary_chats,
     takes_members,
     transfer_by_id,
 )
