@@ -15,6 +15,11 @@ id plus the ids of what it is about. `CHECKS` holds the condition that made each
     remind.push                  -                             the same, mute aside (a secretary's reminder)
     evaluation.push_annual       unit_id, until                the deadline has not ended and the recipient is
                                                                  still an officer of the unit
+    join.push_pending            unit_id, pending_member_id    the person still waits for the secretary
+    transfer.push_incoming       transfer_id                   the transfer still waits for the receiving
+    transfer.push_member_requested                               secretary (not withdrawn, not decided)
+    youth.push_recorded_for_you  youth_id                      the young person is still on record as the
+                                                                 member's introduction (not deleted)
 
 Any other kind (the notices of a submission) and rows without an `about` (queued before it existed) are always
 true. A nudge or reminder is queued only to a member who introduced nobody this year, so "introduced nobody
@@ -36,7 +41,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from conversations.pushes import branch_list
 from storage.branch import members_without_introduction_since
 from storage.evaluations import held_roles, unsubmitted_branches
+from storage.members import pending_member_ids
 from storage.models import Outbox, RoleName
+from storage.transfers import pending_transfer_ids
+from storage.youth import introductions_held
 
 __all__ = ["CHECKS", "Drop", "Rewrite", "Verdict", "recheck"]
 
@@ -155,6 +163,27 @@ async def _annual_due(session: AsyncSession, rows: list[Outbox], now: datetime) 
     return verdicts
 
 
+async def _still_pending(session: AsyncSession, rows: list[Outbox], now: datetime) -> dict[int, Verdict]:
+    known = _known(rows, "pending_member_id")
+    waiting = await pending_member_ids(session, member_ids={member for _, (member,) in known})
+    return {_id(row): Drop("the secretary has already confirmed or rejected the person")
+            for row, (member,) in known if member not in waiting}
+
+
+async def _transfer_open(session: AsyncSession, rows: list[Outbox], now: datetime) -> dict[int, Verdict]:
+    known = _known(rows, "transfer_id")
+    open_ = await pending_transfer_ids(session, transfer_ids={transfer for _, (transfer,) in known})
+    return {_id(row): Drop("the transfer was withdrawn or decided") for row, (transfer,) in known
+            if transfer not in open_}
+
+
+async def _introduction_held(session: AsyncSession, rows: list[Outbox], now: datetime) -> dict[int, Verdict]:
+    known = _known(rows, "member_id", "youth_id")
+    held = await introductions_held(session, pairs={(member, youth) for _, (member, youth) in known})
+    return {_id(row): Drop("the record was deleted or is no longer the member's") for row, pair in known
+            if pair not in held}
+
+
 CHECKS: dict[str, Check] = {
     "evaluation.push_prompt": _branch_pending,
     "evaluation.push_reminder": _branch_pending,
@@ -162,6 +191,10 @@ CHECKS: dict[str, Check] = {
     "evaluation.push_nudge": partial(_introduced_nobody, respect_opt_out=True),
     "remind.push": partial(_introduced_nobody, respect_opt_out=False),
     "evaluation.push_annual": _annual_due,
+    "join.push_pending": _still_pending,
+    "transfer.push_incoming": _transfer_open,
+    "transfer.push_member_requested": _transfer_open,
+    "youth.push_recorded_for_you": _introduction_held,
 }
 
 
@@ -191,7 +224,8 @@ def _branches(value: object) -> list[tuple[int, str]]:
 
 
 _FIELDS: dict[str, Callable[[object], Any]] = {
-    "member_id": _int, "unit_id": _int, "period": _text, "until": _instant, "branches": _branches}
+    "member_id": _int, "unit_id": _int, "period": _text, "until": _instant, "branches": _branches,
+    "pending_member_id": _int, "transfer_id": _int, "youth_id": _int}
 
 
 def _known(rows: list[Outbox], *names: str) -> list[tuple[Outbox, tuple[Any, ...]]]:

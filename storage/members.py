@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -20,6 +20,7 @@ __all__ = [
     "add_member",
     "confirm_pending",
     "grant_role",
+    "pending_member_ids",
     "person_key",
     "reject_pending",
     "revoke_roles",
@@ -143,3 +144,12 @@ async def role_holder(session: AsyncSession, *, unit_id: int, role: str) -> int 
     """Return the id of a member holding `role` on exactly `unit_id`, if any (the lowest id)."""
     query = select(Role.member_id).where(Role.unit_id == unit_id, Role.role == role).order_by(col(Role.member_id))
     return (await session.exec(query)).first()
+
+
+async def pending_member_ids(session: AsyncSession, *, member_ids: Collection[int]) -> set[int]:
+    """Return those of `member_ids` who joined "chưa có trong danh sách" and still wait for the secretary."""
+    if not member_ids:
+        return set()
+    query = select(key_col(Member.id)).where(
+        col(Member.id).in_(sorted(member_ids)), Member.status == MemberStatus.PENDING)
+    return {int(found) for found in (await session.exec(query)).all()}

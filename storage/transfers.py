@@ -10,7 +10,7 @@ closed only by a conditional update of a still pending row, so it is decided onc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -45,6 +45,7 @@ __all__ = [
     "member_by_number",
     "member_for_update",
     "move_member",
+    "pending_transfer_ids",
     "pending_transfer_of",
     "roster_count",
     "roster_member",
@@ -230,3 +231,12 @@ async def mark_left(session: AsyncSession, *, member_id: int, reason: LeftReason
         .values(status=MemberStatus.LEFT, left_reason=reason, left_on=on)
     )
     await session.exec(statement)
+
+
+async def pending_transfer_ids(session: AsyncSession, *, transfer_ids: Collection[int]) -> set[int]:
+    """Return those of `transfer_ids` still waiting for the receiving secretary."""
+    if not transfer_ids:
+        return set()
+    query = select(key_col(Transfer.id)).where(
+        col(Transfer.id).in_(sorted(transfer_ids)), Transfer.status == TransferStatus.PENDING)
+    return {int(found) for found in (await session.exec(query)).all()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -50,6 +50,7 @@ __all__ = [
     "change_youth",
     "delete_youth",
     "introduced_count",
+    "introductions_held",
     "load_youth_groups",
     "member_chats",
     "next_status",
@@ -359,3 +360,14 @@ async def member_chats(session: AsyncSession, *, member_id: int) -> list[Recipie
         .order_by(col(ChatIdentity.id))
     )
     return [Recipient(*row) for row in (await session.exec(query)).all()]
+
+
+async def introductions_held(session: AsyncSession, *, pairs: Collection[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Return those (member id, youth id) of `pairs` where the young person is still on record as introduced
+    by that member."""
+    if not pairs:
+        return set()
+    query = select(key_col(Youth.introduced_by), key_col(Youth.id)).where(
+        col(Youth.id).in_(sorted({youth for _, youth in pairs})))
+    found = {(int(member), int(youth)) for member, youth in (await session.exec(query)).all()}
+    return found & set(pairs)
