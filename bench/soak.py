@@ -40,6 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
 from bench.webhook_fleet import (
+    FIRST_USER,
     PUSH_PREFIX,
     CpuMeter,
     Fleet,
@@ -53,6 +54,7 @@ from bench.webhook_fleet import (
     leased_keys,
     rss_mib,
     scratch_database,
+    unsent_pushes,
     wait_for_webhooks,
     worker_environment,
 )
@@ -61,9 +63,12 @@ from storage.outbox import Push, enqueue_many, outbox_counts
 
 DATABASE = "bot11_bench_soak"
 VICTIM, SURVIVOR = 0, 1
+PUSH_KEY = "soak."  # the dedupe keys of the pushes the driver enqueues
 
 
 class Soak:
+    """One soak run: the kills, the pushes enqueued, and what is sampled along the way."""
+
     def __init__(self, args: argparse.Namespace, url: str, platform: Platform, fleet: Fleet) -> None:
         self.args, self.url, self.platform, self.fleet = args, url, platform, fleet
         self.kills: list[float] = []  # time.time() of each SIGKILL
@@ -109,8 +114,8 @@ class Soak:
                 pushes = []
                 for _ in range(self.args.push_rate):
                     n = next(numbers)
-                    key = f"soak.{n}"
-                    chat = str(7_000_000_000 + (n * 7919) % self.args.people)
+                    key = f"{PUSH_KEY}{n}"
+                    chat = str(FIRST_USER + (n * 7919) % self.args.people)
                     pushes.append(Push(dedupe_key=key, channel="telegram", chat_id=chat,
                                        payload={"text": PUSH_PREFIX + key}, not_before=now))
                 async with sessions() as session, session.begin():
@@ -122,6 +127,7 @@ class Soak:
             await engine.dispose()
 
     async def sample_loop(self, stop: asyncio.Event, window: Window) -> None:
+        """Every 10 s note the survivor's memory and the scheduler's leader; every minute print a line."""
         seen, last_print = 0, 0.0
         while not stop.is_set():
             with suppress(TimeoutError):
@@ -150,13 +156,13 @@ class Soak:
             await engine.dispose()
 
     async def drain(self) -> dict[str, int]:
-        """Wait until no push is pending or leased (a lease left by a kill ends after `--lease` s)."""
-        deadline = time.monotonic() + self.args.lease + 90
-        while True:
-            counts = await self.outbox()
-            if not (counts.get("pending") or counts.get("sending")) or time.monotonic() > deadline:
-                return counts
+        """Wait until none of the soak's pushes is pending or leased (a lease left by a kill ends after `--lease`
+        s); return the outbox's counts, the scheduler's rows included (those may wait for the morning)."""
+        for _ in range((self.args.lease + 90) // 2):
+            if not await unsent_pushes(self.url, prefix=PUSH_KEY):
+                break
             await asyncio.sleep(2)
+        return await self.outbox()
 
 
 async def soak(args: argparse.Namespace) -> None:
@@ -167,7 +173,7 @@ async def soak(args: argparse.Namespace) -> None:
     async with scratch_database(args.db_url, DATABASE, people=args.people, keep=args.keep) as url:
         platform = await Platform().start()
         logs = Path(args.logs or tempfile.mkdtemp(prefix="bot11-soak-"))
-        fleet = Fleet(env={}, logs=logs, size=2)
+        fleet = Fleet(env={}, logs=logs)
         fleet.env = worker_environment(url, platform, fleet.port, OUTBOX_LEASE_SECONDS=str(args.lease))
         poster = Poster(fleet.port, connections=args.connections)
         generator = Generator(args.people, platform, poster)

@@ -562,7 +562,6 @@ class Fleet:
 
     env: dict[str, str]
     logs: Path
-    size: int
     sock: socket.socket = field(init=False)
     processes: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
     starts: int = 0
@@ -745,6 +744,18 @@ async def leased_keys(database_url: str) -> set[str]:
         async with engine.connect() as connection:
             rows = await connection.execute(text("SELECT dedupe_key FROM outbox WHERE status = 'sending'"))
             return {str(row[0]) for row in rows}
+    finally:
+        await engine.dispose()
+
+
+async def unsent_pushes(database_url: str, *, prefix: str) -> int:
+    """Return how many outbox rows whose dedupe key starts with `prefix` are still pending or leased."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return int((await connection.execute(text(
+                "SELECT count(*) FROM outbox WHERE dedupe_key LIKE :pattern AND status IN ('pending', 'sending')"),
+                {"pattern": prefix + "%"})).scalar_one())
     finally:
         await engine.dispose()
 

@@ -57,7 +57,7 @@ async def measure(args: argparse.Namespace, workers: int) -> None:
     async with scratch_database(args.db_url, DATABASE, people=args.people) as url:
         platform = await Platform().start()
         with tempfile.TemporaryDirectory() as folder:
-            fleet = Fleet(env={}, logs=Path(folder), size=workers)
+            fleet = Fleet(env={}, logs=Path(folder))
             fleet.env = worker_environment(url, platform, fleet.port)
             poster = Poster(fleet.port, connections=args.connections)
             try:
