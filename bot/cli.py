@@ -7,11 +7,11 @@
     bot11 admin invites --under QD-HB --role member --out invites/   a code and a QR card per branch
     bot11 admin import-units units.xlsx [--apply]   the unit tree from .xlsx/.csv (a dry run without --apply)
     bot11 admin template units units.xlsx           an empty workbook to fill for import-units
-    bot11 admin import-members members.xlsx [--apply] [--mark-missing-inactive]   branch rosters from .xlsx/.csv
-    bot11 admin template members members.xlsx       an empty workbook to fill for import-members
     bot11 admin move-unit CS-PBA --to HD-TS         move a unit, with the units below it, under another parent
     bot11 admin merge-units CD-KP2 CD-KP3 --into CD-KP1   merge units (kept deactivated, with their history)
     bot11 admin deactivate-unit CD-KP2              deactivate a unit without members or active child units
+    bot11 admin import-members members.xlsx [--apply] [--mark-missing-inactive]   branch rosters from .xlsx/.csv
+    bot11 admin template members members.xlsx       an empty workbook to fill for import-members
     bot11 admin transfer MEMBER --to CD-KP2        move a member (member number or id) to another branch at once
     bot11 admin leave MEMBER --reason matured|left_union [--on 2026-06-30]   take a member off the roster
     bot11 admin seed-demo      put the made-up demo organisation into an empty database (refused otherwise)
@@ -34,9 +34,9 @@ from typing import TextIO
 from bot.app import App, build_app
 from bot.imports.commands import add_import_parsers, import_units, write_units_template
 from bot.imports.invites_bulk import add_invites_parser, make_invites
-from bot.imports.roster import add_roster_parser, import_members, write_members_template
 from bot.imports.members_admin import add_member_parsers, leave_member, transfer_member
 from bot.imports.reorganise import REORGANISE_TASKS, add_reorganise_parsers, reorganise
+from bot.imports.roster import add_roster_parser, import_members, write_members_template
 from bot.imports.sample import write_sample
 from bot.report_cli import add_report_parser, run_report
 from bot.settings import Settings
