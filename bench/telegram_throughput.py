@@ -2,10 +2,11 @@
 loopback fake Bot API, next to a bare echo bot run the same way in the same process.
 
 Every person goes through a realistic mix of dialog steps (join with an invite code, a refused name, the
-name, the birth year, a button press, /trogiup, /gioithieu with its consent button and a name, /huy). All
-updates are queued at the fake server first; the bot then long-polls them in batches of 100, exactly as in
-production (same adapter and dispatcher, same outlet, same command-menu check), except that no flood limiter
-paces the replies: the far side is a local fake, and what is measured is our cost per update.
+name, the birth year, two button presses (no phone to give; join as not yet on the branch's roster), /trogiup,
+/gioithieu with its consent button and a name, /huy). All updates are queued at the fake server first; the bot
+then long-polls them in batches of 100, exactly as in production (same adapter and dispatcher, same outlet,
+same command-menu check), except that no flood limiter paces the replies: the far side is a local fake, and
+what is measured is our cost per update.
 
 A button press is queued as the button's label or choice, not as callback data: every saved dialog step stamps
 its buttons afresh ("<stamp>.<choice>"), so the data exists only once the bot has shown the keyboard. The fake
@@ -63,7 +64,8 @@ def script(person: int) -> list[tuple[str, str]]:
         ("say", "Nguyễn 123"),  # refused: digits in a name
         ("say", "Trương Quốc Bảo"),
         ("say", str(1990 + person % 15)),
-        ("press", "yes"),  # under the join summary
+        ("press", "skip"),  # not on the branch's roster: no phone to give
+        ("press", "unlisted"),  # join "chưa có trong danh sách", to be confirmed by the secretary
         ("say", "/trogiup"),
         ("say", "/gioithieu"),
         ("press", "yes"),  # consent
