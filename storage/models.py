@@ -169,6 +169,9 @@ class Member(SQLModel, table=True):
     left_on: date | None = None
     joined_at: datetime = _aware(nullable=False)
     nudges: bool = True
+    # Set when the member left and had their personal data erased (/toi): name, phone, birth date and member
+    # number are blanked, their introductions stay as anonymous counts.
+    erased_at: datetime | None = _aware(nullable=True)
 
 
 class Transfer(SQLModel, table=True):
@@ -265,6 +268,8 @@ class Audit(SQLModel, table=True):
     action: str = Field(max_length=48)
     target: str = Field(max_length=64)
     at: datetime = _aware(nullable=False, index=True)
+    # The unit the record belongs to, so that `bot11 admin audit --unit` lists a subtree's requests.
+    unit_id: int | None = Field(default=None, index=True)
 
 
 # --- The "1+1" domain: young people introduced, their participation, evaluations, surveys, targets, pushes.
@@ -322,9 +327,16 @@ class Youth(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     introduced_at: datetime = _aware(nullable=False, index=True)
     consent_at: datetime = _aware(nullable=False)
+    # Under 16 at registration: who agreed for them (a ConsentBy value: parent, guardian); None when the person
+    # agreed themselves.
+    consent_by: str | None = Field(default=None, max_length=16)
     status: str = Field(default=YouthStatus.INTRODUCED, max_length=16)
     status_at: datetime = _aware(nullable=False)
     notes: str | None = Field(default=None, max_length=1000)
+    # Last time anything about the person was written (registration, edit, event): retention counts from here.
+    updated_at: datetime | None = _aware(nullable=True, index=True)
+    # Set when the personal data was erased (consent withdrawn, retention): the row stays for the counts.
+    anonymised_at: datetime | None = _aware(nullable=True)
 
 
 class Participation(SQLModel, table=True):
@@ -359,6 +371,15 @@ class IntegrityFlag(SQLModel, table=True):
     other_youth_id: int | None = None
     answer: str | None = Field(default=None, max_length=16)
     created_at: datetime = _aware(nullable=False)
+    # What the check found, never personal data (say "12 in one day", "stated 100%, recorded 40%").
+    detail: str | None = Field(default=None, max_length=200)
+    # One flag per finding of a detection job (say `burst:member:12:2026-11-26`); None for flags kept inline.
+    dedupe_key: str | None = Field(default=None, max_length=96, unique=True)
+    # The inspector's review: a FlagReview value ("đúng", "sai, đã sửa", "cần xác minh"), a note, who, when.
+    review: str | None = Field(default=None, max_length=16)
+    review_note: str | None = Field(default=None, max_length=500)
+    reviewed_by: int | None = None
+    reviewed_at: datetime | None = _aware(nullable=True)
 
 
 class Evaluation(SQLModel, table=True):
