@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -91,7 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_report(settings, args, sys.stdout))
     if args.command == "simulate":
         return asyncio.run(simulate(settings, args, sys.stdout))
-    return asyncio.run(_admin(settings, args, sys.stdout))
+    try:
+        return asyncio.run(_admin(settings, args, sys.stdout))
+    except BrokenPipeError:
+        # The reader went away (`bot11 admin tree | head`): not an error; stop writing to the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> int:
@@ -138,9 +144,12 @@ async def _seed_demo(app: App, out: TextIO) -> int:
 async def _print_tree(app: App, out: TextIO) -> None:
     async with app.sessions() as session:
         units = await subtree_units(session)
+    codes = {unit.id: unit.code for unit in units}
     for unit in units:
         depth = unit.path.count("/") - 2
-        out.write(f"{'  ' * depth}{unit.code:<10} {unit.name} ({unit.kind})\n")
+        state = "" if unit.active else (f" [merged into {codes.get(unit.merged_into_id, '?')}]"
+                                        if unit.merged_into_id else " [inactive]")
+        out.write(f"{'  ' * depth}{unit.code:<10} {unit.name} ({unit.kind}){state}\n")
 
 
 async def _make_invite(app: App, args: argparse.Namespace, out: TextIO) -> int:

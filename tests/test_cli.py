@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 
 import pytest
 from sqlmodel import func, select
@@ -84,6 +86,27 @@ def test_tree_prints_every_unit_indented(env: str, capsys: pytest.CaptureFixture
     assert lines[0].startswith("TD-AL") and "Tỉnh Đoàn An Lạc" in lines[0]
     assert any(line.startswith("    CS-PBA") for line in lines)
     assert any(line.startswith("      CD-KP1") and "Chi đoàn Khu phố 1" in line for line in lines)
+
+
+def test_tree_marks_merged_and_inactive_units(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["admin", "merge-units", "CD-KP2", "--into", "CD-KP1"]) == 0
+    capsys.readouterr()
+    assert main(["admin", "tree"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    merged = [line for line in lines if "CD-KP2" in line]
+    assert len(merged) == 1 and merged[0].endswith("[merged into CD-KP1]")
+    assert not any("[" in line for line in lines if "CD-KP2" not in line)
+
+
+def test_tree_into_a_closed_pipe_is_quiet(env: str) -> None:
+    """`bot11 admin tree | head -1`: the reader leaves early; no traceback, exit 0."""
+    process = subprocess.Popen([sys.executable, "-m", "bot", "admin", "tree"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # before the tree is written: every write hits a closed pipe
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0, errors.decode()
+    assert b"Traceback" not in errors and b"BrokenPipe" not in errors
 
 
 def test_invite_prints_a_new_code(env: str, capsys: pytest.CaptureFixture[str]) -> None:
