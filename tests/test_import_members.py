@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import io
 import re
 import unicodedata
@@ -26,9 +25,9 @@ from bot.app import App, build_app
 from bot.cli import main
 from bot.imports.roster import MAX_ROWS, import_members
 from bot.settings import Settings
-from storage.demo import seed_demo
 from storage.models import MemberStatus
 from storage.reports import members_of
+from tests.importing import Rows, demo_cli, run, write_csv, write_xlsx, writers
 
 HEADER = ("Mã chi đoàn", "Họ và tên", "Ngày sinh", "Giới tính", "Số điện thoại", "Chức vụ", "Mã đoàn viên")
 # Two new members of CD-KP1 (one its secretary), one of CD-KP2 with only a birth year, and a blank row.
@@ -41,52 +40,13 @@ GOOD = [
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TODAY = datetime.now(TZ).date()  # for birth years only: a test may run across midnight
 
-Rows = Sequence[Sequence[object]]
-
-
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> Path:
     """The command line pointed at a database holding the demo organisation; returns a folder for files."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
-
-    async def seed() -> None:
-        app = build_app(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
-        try:
-            await app.prepare()
-            async with app.sessions() as session, session.begin():
-                await seed_demo(session, now=app.clock())
-        finally:
-            await app.close()
-
-    asyncio.run(seed())
-    return tmp_path
+    return demo_cli(monkeypatch, database_url, tmp_path)
 
 
-def write_csv(path: Path, rows: Rows, encoding: str = "utf-8") -> Path:
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
-
-
-def write_xlsx(path: Path, rows: Rows) -> Path:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(list(row))
-    workbook.save(path)
-    return path
-
-
-WRITERS = {
-    "xlsx": lambda folder, rows: write_xlsx(folder / "members.xlsx", rows),
-    "csv": lambda folder, rows: write_csv(folder / "members.csv", rows),
-    "csv-bom": lambda folder, rows: write_csv(folder / "members.csv", rows, "utf-8-sig"),
-}
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = main(["admin", *args])
-    return code, capsys.readouterr().out
+WRITERS = writers("members")
 
 
 def query(database_url: str, sql: str) -> list[tuple[Any, ...]]:

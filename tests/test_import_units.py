@@ -4,18 +4,13 @@ nothing is written; a file in another encoding is named as such."""
 
 from __future__ import annotations
 
-import asyncio
-import csv
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from bot.app import build_app
 from bot.cli import main
-from bot.settings import Settings
-from storage.demo import seed_demo
+from tests.importing import Rows, demo_cli, run, write_csv, write_xlsx, writers
 
 HEADER = ("Mã đơn vị", "Tên đơn vị", "Mã đơn vị cấp trên", "Cấp")
 # Two new units (one under a unit of the database, one under a unit of the file), a rename, an unchanged root
@@ -29,52 +24,13 @@ GOOD = [
 ]
 GOOD_ROW = ("CS-TOT", "Đoàn phường Tốt", "QD-HB", "đoàn cơ sở")
 
-Rows = Sequence[Sequence[object]]
-
-
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> Path:
     """The command line pointed at a database holding the demo organisation; returns a folder for files."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
-
-    async def seed() -> None:
-        app = build_app(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
-        try:
-            await app.prepare()
-            async with app.sessions() as session, session.begin():
-                await seed_demo(session, now=app.clock())  # unless the app already seeded it
-        finally:
-            await app.close()
-
-    asyncio.run(seed())
-    return tmp_path
+    return demo_cli(monkeypatch, database_url, tmp_path)
 
 
-def write_csv(path: Path, rows: Rows, encoding: str = "utf-8") -> Path:
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
-
-
-def write_xlsx(path: Path, rows: Rows) -> Path:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(list(row))
-    workbook.save(path)
-    return path
-
-
-WRITERS = {
-    "xlsx": lambda folder, rows: write_xlsx(folder / "units.xlsx", rows),
-    "csv": lambda folder, rows: write_csv(folder / "units.csv", rows),
-    "csv-bom": lambda folder, rows: write_csv(folder / "units.csv", rows, "utf-8-sig"),
-}
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = main(["admin", *args])
-    return code, capsys.readouterr().out
+WRITERS = writers("units")
 
 
 def tree(capsys: pytest.CaptureFixture[str]) -> list[str]:
