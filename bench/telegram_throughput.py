@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import multiprocessing
+import pstats
 import statistics
 import sys
 import tempfile
@@ -40,6 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: `tests` is not installed
 
 from pydantic import SecretStr
+from sqlalchemy import event
 from telegram import Update
 
 from bot.app import build_app
@@ -50,6 +53,7 @@ from bot.settings import Settings
 from bot.telegram.service import TelegramService
 from conversations.held import new_stamp
 from conversations.messages import Inbound, Reply
+from storage.db import reader_factory
 from tests.telegram.fake_api import BOT_USER, FakeBotApi
 from tests.telegram.people import callback_update, message_update
 
@@ -186,6 +190,8 @@ class Result:
     seconds: float
     latencies: list[float]
     replies: int
+    statements: int = 0  # SQL statements sent to the database during the run
+    cpu: float = 0.0  # seconds of this process's CPU (the bot's: the fake Bot API runs in another process)
 
     @property
     def per_second(self) -> float:
@@ -216,7 +222,7 @@ def serve_fake_api(people: int, dialogs: bool, port_out: Any, stop_in: Any) -> N
     asyncio.run(serve())
 
 
-async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Result:
+async def run(name: str, people: int, concurrency: int, *, dialogs: bool, profile: Path | None = None) -> Result:
     total = people * len(script(0))
     to_child, from_parent = multiprocessing.Pipe()
     from_child, to_parent = multiprocessing.Pipe()
@@ -228,6 +234,9 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Res
                             attachment_dir=folder)
         app = build_app(settings, clock=lambda: datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
         await app.prepare(demo=True)
+        statements = [0]
+        event.listen(app.db.sync_engine, "before_cursor_execute",
+                     lambda *_: statements.__setitem__(0, statements[0] + 1))
         try:
             served = settings.model_copy(update={"telegram_bot_token": SecretStr(token),
                                                  "telegram_api_base_url": f"http://127.0.0.1:{port}/bot"})
@@ -236,15 +245,24 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Res
             try:
                 # Wired as `bot.serve.Runner` does for production, plus timing.
                 menus = RoleMenus(service.name, service, commands=app.engine.commands, catalogs=app.catalogs,
-                                  sessions=app.sessions)
+                                  sessions=reader_factory(app.db))
                 handle = one_writer_at_a_time(app.engine.handle, settings.database_url) if dialogs else echo
                 channel = Timed(total, service, handle=handle, sessions=app.sessions, t=app.catalogs.get(None),
                                 menus=menus if dialogs else None, concurrency=concurrency)
                 stop = asyncio.Event()
+                profiler = cProfile.Profile(time.process_time) if profile else None
+                statements[0] = 0
+                cpu_started = time.process_time()
                 started = time.perf_counter()
+                if profiler:
+                    profiler.enable()
                 polling = asyncio.create_task(channel.poll(stop))
                 await channel.finished.wait()
                 seconds = time.perf_counter() - started
+                cpu = time.process_time() - cpu_started
+                if profiler and profile:
+                    profiler.disable()
+                    profiler.dump_stats(profile)
                 stop.set()
                 await polling
             finally:
@@ -256,14 +274,16 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool) -> Res
     child.join()
     assert not misses, f"the script drifted: {len(misses)} presses not on offer, e.g. {misses[:3]}"
     assert stale == 0, f"{stale} presses were refused as stale"
-    return Result(name, total, seconds, channel.latencies, replies)
+    return Result(name, total, seconds, channel.latencies, replies, statements[0], cpu)
 
 
 def table(results: list[Result]) -> str:
-    rows = [f"{'bot':<34}{'updates':>9}{'replies':>9}{'seconds':>9}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}"]
+    rows = [f"{'bot':<34}{'updates':>9}{'replies':>9}{'seconds':>9}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+            f"{'SQL/upd':>9}{'CPU ms':>9}"]
     for r in results:
         rows.append(f"{r.name:<34}{r.updates:>9}{r.replies:>9}{r.seconds:>9.2f}{r.per_second:>9.0f}"
-                    f"{r.quantile(50):>9.2f}{r.quantile(99):>9.2f}")
+                    f"{r.quantile(50):>9.2f}{r.quantile(99):>9.2f}{r.statements / r.updates:>9.1f}"
+                    f"{r.cpu / r.updates * 1000:>9.2f}")
     echo_run, dialog_run = results
     ratio = echo_run.per_second / dialog_run.per_second
     rows.append(f"cost per update, dialogs / echo: {ratio:.2f}×")
@@ -274,12 +294,18 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4, help="people handled at once (production: 4)")
+    parser.add_argument("--profile", type=Path, help="write the dialogs run's cProfile stats here and print the top")
     args = parser.parse_args()
     echo_run = await run("echo bot (PTB only)", args.people, args.concurrency, dialogs=False)
-    dialog_run = await run("dialogs (PTB + engine + SQLite)", args.people, args.concurrency, dialogs=True)
+    dialog_run = await run("dialogs (PTB + engine + SQLite)", args.people, args.concurrency, dialogs=True,
+                           profile=args.profile)
     print(f"{args.people} people × {len(script(0))} updates, concurrency {args.concurrency}, Python "
           f"{sys.version.split()[0]}")
     print(table([echo_run, dialog_run]))
+    if args.profile:
+        for order in ("tottime", "cumulative"):
+            print(f"\ncProfile of the dialogs run, top 15 by {order}:")
+            pstats.Stats(str(args.profile)).sort_stats(order).print_stats(15)
 
 
 if __name__ == "__main__":

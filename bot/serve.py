@@ -40,6 +40,7 @@ from bot.telegram.ratelimit import FloodLimits
 from bot.web.app import web_routes
 from conversations.outlet import Outlet, SendFailed
 from scheduled.service import pushes_running, run_pushes
+from storage.db import reader_factory
 
 __all__ = ["EPHEMERAL_WEB_KEY", "NO_ORGANISATION", "NO_WEB_KEY", "Runner", "send", "serve"]
 
@@ -157,7 +158,7 @@ class Runner:
         menus = None
         if isinstance(channel, MenuChannel):
             menus = RoleMenus(channel.name, channel, commands=app.engine.commands, catalogs=app.catalogs,
-                              sessions=app.sessions)
+                              sessions=reader_factory(app.db))
         return Dispatcher(channel, handle=handle, sessions=app.sessions, t=app.catalogs.get(None), menus=menus,
                           patience=patience, backoff=self._backoff)
 

@@ -14,7 +14,10 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["create_engine", "is_sqlite", "key_col", "session_factory", "upsert_insert"]
+__all__ = ["create_engine", "is_sqlite", "key_col", "reader_factory", "session_factory", "upsert_insert"]
+
+
+_READ_ONLY = "bot11_read_only"  # an execution option: the session's transactions only read
 
 
 def is_sqlite(url: str) -> bool:
@@ -50,12 +53,25 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Return the factory that makes one session per inbound update or job run."""
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def reader_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return a factory of sessions that only read (say, the command menu's role check after a reply).
+
+    On SQLite their transactions begin DEFERRED: in WAL mode a reader then neither waits for the writer nor
+    holds it up, where BEGIN IMMEDIATE would take the write lock and make the next update's transaction sleep in
+    SQLite's busy handler. A deferred transaction that writes may fail at once as busy instead of waiting its turn,
+    so use these sessions for reads only. On PostgreSQL they are ordinary sessions.
+    """
+    return async_sessionmaker(engine.execution_options(**{_READ_ONLY: True}), class_=AsyncSession,
+                              expire_on_commit=False)
 
 
 def upsert_insert(session: AsyncSession, table: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from alembic.autogenerate import compare_metadata
@@ -9,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel, text
 
 from bot.app import App
+from storage.db import reader_factory
 from storage.invites import consume_invite, create_invite, invite_by_code
 from storage.members import add_member, grant_role, roles_over_unit
 from storage.models import UnitKind
@@ -99,3 +101,18 @@ async def test_update_ids_are_claimed_once_per_channel(app: App, clock: Clock) -
         assert await claim_update(session, channel="telegram", update_id="7", now=clock())
         assert not await claim_update(session, channel="telegram", update_id="7", now=clock())
         assert await claim_update(session, channel="zalo", update_id="7", now=clock())
+
+
+async def test_a_reader_mid_transaction_does_not_hold_up_a_writer(app: App) -> None:
+    """The command menu's role check reads while updates write: a reader's open transaction must not take the
+    write lock (on SQLite, BEGIN IMMEDIATE would make the writer wait out SQLite's busy handler)."""
+    async with reader_factory(app.db)() as reading:
+        await reading.exec(text("SELECT count(*) FROM unit"))  # its transaction is open until the block ends
+        async with app.sessions() as writing:
+            async def write() -> None:
+                async with writing.begin():
+                    await add_unit(writing, code="W", name="Written meanwhile", kind=UnitKind.PROVINCE)
+
+            await asyncio.wait_for(write(), timeout=5)
+    async with app.sessions() as session:
+        assert await unit_by_code(session, code="W") is not None
