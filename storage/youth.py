@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -100,10 +100,12 @@ class Scope:
         return cls(member_id, tuple(unit.path for role, unit in roles if role in OVERSEEING_ROLES))
 
     def condition(self, *, mine_only: bool = False) -> ColumnElement[bool]:
+        # An anonymised record is nobody any more: it stays for the counts only.
+        held = col(Youth.anonymised_at).is_(None)
         own = col(Youth.introduced_by) == self.member_id
         if mine_only or not self.unit_paths:
-            return own
-        return or_(own, *(in_subtree(Unit.path, path) for path in self.unit_paths))
+            return and_(held, own)
+        return and_(held, or_(own, *(in_subtree(Unit.path, path) for path in self.unit_paths)))
 
 
 # --- Status rules: introduced → participating → joined_hoi / admitted; or stopped. Never backwards.
@@ -172,6 +174,7 @@ async def add_youth(session: AsyncSession, *, values: dict[str, Any]) -> int | N
     The unique index on the phone decides between two members registering the same number at once:
     the second insert waits for the first and then does nothing.
     """
+    values = {"updated_at": values.get("introduced_at"), **values}  # retention counts from the last write
     statement = upsert_insert(session, Youth).values(**values).on_conflict_do_nothing().returning(key_col(Youth.id))
     result = await session.exec(statement)
     return result.scalar_one_or_none()
@@ -263,15 +266,16 @@ async def record_event(
                               decision_no=decision_no, note=note, recorded_by=recorded_by, recorded_at=at))
     if status != youth.status:
         youth.status, youth.status_at = status, at
+    youth.updated_at = at
     await session.flush()
     return status
 
 
-async def change_youth(session: AsyncSession, *, youth_id: int, values: dict[str, Any]) -> bool:
-    """Write new values for a young person; False (nothing written) if the new phone is taken."""
+async def change_youth(session: AsyncSession, *, youth_id: int, values: dict[str, Any], at: datetime) -> bool:
+    """Write new values for a young person at `at`; False (nothing written) if the new phone is taken."""
     try:
         async with session.begin_nested():
-            statement = update(Youth).where(col(Youth.id) == youth_id).values(**values)
+            statement = update(Youth).where(col(Youth.id) == youth_id).values(**values, updated_at=at)
             await session.exec(statement)
     except IntegrityError:
         return False

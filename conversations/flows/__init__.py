@@ -5,9 +5,11 @@ from __future__ import annotations
 from conversations.engine import Command, Midway
 from conversations.flows.basics import CancelFlow, HelpFlow, LanguageFlow
 from conversations.flows.branch import BranchFlow
+from conversations.flows.data import DataExportFlow, WithdrawConsentFlow
 from conversations.flows.evaluate import EvaluateFlow
 from conversations.flows.invite import InviteFlow
 from conversations.flows.join import JoinFlow
+from conversations.flows.me import MeFlow
 from conversations.flows.remind import NudgeSwitchFlow, RemindFlow
 from conversations.flows.report import report_commands
 from conversations.flows.transfer import TransferFlow
@@ -65,4 +67,8 @@ def _youth_commands(calendar: EvaluationCalendar) -> list[Command]:
         Command(("cuatoi", "mine"), YouthMineFlow(), "youth.help_mine", members_only=True),
         Command(("sua", "edit"), YouthEditFlow(groups), "youth.help_edit", members_only=True, midway=replace),
         Command(("xoa", "delete"), YouthDeleteFlow(), "youth.help_delete", members_only=True, midway=replace),
+        Command(("dulieu", "data"), DataExportFlow(groups), "privacy.help_data", members_only=True, midway=replace),
+        Command(("rutdongy", "withdraw"), WithdrawConsentFlow(), "privacy.help_withdraw", members_only=True,
+                midway=replace),
+        Command(("toi", "me"), MeFlow(), "privacy.help_me", members_only=True, midway=replace),
     ]

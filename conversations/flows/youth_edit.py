@@ -146,7 +146,8 @@ class YouthEditFlow(StepFlow):
 
     async def _apply(self, ctx: Context, youth: Youth, field: Field, value: Any) -> Turn:
         assert ctx.member is not None and youth.id is not None
-        if not await change_youth(ctx.session, youth_id=youth.id, values=column_values({field: value})):
+        if not await change_youth(ctx.session, youth_id=youth.id, values=column_values({field: value}),
+                                  at=ctx.now):
             await phone_is_taken(ctx, value, unit_id=youth.unit_id, youth_id=youth.id)
             return self._ask(ctx, field, EditData(youth.id), Invalid("youth.phone_taken_now"))
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="youth.edited",

@@ -35,6 +35,7 @@ from storage.youth import (
 )
 
 __all__ = [
+    "CONSENT_AGE",
     "MAX_AGE",
     "MIN_AGE",
     "PHONE_REFUSALS",
@@ -58,11 +59,16 @@ __all__ = [
     "sees_sensitive",
     "show_field",
     "summary_lines",
+    "under_consent_age",
     "youth_values",
 ]
 
 # Young people the 1+1 policy is about: the Youth Law counts 16–30, Hội and school Đoàn reach a little wider.
 MIN_AGE, MAX_AGE = 14, 35
+# Below this age a parent or guardian consents for the young person, and ethnicity and religion are not asked.
+# Counted by calendar year (this year − birth year), as the birth year is all that is asked: someone who turns
+# 16 this year consents for themselves.
+CONSENT_AGE = 16
 SKIP = "skip"
 MORE = "more"  # "Dân tộc khác" / "Tôn giáo khác": type a name from the whole list
 _LABEL_MAX = 40
@@ -91,6 +97,11 @@ _CHOICE_ONLY = frozenset({Field.GROUP, Field.INTRODUCED_TO})
 
 def field_accepts_text(field: Field) -> bool:
     return field not in _CHOICE_ONLY
+
+
+def under_consent_age(ctx: Context, birth_year: int | None) -> bool:
+    """Tell whether someone born in `birth_year` is under `CONSENT_AGE` this year (by calendar year)."""
+    return birth_year is not None and ctx.today_year - birth_year < CONSENT_AGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,14 +235,15 @@ def show_field(ctx: Context, field: Field, value: Any, options: YouthOptions) ->
 
 
 def summary_lines(ctx: Context, values: dict[str, Any], options: YouthOptions, *,
-                  hide_sensitive: bool = False) -> str:
+                  hide_sensitive: bool = False, omit_sensitive: bool = False) -> str:
     """Return one "• label: value" line per field; the sensitive ones are marked as such, and their values
-    are withheld when `hide_sensitive` (an officer above the branch sees them only in aggregates)."""
+    are withheld when `hide_sensitive` (an officer above the branch sees them only in aggregates), or left out
+    when `omit_sensitive` (never asked of someone under `CONSENT_AGE`)."""
     return "\n".join(
         ctx.t("youth.summary_line", label=ctx.t(f"youth.label.{field}"),
               value=ctx.t("youth.hidden") if hide_sensitive and field in SENSITIVE
               else show_field(ctx, field, values.get(field), options))
-        for field in Field
+        for field in Field if not (omit_sensitive and field in SENSITIVE)
     )
 
 

@@ -4,6 +4,11 @@ Consent comes first, so that nothing about a young person is typed in, let alone
 member confirms they agreed. Then one question per field, a check for the same person already registered
 in the Đoàn cơ sở, and a summary to save, correct a field, or cancel.
 
+A young person under 16 (this year − birth year < 16: someone who turns 16 this year agrees for themselves)
+needs a parent's or guardian's consent: once the birth year says so, the member is asked who agreed (kept in
+`youth.consent_by`), "nobody yet" ends the dialog with nothing saved, and ethnicity and religion are never
+asked of them (nor kept, should the birth year be corrected down after they were answered).
+
 A branch secretary is first asked who introduced the young person: themselves, or a member of their branch
 picked from the roster ("ghi nhận thay đoàn viên"), for members who do not use the bot. Then the record is that
 member's (their 1+1 is fulfilled by it, in their branch), the secretary is kept as the one who wrote it, and the
@@ -21,6 +26,7 @@ from typing import Any
 from conversations.engine import Answer, Context, DialogData, StaleData, State, StepFlow, Turn
 from conversations.flows.roster_pick import pick_member, roster_turn, secretary_branch_ids
 from conversations.flows.youth_fields import (
+    SENSITIVE,
     Field,
     YouthOptions,
     ask_field,
@@ -32,6 +38,7 @@ from conversations.flows.youth_fields import (
     phone_refusal,
     same_person,
     summary_lines,
+    under_consent_age,
 )
 from conversations.messages import Reply
 from conversations.pushes import push_for
@@ -42,6 +49,7 @@ from storage.calendar import EvaluationCalendar
 from storage.integrity import SameAnswer
 from storage.models import Member, YouthStatus
 from storage.outbox import Push
+from storage.privacy import ConsentBy
 from storage.youth import add_youth, introduced_count, member_chats, roster_member
 
 __all__ = ["YouthRegisterFlow", "year_bounds"]
@@ -53,6 +61,7 @@ class Step(enum.StrEnum):
     WHO = "who"
     ROSTER = "roster"
     CONSENT = "consent"
+    GUARDIAN = "guardian"
     SAME_PERSON = "same_person"
     CONFIRM = "confirm"
     PICK_FIELD = "pick_field"
@@ -66,6 +75,7 @@ class Pick(enum.StrEnum):
     CANCEL = "cancel"
     MINE = "mine"
     FOR_MEMBER = "for_member"
+    NOBODY = "nobody"
 
 
 @dataclass(slots=True)
@@ -74,7 +84,8 @@ class RegisterData(DialogData):
     (`review`: after a field, go back to it), and a possible match — its id, the field it was found after, and
     the name and year for which the member said it is someone else. When a secretary records on behalf of a
     member: that member (`introducer`, checked against the roster again before saving), their name as shown
-    and their branch when picked (`unit_id`, where the same person is looked for)."""
+    and their branch when picked (`unit_id`, where the same person is looked for). For someone under 16: who
+    agreed for them (`consent_by`, a `ConsentBy`)."""
 
     consent: bool
     name: str | None = None
@@ -92,6 +103,7 @@ class RegisterData(DialogData):
     introducer: int | None = None
     introducer_name: str | None = None
     unit_id: int | None = None
+    consent_by: str | None = None
 
     def answers(self) -> dict[str, Any]:
         """Return the answers keyed by `Field`."""
@@ -100,6 +112,14 @@ class RegisterData(DialogData):
     def answer(self, field: Field, value: Any) -> None:
         """Keep the parsed answer to `field` (each `Field` names an attribute)."""
         setattr(self, field, value)
+
+    def child_rules(self, under_16: bool) -> None:
+        """Apply the rules for a child once the birth year is known: no sensitive answer is kept for someone
+        under 16; someone 16 or older agreed themselves."""
+        if under_16:
+            self.ethnicity = self.religion = None
+        else:
+            self.consent_by = None
 
     def dup_key(self) -> str:
         """Return the folded name and year a "same person?" answer was given for."""
@@ -150,13 +170,18 @@ class YouthRegisterFlow(StepFlow):
                     return Turn([ctx.reply("youth.no_consent")])
                 data.consent = True
                 return self._ask(ctx, Field.NAME, data)
+            case Step.GUARDIAN:
+                return self._guardian(ctx, data, answer)
             case Step.SAME_PERSON:
                 return await self._same_person(ctx, data, answer.choice == Pick.YES)
             case Step.CONFIRM:
                 return await self._confirm(ctx, data, Pick(str(answer.choice)))
             case Step.PICK_FIELD:
+                field = Field(str(answer.choice))
+                if field in SENSITIVE and under_consent_age(ctx, data.birth_year):
+                    return Turn([ctx.reply("engine.choose_one")], keep_state=True)
                 data.review = True
-                return self._ask(ctx, Field(str(answer.choice)), data)
+                return self._ask(ctx, field, data)
         raise AssertionError(state.step)
 
     def _ask_who(self, ctx: Context, key: str) -> Turn:
@@ -202,6 +227,8 @@ class YouthRegisterFlow(StepFlow):
             if refused is not None:
                 return self._ask(ctx, field, data, refused)
         data.answer(field, value)
+        if field == Field.BIRTH_YEAR:
+            data.child_rules(under_consent_age(ctx, value))
         name, year = data.name, data.birth_year
         if field in (Field.NAME, Field.BIRTH_YEAR) and name is not None and year is not None:
             other = await same_person(ctx, name, year, unit_id=self._unit_id(ctx, data))
@@ -215,10 +242,28 @@ class YouthRegisterFlow(StepFlow):
         return self._advance(ctx, field, data)
 
     def _advance(self, ctx: Context, field: Field, data: RegisterData) -> Turn:
+        under_16 = under_consent_age(ctx, data.birth_year)
+        if under_16 and data.consent_by is None:
+            return self._ask_guardian(ctx, data)
         position = _FIELDS.index(field)
-        if data.review or position == len(_FIELDS) - 1:
+        following = [later for later in _FIELDS[position + 1:] if not (under_16 and later in SENSITIVE)]
+        if data.review or not following:
             return self._summary(ctx, data)
-        return self._ask(ctx, _FIELDS[position + 1], data)
+        return self._ask(ctx, following[0], data)
+
+    def _ask_guardian(self, ctx: Context, data: RegisterData) -> Turn:
+        choices = [ctx.choice(f"youth.guardian_{who}", who) for who in ConsentBy]
+        choices.append(ctx.choice("youth.guardian_nobody", Pick.NOBODY))
+        question = ctx.reply("youth.ask_guardian", year=data.birth_year, choices=choices)
+        return Turn([question], self.at(Step.GUARDIAN, data))
+
+    def _guardian(self, ctx: Context, data: RegisterData, answer: Answer) -> Turn:
+        if answer.choice == Pick.NOBODY:
+            return Turn([ctx.reply("youth.guardian_refused")])
+        if answer.choice not in set(ConsentBy) or not under_consent_age(ctx, data.birth_year):
+            return Turn([ctx.reply("engine.choose_one")], keep_state=True)
+        data.consent_by = str(answer.choice)
+        return self._advance(ctx, Field.BIRTH_YEAR, data)
 
     async def _same_person(self, ctx: Context, data: RegisterData, same: bool) -> Turn:
         other, after = data.dup_other, data.after
@@ -233,7 +278,11 @@ class YouthRegisterFlow(StepFlow):
     def _summary(self, ctx: Context, data: RegisterData) -> Turn:
         choices = [ctx.choice("youth.pick_save", Pick.SAVE), ctx.choice("youth.pick_edit", Pick.EDIT),
                    ctx.choice("youth.pick_cancel", Pick.CANCEL)]
-        lines = summary_lines(ctx, data.answers(), self._options)
+        lines = summary_lines(ctx, data.answers(), self._options,
+                              omit_sensitive=under_consent_age(ctx, data.birth_year))
+        if data.consent_by is not None:
+            lines += "\n" + ctx.t("youth.summary_line", label=ctx.t("youth.label_consent_by"),
+                                  value=ctx.t(f"youth.guardian_{data.consent_by}"))
         if data.introducer_name is not None:
             assert ctx.member is not None
             who = [ctx.t("youth.summary_line", label=ctx.t(label), value=name)
@@ -248,8 +297,12 @@ class YouthRegisterFlow(StepFlow):
             case Pick.CANCEL:
                 return Turn([ctx.reply("cancel.done")])
             case Pick.EDIT:
-                choices = [ctx.choice(f"youth.label.{field}", field) for field in Field]
+                under_16 = under_consent_age(ctx, data.birth_year)
+                choices = [ctx.choice(f"youth.label.{field}", field) for field in Field
+                           if not (under_16 and field in SENSITIVE)]
                 return Turn([ctx.reply("youth.ask_which_field", choices=choices)], self.at(Step.PICK_FIELD, data))
+        if under_consent_age(ctx, data.birth_year) and data.consent_by is None:
+            return self._ask_guardian(ctx, data)  # the year turned someone under 16 since the question
         return await self._save(ctx, data)
 
     async def _introducer(self, ctx: Context, data: RegisterData) -> Member | None:
@@ -270,10 +323,11 @@ class YouthRegisterFlow(StepFlow):
             return roster or Turn([ctx.reply("youth.roster_empty_now")])
         assert member is not None and member.id is not None and introducer.id is not None
         on_behalf = data.introducer is not None
+        data.child_rules(under_consent_age(ctx, data.birth_year))
         values = column_values(data.answers())
         values.update(introduced_by=introducer.id, unit_id=introducer.unit_id, introduced_at=ctx.now,
-                      consent_at=ctx.now, status=YouthStatus.INTRODUCED, status_at=ctx.now,
-                      recorded_by=member.id if on_behalf else None)
+                      consent_at=ctx.now, consent_by=data.consent_by, status=YouthStatus.INTRODUCED,
+                      status_at=ctx.now, updated_at=ctx.now, recorded_by=member.id if on_behalf else None)
         youth_id = await add_youth(ctx.session, values=values)
         if youth_id is None:
             # Another member registered this phone between our check and now; theirs stands.
@@ -286,7 +340,7 @@ class YouthRegisterFlow(StepFlow):
                                    youth_id=youth_id)
         await audit.record(ctx.session, actor_member_id=member.id,
                            action="youth.registered_on_behalf" if on_behalf else "youth.registered",
-                           target=f"youth:{youth_id}", at=ctx.now)
+                           target=f"youth:{youth_id}", at=ctx.now, unit_id=introducer.unit_id)
         since, until = year_bounds(ctx)
         introduced = await introduced_count(ctx.session, member_id=introducer.id, since=since, until=until)
         count = ctx.t.number(introduced)

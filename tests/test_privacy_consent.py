@@ -1,0 +1,92 @@
+"""A young person under 16 (this year − birth year < 16): /gioithieu asks who agreed for them (a parent or a
+guardian, kept in youth.consent_by beside consent_at), never asks their ethnicity or religion, and "nobody yet"
+ends the registration with nothing saved. The clock stands in November 2026: born 2011 is 15, born 2010 is 16."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import App
+from tests.conftest import Clock
+from tests.test_youth_support import count, join, rows, vi
+from tests.transcript import Chat
+
+_UP_TO_YEAR = ["/gioithieu", "Bạn ấy đã đồng ý", "Lê Minh Khang"]
+_AFTER_GENDER = ["Nam", "Bỏ qua", "Học sinh, sinh viên", "Hội Liên hiệp Thanh niên"]
+
+
+@pytest.mark.parametrize(("label", "stored"), [
+    pytest.param("Cha hoặc mẹ", "parent", id="parent"),
+    pytest.param("Người giám hộ", "guardian", id="guardian"),
+])
+async def test_under_16_asks_who_agreed_and_no_sensitive_question(
+        demo: App, chat: Chat, clock: Clock, label: str, stored: str) -> None:
+    await join(chat, "an")
+    for line in _UP_TO_YEAR:
+        await chat.say("an", line)
+    assert await chat.say("an", "2011") == [vi(demo, "youth.ask_guardian", year=2011)]
+    assert chat.choices("an") == ["Cha hoặc mẹ", "Người giám hộ", "Chưa ai đồng ý"]
+    assert await chat.say("an", label) == [vi(demo, "youth.ask.gender")]
+    answers = [await chat.say("an", line) for line in _AFTER_GENDER]
+    summary = answers[-1][0]
+    assert summary.startswith(vi(demo, "youth.summary", lines="").split("\n")[0][:20])
+    assert "Dân tộc" not in summary and "Tôn giáo" not in summary
+    assert f"• Người đồng ý thay (dưới 16 tuổi): {label}" in summary
+    asked = " ".join(text for answer in answers for text in answer)
+    assert vi(demo, "youth.ask.ethnicity") not in asked and vi(demo, "youth.ask.religion") not in asked
+    assert "Đã lưu!" in (await chat.say("an", "Đúng, lưu lại"))[0]
+    assert await rows(demo, "SELECT full_name, birth_year, consent_by, ethnicity, religion FROM youth") == [
+        ("Lê Minh Khang", 2011, stored, None, None)]
+    consent_at, updated_at = (await rows(demo, "SELECT consent_at, updated_at FROM youth"))[0]
+    assert str(consent_at)[:16] == str(updated_at)[:16] == clock.now.strftime("%Y-%m-%d %H:%M")
+
+
+async def test_under_16_without_agreement_saves_nothing(demo: App, chat: Chat) -> None:
+    await join(chat, "an")
+    for line in _UP_TO_YEAR:
+        await chat.say("an", line)
+    await chat.say("an", "2012")
+    assert await chat.press("an", "Chưa ai đồng ý") == [vi(demo, "youth.guardian_refused")]
+    assert await count(demo, "youth") == 0
+    assert await count(demo, "audit", "action LIKE 'youth.%'") == 0
+
+
+async def test_turning_16_this_year_agrees_themselves(demo: App, chat: Chat) -> None:
+    await join(chat, "an")
+    for line in _UP_TO_YEAR:
+        await chat.say("an", line)
+    assert await chat.say("an", "2010") == [vi(demo, "youth.ask.gender")]
+    for line in _AFTER_GENDER:
+        last = await chat.say("an", line)
+    assert last == [vi(demo, "youth.ask.ethnicity")]
+
+
+async def test_year_corrected_under_16_asks_guardian_and_drops_sensitive(demo: App, chat: Chat) -> None:
+    await join(chat, "an")
+    for line in [*_UP_TO_YEAR, "2008", *_AFTER_GENDER, "Kinh", "Bỏ qua"]:
+        await chat.say("an", line)
+    await chat.press("an", "Sửa một mục")
+    assert "Dân tộc (nhạy cảm)" in chat.choices("an")
+    await chat.press("an", "Năm sinh")
+    assert await chat.say("an", "2011") == [vi(demo, "youth.ask_guardian", year=2011)]
+    summary = (await chat.press("an", "Người giám hộ"))[0]
+    assert "Dân tộc" not in summary and "Tôn giáo" not in summary
+    await chat.press("an", "Sửa một mục")
+    assert "Dân tộc (nhạy cảm)" not in chat.choices("an")
+    await chat.press("an", "Giới tính")
+    await chat.say("an", "Nữ")
+    await chat.press("an", "Đúng, lưu lại")
+    assert await rows(demo, "SELECT birth_year, consent_by, ethnicity, religion FROM youth") == [
+        (2011, "guardian", None, None)]
+
+
+async def test_year_corrected_to_16_forgets_the_guardian(demo: App, chat: Chat) -> None:
+    await join(chat, "an")
+    for line in [*_UP_TO_YEAR, "2011", "Cha hoặc mẹ", *_AFTER_GENDER]:
+        await chat.say("an", line)
+    await chat.press("an", "Sửa một mục")
+    await chat.press("an", "Năm sinh")
+    summary = (await chat.say("an", "2009"))[0]
+    assert "Người đồng ý thay" not in summary
+    await chat.press("an", "Đúng, lưu lại")
+    assert await rows(demo, "SELECT birth_year, consent_by FROM youth") == [(2009, None)]
