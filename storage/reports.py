@@ -22,6 +22,9 @@ subtree (one range on `unit.path`) per child. Meanings, the same in the property
 Every period is reported on today's tree (storage/reorganise.py): a moved unit's history counts under its new
 parent, a merged unit's in the unit it merged into, and a deactivated unit's evaluations and surveys no longer
 count (its young people still do, in the units above it).
+
+The ethnic minority and religion counts are never rendered from `Figures` alone: `sensitive_rows` reads what
+hiding small counts needs (conversations/reports/suppress.py) from the same rollup rows.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,6 +62,7 @@ __all__ = [
     "TARGET_FIGURES",
     "Figures",
     "Report",
+    "SensitiveRow",
     "child_units",
     "evaluations_by_child",
     "groups_in_subtree",
@@ -65,6 +70,7 @@ __all__ = [
     "members_of",
     "report_for",
     "rollups_of",
+    "sensitive_rows",
     "surveys_by_child",
     "viewable_root",
 ]
@@ -156,6 +162,20 @@ class Report:
     own: Figures
     children: list[Figures]
     groups: dict[str, int]
+    sensitive: list[SensitiveRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveRow:
+    """The young people introduced, and those of an ethnic minority and with a religion, of one unit's subtree
+    in one period (`2026-H1`, `2026-H2` or `2026`)."""
+
+    unit_id: int
+    parent_id: int | None
+    period: str
+    introduced: int
+    minority: int
+    religious: int
 
 
 def may_view(roles: Iterable[tuple[str, Unit]], unit: Unit) -> bool:
@@ -210,6 +230,27 @@ async def members_of(session: AsyncSession, *, unit_ids: Sequence[int]) -> dict[
     """Count the active members of the subtrees of `unit_ids`."""
     query = select(ReportUnit.unit_id, ReportUnit.members).where(col(ReportUnit.unit_id).in_(list(unit_ids)))
     return {unit_id: int(n) for unit_id, n in (await session.exec(query)).all()}
+
+
+async def sensitive_rows(session: AsyncSession, *, unit: Unit, year: int) -> list[SensitiveRow]:
+    """Return the rollup rows of the half-years and the whole of `year` that decide whether `unit`'s ethnic
+    minority and religion counts may be shown: those of its parent (of `unit` itself for a root), of the
+    parent's active children and of their active children, and of `unit`. Read by primary key and the
+    `unit.parent_id` index: a few hundred rows even for the national report."""
+    anchor = unit.parent_id if unit.parent_id is not None else unit.id
+    children = select(Unit.id).where(Unit.parent_id == anchor, col(Unit.active))
+    columns = [Unit.parent_id, ReportRollup.period, ReportRollup.introduced, ReportRollup.minority,
+               ReportRollup.religious]
+    query = (
+        select(Unit.id, *columns)
+        .join(ReportRollup, col(ReportRollup.unit_id) == Unit.id)
+        .where(col(ReportRollup.period).in_([f"{year}-H1", f"{year}-H2", str(year)]),
+               or_(col(Unit.id).in_([anchor, unit.id]),
+                   and_(col(Unit.active),
+                        or_(col(Unit.parent_id) == anchor, col(Unit.parent_id).in_(children)))))
+    )
+    rows: Sequence[Any] = (await session.exec(query)).all()  # six columns: past select()'s typed overloads
+    return [SensitiveRow(int(row[0]), row[1], str(row[2]), int(row[3]), int(row[4]), int(row[5])) for row in rows]
 
 
 def _deadline_ends(period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> dict[str, datetime]:
@@ -322,7 +363,9 @@ async def report_for(
         child.targets = targets.get(child.unit_id, {})
     ranked.sort(key=_rank_key)
     groups = await groups_in_subtree(session, root=unit, period=period)
-    return Report(unit=unit, period=period, total=total, own=own, children=ranked, groups=groups)
+    sensitive = await sensitive_rows(session, unit=unit, year=period.year)
+    return Report(unit=unit, period=period, total=total, own=own, children=ranked, groups=groups,
+                  sensitive=sensitive)
 
 
 def _rank_key(figures: Figures) -> tuple[float, float, int, str]:

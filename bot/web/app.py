@@ -41,6 +41,7 @@ from conversations.flows.web import LOGIN_PATH
 from conversations.i18n import Translator, period_label
 from conversations.reports import render_chart, render_workbook
 from conversations.reports.summary import rate
+from conversations.reports.suppress import sensitive_texts
 from conversations.validate import Invalid
 from storage import audit
 from storage.calendar import Period
@@ -299,6 +300,7 @@ class _Site:
             period=period, period_name=period_label(t, period), periods=period_choices(t, today=today),
             columns=SORTS.values(), sort=sort if sort in SORTS else None, descending=descending,
             chart=self._file_link(unit, period, "png", t), workbook=self._file_link(unit, period, "xlsx", t),
+            sensitive=sensitive_texts(t, report),
         )
 
     async def late(self, request: Request) -> Response:

@@ -9,6 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from conversations.i18n import Translator, period_label
+from conversations.reports.suppress import Shown, sensitive_cells, shown_text
 from storage.reports import TARGET_FIGURES, Figures, Report
 from storage.rollups import AGE_BANDS
 
@@ -40,6 +41,7 @@ def render_summary(t: Translator, report: Report, *, top: int = TOP_CHILDREN) ->
     """Return the chat summary of `report` in `t`'s language: one template, its words from the catalogs."""
     total: Figures = report.total
     groups = sorted(report.groups.items(), key=lambda item: (-item[1], item[0]))
+    cells = sensitive_cells(report)
     return _environment().get_template("report_summary.txt").render(
         t=t, count=t.count, r=report, f=total, unit=report.unit.name, period=period_label(t, report.period),
         num=t.number, pct=lambda value: rate(t, value),
@@ -49,4 +51,6 @@ def render_summary(t: Translator, report: Report, *, top: int = TOP_CHILDREN) ->
         targets=[(t(f"report.target.{metric}"), total.targets[metric], total.target_rate(metric),
                   total.achieved(metric)) for metric in TARGET_FIGURES if metric in total.targets],
         children=report.children[:top], more=max(0, len(report.children) - top),
+        sensitive={name: shown_text(t, cell, shown) for name, (cell, shown) in cells.items()},
+        suppressed=any(shown is not Shown.EXACT for _, shown in cells.values()),
     ).strip()

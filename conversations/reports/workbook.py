@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from conversations.i18n import Translator, period_label
 from conversations.reports.summary import group_label
+from conversations.reports.suppress import Shown, sensitive_cells, shown_text
 from storage.reports import Figures, Report
 from storage.rollups import AGE_BANDS
 
@@ -136,15 +137,22 @@ def _row(sheet: Worksheet, row: int, number: int | None, name: str, figures: Fig
 
 def _make_up(t: Translator, sheet: Worksheet, report: Report) -> None:
     total = report.total
-    lines: list[tuple[str, int | None]] = [(t("report.xlsx_makeup_title", unit=total.name), None),
+    lines: list[tuple[str, int | str | None]] = [(t("report.xlsx_makeup_title", unit=total.name), None),
                                            (t("report.col.introduced"), total.introduced)]
     lines += [(t(f"report.gender.{g}"), getattr(total, g)) for g in ("male", "female", "other_gender")]
     lines += [(t(f"report.age.{band}"), getattr(total, band)) for band, _, _ in AGE_BANDS]
     lines += [(group_label(t, code), n) for code, n in sorted(report.groups.items())]
-    lines += [(t("report.minority"), total.minority), (t("report.religious"), total.religious)]
+    cells = sensitive_cells(report)
+    for attribute, (cell, shown) in cells.items():
+        # A hidden count is written as its label ("<5", "ẩn"), never as a number a formula could read.
+        lines.append((t(f"report.{attribute}"), cell.v if shown is Shown.EXACT else shown_text(t, cell, shown)))
+    if any(shown is not Shown.EXACT for _, shown in cells.values()):
+        lines.append((t("report.xlsx_suppressed_note"), None))
     for row, (label, value) in enumerate(lines, 1):
-        sheet.cell(row, 1, label).font = Font(bold=value is None)
-        if value is not None:
+        sheet.cell(row, 1, label).font = Font(bold=value is None and row == 1, italic=value is None and row > 1)
+        if isinstance(value, str):
+            sheet.cell(row, 2, value).alignment = Alignment(horizontal="right")
+        elif value is not None:
             sheet.cell(row, 2, value).number_format = INTEGER
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 14
