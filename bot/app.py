@@ -59,6 +59,11 @@ class App:
     # Signs web sessions and file links: WEB_SECRET_KEY, or a random one for this process (the console only).
     web_key: bytes
 
+    @property
+    def retention_years(self) -> int:
+        """How long a young person's record is kept after its last write (RETENTION_YEARS)."""
+        return self.settings.retention_years
+
     async def prepare(self, *, demo: bool = False) -> None:
         """Migrate the schema; with `demo` (the console chat only), seed the demo organisation if it is empty."""
         await upgrade_to_head(self.db)

@@ -14,6 +14,7 @@
     bot11 admin template members members.xlsx       an empty workbook to fill for import-members
     bot11 admin transfer MEMBER --to CD-KP2        move a member (member number or id) to another branch at once
     bot11 admin leave MEMBER --reason matured|left_union [--on 2026-06-30]   take a member off the roster
+    bot11 admin audit [--unit QD-HB] [--since 2026-01-01]   the audit log (data requests, deletions, edits)
     bot11 admin seed-demo      put the made-up demo organisation into an empty database (refused otherwise)
     bot11 admin sample-org DIR  write a made-up organisation's units.xlsx and members.xlsx, filled in, to try imports
     bot11 report --unit QD-HB --period 2026-H1 --xlsx out.xlsx --png chart.png
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App, build_app
+from bot.audit_cli import add_audit_parser, list_audit
 from bot.imports.commands import add_import_parsers, import_units, write_units_template
 from bot.imports.invites_bulk import add_invites_parser, make_invites
 from bot.imports.members_admin import add_member_parsers, leave_member, transfer_member
@@ -67,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     add_invites_parser(admin)
     add_roster_parser(admin)
     add_member_parsers(admin)
+    add_audit_parser(admin)
     admin.add_parser("seed-demo", help="seed the made-up demo organisation (an empty database only)")
     sample = admin.add_parser("sample-org", help="write a made-up organisation's two import workbooks, filled in")
     sample.add_argument("folder", type=Path, help="where to write units.xlsx and members.xlsx")
@@ -127,6 +130,8 @@ async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
             return await leave_member(app, args, out)
         if args.task == "seed-demo":
             return await _seed_demo(app, out)
+        if args.task == "audit":
+            return await list_audit(app, args, out)
         return await _make_invite(app, args, out)
     finally:
         await app.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["WEB_KEY_BYTES", "Settings"]
@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     default_locale: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
     conversation_ttl_hours: int = 24
+    # A young person's record nobody wrote for this many years is anonymised (the counts stay).
+    retention_years: int = Field(default=3, ge=1)
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str | None = None

@@ -13,6 +13,8 @@ so that the sender can check it is still true before it goes out (`scheduled.pus
 queued before the branch submitted is dropped, not sent.
 
 `housekeeping` enqueues nothing: it forgets processed update ids and abandoned dialogs once they are old.
+`retention` enqueues nothing either: it anonymises the young people whose record nobody wrote for the retention
+period (their rows stay for the reports; storage.privacy).
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.i18n import Catalogs
 from conversations.pushes import branch_list, push_for
+from storage import audit
 from storage.branch import Recipient, members_to_nudge
 from storage.calendar import EvaluationCalendar, Period
 from storage.dialog_state import forget_conversations_expired_before
 from storage.evaluations import LateBranch, branch_secretaries, late_branches, officers_on
 from storage.models import UnitKind
 from storage.outbox import Push, enqueue_many, enqueued_at
+from storage.privacy import anonymise_youth, retention_cutoff, youth_due_for_anonymising
 from storage.units import ancestor_ids
 from storage.updates import forget_updates_before
 
@@ -45,11 +49,14 @@ __all__ = [
     "evaluation_prompts",
     "housekeeping",
     "monthly_nudges",
+    "retention",
 ]
 
 # Far longer than any platform redelivers an update, and than anyone would come back to a dropped dialog.
 KEEP_UPDATE_IDS = timedelta(days=7)
 KEEP_EXPIRED_DIALOGS = timedelta(days=1)
+# Young people's records anonymised per retention run: a first run over years of records spreads over nights.
+RETENTION_BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,3 +174,16 @@ async def housekeeping(ctx: JobContext) -> dict[str, int]:
     updates = await forget_updates_before(ctx.session, before=ctx.now - KEEP_UPDATE_IDS)
     dialogs = await forget_conversations_expired_before(ctx.session, before=ctx.now - KEEP_EXPIRED_DIALOGS)
     return {"update_ids": updates, "dialogs": dialogs}
+
+
+async def retention(ctx: JobContext, *, years: int) -> dict[str, int]:
+    """Anonymise the young people whose record was last written more than `years` years ago."""
+    due = await youth_due_for_anonymising(ctx.session, before=retention_cutoff(ctx.now, years=years),
+                                          limit=RETENTION_BATCH)
+    done = 0
+    for youth_id, unit_id in due:
+        if await anonymise_youth(ctx.session, youth_id=youth_id, at=ctx.now):
+            await audit.record(ctx.session, actor_member_id=None, action="privacy.retention_anonymised",
+                               target=f"youth:{youth_id}", at=ctx.now, unit_id=unit_id)
+            done += 1
+    return {"due": len(due), "anonymised": done}

@@ -5,6 +5,7 @@ several processes serve one bot."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -27,10 +28,12 @@ from scheduled.jobs import (
     evaluation_prompts,
     housekeeping,
     monthly_nudges,
+    retention,
 )
 from storage.calendar import EvaluationCalendar
 
 __all__ = [
+    "RETENTION_YEARS",
     "JobRunner",
     "LeaderLock",
     "ScheduledJob",
@@ -44,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # Any fixed 64-bit number, the same in every process of one deployment.
 ADVISORY_LOCK_KEY = 0x1_1B07_5C4E
+# How long a young person's record is kept after its last write before it is anonymised, by default.
+RETENTION_YEARS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +68,12 @@ def default_jobs() -> list[ScheduledJob]:
     ]
 
 
-def maintenance_jobs() -> list[ScheduledJob]:
-    """Return the jobs that push nothing: nightly housekeeping."""
-    return [ScheduledJob("housekeeping", housekeeping, {"hour": "3", "minute": "40"})]
+def maintenance_jobs(*, retention_years: int = RETENTION_YEARS) -> list[ScheduledJob]:
+    """Return the jobs that push nothing: nightly housekeeping, and anonymising the young people whose record
+    nobody wrote for `retention_years` (RETENTION_YEARS in settings)."""
+    return [ScheduledJob("housekeeping", housekeeping, {"hour": "3", "minute": "40"}),
+            ScheduledJob("retention", functools.partial(retention, years=retention_years),
+                         {"hour": "3", "minute": "50"})]
 
 
 @dataclass

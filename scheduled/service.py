@@ -55,6 +55,8 @@ class PushParts(Protocol):
     def catalogs(self) -> Catalogs: ...
     @property
     def sender_config(self) -> SenderConfig: ...
+    @property
+    def retention_years(self) -> int: ...
 
 
 def job_runner(parts: PushParts) -> JobRunner:
@@ -80,7 +82,7 @@ async def _lead(parts: PushParts, stop: asyncio.Event) -> None:
     if not await lock.wait(stop):
         return
     runner = job_runner(parts)
-    scheduler = build_scheduler(runner, [*default_jobs(), *maintenance_jobs()])
+    scheduler = build_scheduler(runner, [*default_jobs(), *maintenance_jobs(retention_years=parts.retention_years)])
     scheduler.start()
     log.info("this process runs the scheduled jobs")
     try:

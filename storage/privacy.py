@@ -113,15 +113,17 @@ def retention_cutoff(now: datetime, *, years: int) -> datetime:
         return now.replace(year=now.year - years, day=28)
 
 
-async def youth_due_for_anonymising(session: AsyncSession, *, before: datetime, limit: int) -> Sequence[int]:
-    """Return ids of young people not anonymised whose record was last written before `before` (a record
-    from before writes were dated counts from its last status change)."""
+async def youth_due_for_anonymising(
+    session: AsyncSession, *, before: datetime, limit: int
+) -> Sequence[tuple[int, int]]:
+    """Return (id, unit id) of young people not anonymised whose record was last written before `before` (a
+    record from before writes were dated counts from its last status change)."""
     last_write = func.coalesce(col(Youth.updated_at), col(Youth.status_at))
     query = (
-        select(Youth.id)
+        select(Youth.id, Youth.unit_id)
         .where(col(Youth.anonymised_at).is_(None), last_write < before)
         .order_by(col(Youth.id))
         .limit(limit)
     )
-    return [youth_id for youth_id in (await session.exec(query)).all() if youth_id is not None]
+    return [(youth_id, unit_id) for youth_id, unit_id in (await session.exec(query)).all() if youth_id is not None]
 
