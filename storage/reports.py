@@ -234,20 +234,21 @@ async def members_of(session: AsyncSession, *, unit_ids: Sequence[int]) -> dict[
 
 async def sensitive_rows(session: AsyncSession, *, unit: Unit, year: int) -> list[SensitiveRow]:
     """Return the rollup rows of the half-years and the whole of `year` that decide whether `unit`'s ethnic
-    minority and religion counts may be shown: those of its parent (of `unit` itself for a root), of the
-    parent's active children and of their active children, and of `unit`. Read by primary key and the
-    `unit.parent_id` index: a few hundred rows even for the national report."""
+    minority and religion counts may be shown: those of `unit`, of its parent, of the parent's active children
+    and of their active children (for a root: of `unit` and its active children). Read by primary key and the
+    `unit.parent_id` index: the national report reads 35 units' rows, a commune's its province's two levels."""
     anchor = unit.parent_id if unit.parent_id is not None else unit.id
     children = select(Unit.id).where(Unit.parent_id == anchor, col(Unit.active))
+    below = col(Unit.parent_id) == anchor
+    if unit.parent_id is not None:
+        below = or_(below, col(Unit.parent_id).in_(children))
     columns = [Unit.parent_id, ReportRollup.period, ReportRollup.introduced, ReportRollup.minority,
                ReportRollup.religious]
     query = (
         select(Unit.id, *columns)
         .join(ReportRollup, col(ReportRollup.unit_id) == Unit.id)
         .where(col(ReportRollup.period).in_([f"{year}-H1", f"{year}-H2", str(year)]),
-               or_(col(Unit.id).in_([anchor, unit.id]),
-                   and_(col(Unit.active),
-                        or_(col(Unit.parent_id) == anchor, col(Unit.parent_id).in_(children)))))
+               or_(col(Unit.id).in_([anchor, unit.id]), and_(col(Unit.active), below)))
     )
     rows: Sequence[Any] = (await session.exec(query)).all()  # six columns: past select()'s typed overloads
     return [SensitiveRow(int(row[0]), row[1], str(row[2]), int(row[3]), int(row[4]), int(row[5])) for row in rows]

@@ -82,6 +82,7 @@ HALVES: Tree = {1: (None, {"2026-H1": (3, 2), "2026-H2": (20, 8), "2026": (23, 1
 TWO_PERSON: Tree = {1: (None, _h2(2, 2)), 2: (1, _h2(2, 2)), 3: (2, _h2(2, 2))}
 PARENT_FORCED: Tree = {1: (None, _h2(10, 5)), 2: (1, _h2(1, 1)), 3: (1, _h2(9, 4))}
 OWN_ROWS: Tree = {1: (None, _h2(20, 8)), 2: (1, _h2(15, 6))}  # five registered at unit 1 itself, two religious
+ONLY_CHILD: Tree = {1: (None, _h2(20, 7)), 2: (1, _h2(20, 7))}  # equal to its parent, and both safe to show
 
 
 @pytest.mark.parametrize(("tree", "unit", "hidden"), [
@@ -95,9 +96,10 @@ OWN_ROWS: Tree = {1: (None, _h2(20, 8)), 2: (1, _h2(15, 6))}  # five registered 
     (TWO_PERSON, 3, True), (TWO_PERSON, 2, True), (TWO_PERSON, 1, True),
     (PARENT_FORCED, 1, True),  # both children hidden and still 5 = 1 + 4: the parent goes
     (OWN_ROWS, 2, True),  # 8 − 6 would give the unit's own two
+    (ONLY_CHILD, 1, False), (ONLY_CHILD, 2, False),  # nothing hidden, nothing to protect
 ], ids=["sibling-primary", "sibling-complement", "sibling-larger-shown", "sibling-zero-shown", "sibling-parent",
         "half-year-complement", "half-year-clean", "two-person-branch", "two-person-parent", "two-person-top",
-        "parent-forced", "own-rows"])
+        "parent-forced", "own-rows", "only-child-parent", "only-child"])
 def test_which_units_are_hidden(tree: Tree, unit: int, hidden: bool) -> None:
     assert is_hidden(_rows(tree), "religious", unit) is hidden
 
@@ -222,9 +224,14 @@ async def test_the_web_page_hides_the_complement_too(siblings: App, chat: Chat, 
     assert "Dân tộc thiểu số 0" in pages["CD-KP1"]  # 0 of 10: nobody declared one, nobody pointed at
 
 
-async def test_the_rows_read_are_the_neighbourhood_only(siblings: App) -> None:
-    report = await _report(siblings, "CD-KP1", H2)
+@pytest.mark.parametrize(("code", "read"), [
+    ("CD-KP1", {"CS-PBA", "CD-KP1", "CD-KP2"}),  # the parent, the unit and its sibling
+    ("QD-HB", {"TD-AL", "QD-HB", "CS-PBA"}),  # the parent, the unit, and the children of the unit's level
+    ("TD-AL", {"TD-AL", "QD-HB"}),  # a root: itself and its children
+], ids=["branch", "district", "root"])
+async def test_the_rows_read_are_the_neighbourhood_only(siblings: App, code: str, read: set[str]) -> None:
+    report = await _report(siblings, code, H2)
     async with siblings.sessions() as session:
         codes = dict((await session.exec(select(Unit.id, Unit.code))).all())
-    assert {codes[row.unit_id] for row in report.sensitive} == {"CS-PBA", "CD-KP1", "CD-KP2"}
+    assert {codes[row.unit_id] for row in report.sensitive} == read  # units without young people have no rows
     assert {row.period for row in report.sensitive} == {"2026-H2", "2026"}

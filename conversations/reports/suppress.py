@@ -38,9 +38,10 @@ none", no more. Each attribute is decided on its own.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from conversations.i18n import Translator
 from storage.reports import Report, SensitiveRow
@@ -61,15 +62,15 @@ class Shown(StrEnum):
     HIDDEN = "hidden"  # "ẩn"
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """`n` young people introduced, `v` of them with the attribute."""
+class Cell(NamedTuple):
+    """`n` young people introduced, `v` of them with the attribute (a tuple: thousands are built per report)."""
 
     n: int
     v: int
 
 
 Year = Mapping[str, Cell]  # "H1", "H2", "year" -> the cell
+_NOBODY = Cell(0, 0)
 
 
 def primary(cell: Cell) -> bool:
@@ -87,36 +88,36 @@ def label(cell: Cell, *, hidden: bool) -> Shown:
     return Shown.FEW
 
 
-def _range(cell: Cell, hidden: bool) -> tuple[int, int]:
-    """The values a viewer knows the cell can take from its label and its `n` (narrowest when unsure)."""
-    shown = label(cell, hidden=hidden)
-    if shown is Shown.EXACT or (cell.v == 0 and cell.n >= THRESHOLD):
-        return cell.v, cell.v
-    if shown is Shown.HIDDEN:
-        return THRESHOLD, cell.n
-    return (0, cell.n) if cell.n < THRESHOLD else (1, min(THRESHOLD - 1, cell.n))
-
-
-def _exposed(parent: Cell, parts: Sequence[tuple[Cell, tuple[int, int], bool]]) -> bool:
-    """Tell whether a protected part (v > 0) can be worked out from the parent and the others' ranges."""
-    low = sum(lo for _, (lo, _), _ in parts)
-    high = sum(hi for _, (_, hi), _ in parts)
-    for cell, (lo, hi), protected in parts:
-        if not protected or cell.v == 0 or lo == hi:
-            continue
-        if min(hi, parent.v - (low - lo)) == max(lo, parent.v - (high - hi)):
-            return True
-    return False
+def _hidden_range(n: int, v: int) -> tuple[int, int]:
+    """The values a viewer knows a hidden cell can take from its label and `n` (the narrowest when unsure: a
+    hidden zero of a group of 5 or more is taken as known)."""
+    if n == 0 or (v == 0 and n >= THRESHOLD):
+        return v, v
+    if v >= THRESHOLD:
+        return THRESHOLD, n
+    return (0, n) if n < THRESHOLD else (1, min(THRESHOLD - 1, n))
 
 
 def _group_exposed(parent: Year, children: Mapping[int, Year], hidden: set[int]) -> bool:
+    """Tell whether, in some period, a hidden child or the parent's own rows (v > 0) can be worked out as
+    the parent's count minus what the others' labels allow."""
     for period, total in parent.items():
-        cells = {unit: year.get(period, Cell(0, 0)) for unit, year in children.items()}
-        own = Cell(total.n - sum(c.n for c in cells.values()), total.v - sum(c.v for c in cells.values()))
-        parts = [(cell, _range(cell, unit in hidden), unit in hidden) for unit, cell in cells.items()]
-        parts.append((own, (0, max(own.n, 0)), primary(own)))
-        if _exposed(total, parts):
-            return True
+        n_sum = v_sum = low = high = 0
+        protected: list[tuple[int, int, int]] = []  # (v, lo, hi)
+        for unit, year in children.items():
+            n, v = year.get(period, _NOBODY)
+            n_sum, v_sum = n_sum + n, v_sum + v
+            lo, hi = _hidden_range(n, v) if unit in hidden else (v, v)
+            low, high = low + lo, high + hi
+            if v and lo < hi:
+                protected.append((v, lo, hi))
+        own = Cell(total.n - n_sum, total.v - v_sum)
+        low, high = low, high + max(own.n, 0)
+        if own.v and own.n > 0 and primary(own):
+            protected.append((own.v, 0, own.n))
+        for _, lo, hi in protected:
+            if min(hi, total.v - (low - lo)) == max(lo, total.v - (high - hi)):
+                return True
     return False
 
 
@@ -139,10 +140,11 @@ def _cell(year: Year, period: str) -> Cell:
 @dataclass(frozen=True, slots=True)
 class _Tree:
     years: dict[int, dict[str, Cell]]
+    below: dict[int | None, list[int]]
     parents: dict[int, int | None]
 
     def children(self, unit: int) -> dict[int, Year]:
-        return {child: self.years[child] for child, parent in self.parents.items() if parent == unit}
+        return {child: self.years[child] for child in self.below.get(unit, [])}
 
     def primary(self, unit: int) -> bool:
         return any(primary(cell) for cell in self.years.get(unit, {}).values())
@@ -156,16 +158,30 @@ class _Tree:
         return protect(self.years.get(unit, {}), children, start)[1]
 
 
+def _trees(rows: Iterable[SensitiveRow]) -> dict[str, _Tree]:
+    """Read the rows once into one tree of cells per attribute."""
+    years: dict[str, dict[int, dict[str, Cell]]] = {attribute: defaultdict(dict) for attribute in ATTRIBUTES}
+    minority, religious = years["minority"], years["religious"]
+    parents: dict[int, int | None] = {}
+    for row in rows:
+        period = row.period[-2:] if "-" in row.period else YEAR
+        minority[row.unit_id][period] = Cell(row.introduced, row.minority)
+        religious[row.unit_id][period] = Cell(row.introduced, row.religious)
+        parents[row.unit_id] = row.parent_id
+    below: dict[int | None, list[int]] = defaultdict(list)
+    for unit, parent in parents.items():
+        below[parent].append(unit)
+    return {attribute: _Tree(dict(cells), dict(below), parents) for attribute, cells in years.items()}
+
+
 def is_hidden(rows: Iterable[SensitiveRow], attribute: str, unit_id: int) -> bool:
     """Tell whether `unit_id`'s cells of the year of `rows` are hidden for `attribute`, from the rows
     `storage.reports.sensitive_rows` returns (rules 3 and 4)."""
-    years: dict[int, dict[str, Cell]] = defaultdict(dict)
-    parents: dict[int, int | None] = {}
-    for row in rows:
-        period = YEAR if "-" not in row.period else row.period[-2:]
-        years[row.unit_id][period] = Cell(row.introduced, getattr(row, attribute))
-        parents[row.unit_id] = row.parent_id
-    tree = _Tree(dict(years), parents)
+    return _hidden(_trees(rows)[attribute], unit_id)
+
+
+def _hidden(tree: _Tree, unit_id: int) -> bool:
+    years, parents = tree.years, tree.parents
     if tree.primary(unit_id) or tree.forced(unit_id):
         return True
     parent = parents.get(unit_id)
@@ -186,10 +202,11 @@ def shown_text(t: Translator, cell: Cell, shown: Shown) -> str:
 def sensitive_cells(report: Report) -> dict[str, tuple[Cell, Shown]]:
     """Return, for each sensitive attribute, the report unit's cell for the report's period and what it shows."""
     total = report.total
+    trees = _trees(report.sensitive)
     cells = {}
     for attribute in ATTRIBUTES:
         cell = Cell(total.introduced, getattr(total, attribute))
-        hidden = is_hidden(report.sensitive, attribute, total.unit_id)
+        hidden = _hidden(trees[attribute], total.unit_id)
         cells[attribute] = (cell, label(cell, hidden=hidden))
     return cells
 
