@@ -65,12 +65,13 @@ class Row:
     refusal: str = NOT_ALLOWED
     takes: str | None = None
     by_caller: dict[str, str] = field(default_factory=dict)
+    refused_by: dict[str, str] = field(default_factory=dict)
 
     def expected(self, caller: str, target: str) -> str:
         if target == FORGED:
             return STALE
         if caller not in self.allowed:
-            return self.refusal
+            return self.refused_by.get(caller, self.refusal)
         if target == NONE and caller in self.by_caller:
             return self.by_caller[caller]
         return self.answers[target]
@@ -110,6 +111,12 @@ TABLE: dict[str, Row] = {
     "chamnop": _unit_row(LEADERS, "report.overdue_head", NOT_FOUND),
     "chitieu": _unit_row(OFFICERS, "report.targets_no_children", NOT_FOUND),
     "web": Row(LEADERS, {NONE: "web.link"}),
+    # A person's file goes to whoever introduced them and their branch's secretary; an officer sees aggregates.
+    "dulieu": Row(MEMBERS - OFFICERS, _youth_row("privacy.export").answers, JOIN_FIRST, YOUTH,
+                  refused_by=dict.fromkeys(OFFICERS, "privacy.officer_no_files")),
+    "rutdongy": Row(MEMBERS - OFFICERS, _youth_row("privacy.withdraw_confirm").answers, JOIN_FIRST, YOUTH,
+                    refused_by=dict.fromkeys(OFFICERS, "privacy.officer_no_files")),
+    "toi": Row(MEMBERS, {NONE: "privacy.me"}, JOIN_FIRST),
     "trogiup": Row(EVERYONE, {NONE: "help.intro_member"}, by_caller={"stranger": "help.intro_stranger"}),
 }
 

@@ -59,7 +59,8 @@ async def _picker(ctx: Context, state: State, page: int, prompt: str) -> Turn:
     scope = data_scope(ctx)
     total = await youth_count(ctx.session, scope=scope)
     if total == 0:
-        return Turn([ctx.reply("youth.none_yet")])
+        officer = not scope.unit_paths and any(role == RoleName.OFFICER for role, _ in ctx.roles)
+        return Turn([ctx.reply("privacy.officer_no_files" if officer else "youth.none_yet")])
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
     rows = await youth_page(ctx.session, scope=scope, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
