@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.identities import unlink_member
 from storage.members import revoke_roles
-from storage.models import LeftReason, Member, MemberStatus, Participation, Youth
+from storage.models import Audit, LeftReason, Member, MemberStatus, Participation, Youth
 
 __all__ = [
     "ConsentBy",
@@ -26,6 +26,7 @@ __all__ = [
     "anonymise_youth",
     "erase_member",
     "events_of",
+    "history_of",
     "member_names",
     "retention_cutoff",
     "youth_due_for_anonymising",
@@ -63,6 +64,18 @@ async def events_of(session: AsyncSession, *, youth_id: int) -> list[EventRecord
     return [EventRecord(event.kind, event.on_date, event.activity, event.decision_no, event.note, name,
                         event.recorded_at)
             for event, name in (await session.exec(query)).all()]
+
+
+async def history_of(session: AsyncSession, *, target: str) -> list[tuple[str, str | None, datetime]]:
+    """Return what was done to `target` ("youth:12"), oldest first: the action, who did it (their name, None
+    for a job) and when."""
+    query = (
+        select(Audit.action, Member.full_name, Audit.at)
+        .outerjoin(Member, col(Member.id) == Audit.actor_member_id)
+        .where(col(Audit.target) == target)
+        .order_by(col(Audit.at), col(Audit.id))
+    )
+    return [(action, name, at) for action, name, at in (await session.exec(query)).all()]
 
 
 async def member_names(session: AsyncSession, *, member_ids: Sequence[int]) -> dict[int, str]:

@@ -88,6 +88,10 @@ async def test_export_message_and_json_field_by_field(demo: App, chat: Chat, clo
     filename, held = attachment(chat, "ha")
     assert filename == f"du-lieu-thanh-nien-{youth_id}.json"
     events = held.pop("participation")
+    history = [(line["action"], line["by"], datetime.fromisoformat(line["at"])) for line in held.pop("history")]
+    assert history == [("youth.registered", "Nguyễn Văn An", registered),
+                       ("youth.activity", "Nguyễn Văn An", registered + timedelta(days=2)),
+                       ("youth.joined_hoi", "Phạm Thu Hà", clock.now)]
     times = {key: datetime.fromisoformat(held.pop(key)) for key in
              ("introduced_at", "consent_at", "status_at", "updated_at")}
     assert times == {"introduced_at": registered, "consent_at": registered, "status_at": clock.now,

@@ -22,7 +22,7 @@ from conversations.flows.youth_pick import PAGE_SIZE, page_choices, picker_paylo
 from conversations.messages import Attachment, Choice, Reply
 from storage import audit
 from storage.models import RoleName, Youth
-from storage.privacy import anonymise_youth, events_of, member_names
+from storage.privacy import anonymise_youth, events_of, history_of, member_names
 from storage.units import unit_by_id
 from storage.youth import Scope, youth_count, youth_in_scope, youth_page
 
@@ -120,7 +120,8 @@ class DataExportFlow(StepFlow):
 
 async def youth_record(ctx: Context, youth: Youth) -> dict[str, Any]:
     """Return everything held on a young person, named for a reader: fields, consent, participation events
-    with who recorded them, and who wrote the record (ethnicity and religion only for those who see them)."""
+    with who recorded them, who wrote the record, and the audit log's lines about it (ethnicity and religion
+    only for those who see them)."""
     assert youth.id is not None
     unit = await unit_by_id(ctx.session, unit_id=youth.unit_id)
     who = [youth.introduced_by] + ([youth.recorded_by] if youth.recorded_by is not None else [])
@@ -152,6 +153,8 @@ async def youth_record(ctx: Context, youth: Youth) -> dict[str, Any]:
              "recorded_at": event.recorded_at.isoformat()}
             for event in await events_of(ctx.session, youth_id=youth.id)
         ],
+        "history": [{"action": action, "by": name, "at": at.isoformat()}
+                    for action, name, at in await history_of(ctx.session, target=f"youth:{youth.id}")],
     }
 
 
