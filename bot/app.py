@@ -85,8 +85,9 @@ class App:
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:
-    """Wire everything from `settings`; `clock` is injectable for time-travel tests."""
-    db = create_engine(settings.database_url)
+    """Wire everything from `settings`; `clock` is injectable for time-travel tests. Raises ValueError when
+    SENSITIVE_KEYS is malformed, or unset while a platform token is set."""
+    db = create_engine(settings.database_url, sealer=settings.sealer())
     sessions = session_factory(db)
     catalogs = Catalogs(default=settings.default_locale)
     calendar = calendar_from(settings)

@@ -72,6 +72,7 @@ async def serve(settings: Settings) -> int:
     """Prepare the database, then serve until the channels stop; return the exit code."""
     try:
         key = settings.web_key()
+        settings.sealer()
     except ValueError as refused:
         log.error("the bot cannot start: %s", refused)
         return 1

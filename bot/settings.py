@@ -5,7 +5,14 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["WEB_KEY_BYTES", "Settings"]
+from storage.sealed import DEVELOPMENT_KEY, Sealer
+
+__all__ = ["NO_SENSITIVE_KEYS", "WEB_KEY_BYTES", "Settings"]
+
+# A platform serves real people: their ethnicity and religion are never sealed with the published development key.
+NO_SENSITIVE_KEYS = ("SENSITIVE_KEYS is not set: a young person's ethnicity and religion are stored sealed with it. "
+                     "Set it to a key made by `bot11 admin new-key` (the same for every process, kept apart from "
+                     "the database's backups)")
 
 WEB_KEY_BYTES = 32
 
@@ -53,6 +60,8 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
     web_base_url: str | None = None
     web_secret_key: SecretStr | None = None
+    # Fernet keys, comma-separated, newest first: the first seals, all open (storage/sealed.py).
+    sensitive_keys: SecretStr | None = None
 
     def web_address(self) -> str:
         """Return the address the web pages' links start with: WEB_BASE_URL, else the HTTP server on this host."""
@@ -70,3 +79,17 @@ class Settings(BaseSettings):
         if len(key) < WEB_KEY_BYTES:
             raise ValueError(f"WEB_SECRET_KEY is shorter than {WEB_KEY_BYTES} bytes")
         return key
+
+    def sealer(self) -> Sealer:
+        """Return the sealer of the sensitive columns from SENSITIVE_KEYS; without it, the development key, unless
+        a platform token is set. Raise ValueError (no key in it) when a key is malformed or one is needed."""
+        keys = [k.strip() for k in (self.sensitive_keys.get_secret_value() if self.sensitive_keys else "").split(",")]
+        keys = [k for k in keys if k]
+        if not keys:
+            if self.telegram_bot_token is not None or self.zalo_bot_token is not None:
+                raise ValueError(NO_SENSITIVE_KEYS)
+            return Sealer([DEVELOPMENT_KEY])
+        try:
+            return Sealer(keys)
+        except ValueError as bad:
+            raise ValueError(f"SENSITIVE_KEYS: {bad}") from None

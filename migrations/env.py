@@ -24,7 +24,8 @@ async def _run_from_settings() -> None:
     from bot.settings import Settings
     from storage.db import create_engine
 
-    engine = create_engine(Settings().database_url)
+    settings = Settings()
+    engine = create_engine(settings.database_url, sealer=settings.sealer())
     async with engine.begin() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.sealed import Sealer, attach_sealer
+
 __all__ = ["create_engine", "is_sqlite", "key_col", "reader_factory", "session_factory", "upsert_insert"]
 
 
@@ -25,14 +27,21 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Build the async engine for `url`; for a SQLite file, create its folder and set it up for WAL."""
+def create_engine(url: str, *, sealer: Sealer | None = None, **kwargs: Any) -> AsyncEngine:
+    """Build the async engine for `url`; for a SQLite file, create its folder and set it up for WAL.
+
+    `sealer` seals and opens the sensitive columns (storage/sealed.py); without one the engine reads and
+    writes them only as NULL.
+    """
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+        attach_sealer(engine.dialect, sealer)
+        return engine
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    attach_sealer(engine.dialect, sealer)
     _configure_sqlite(engine)
     return engine
 

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Dialect, Index, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.sealed import Sealed
+
 __all__ = [
     "Audit",
     "AwareDateTime",
@@ -317,9 +319,10 @@ class Youth(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=16, unique=True)
     group_code: str = Field(max_length=32)
     introduced_to: str = Field(max_length=16)
-    # Sensitive, optional: codes from storage/ethnic_groups.toml and storage/religions.toml (storage/sensitive.py).
-    ethnicity: str | None = Field(default=None, max_length=40)
-    religion: str | None = Field(default=None, max_length=40)
+    # Sensitive, optional: codes from storage/ethnic_groups.toml and storage/religions.toml (storage/sensitive.py),
+    # stored sealed with SENSITIVE_KEYS (storage/sealed.py).
+    ethnicity: str | None = Field(default=None, sa_type=Sealed)
+    religion: str | None = Field(default=None, sa_type=Sealed)
     introduced_by: int = Field(foreign_key="member.id", index=True)
     # Who wrote the record when not the introducer (a secretary recording on behalf of a member); no foreign
     # key so that SQLite adds the column without rebuilding the table and its triggers.

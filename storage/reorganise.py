@@ -39,7 +39,7 @@ from storage.models import (
     Unit,
     Youth,
 )
-from storage.rollups import ROLLUP_COLUMNS
+from storage.rollups import ROLLUP_COLUMNS, move_sensitive_counts
 from storage.units import ancestor_ids, in_subtree
 
 __all__ = ["MergeCounts", "Refusal", "Refused", "deactivate_unit", "merge_units", "move_unit"]
@@ -194,6 +194,7 @@ async def _children(session: AsyncSession, *, unit_id: int) -> Sequence[Unit]:
 async def _move_rows(session: AsyncSession, *, source: int, into: int, now: datetime) -> MergeCounts:
     counts = MergeCounts()
     counts.members = await _reassign(session, Member, source, into)
+    await move_sensitive_counts(session, from_unit=source, to_unit=into)
     counts.youth = await _reassign(session, Youth, source, into)
     counts.flags = await _reassign(session, IntegrityFlag, source, into)
     counts.invites = await _reassign(session, Invite, source, into)
@@ -207,7 +208,8 @@ async def _move_rows(session: AsyncSession, *, source: int, into: int, now: date
 
 async def _reassign(session: AsyncSession, model: type[Member | Youth | IntegrityFlag | Invite], source: int,
                     into: int) -> int:
-    """Point every row of `model` at `source` to `into` (the rollup triggers carry members and young people)."""
+    """Point every row of `model` at `source` to `into` (the rollup triggers carry members and young people, but
+    for their minority and religious counts, which `move_sensitive_counts` moves)."""
     result = await session.exec(update(model).where(col(model.unit_id) == source).values(unit_id=into))
     return int(result.rowcount)
 

@@ -5,7 +5,7 @@ the rows of its children instead of millions of rows:
 
 - `report_rollup(unit_id, period)`: the young people registered in the subtree whose introduction falls in
   a period (`2026-H1`, `2026-H2` and the year `2026`; each row counts in its half-year and in its year), by
-  gender, age band, ethnic minority and religion (by their stored codes, storage/sensitive.py); the distinct
+  gender, age band, ethnic minority and religion (by their codes, storage/sensitive.py); the distinct
   (member, unit registered at) pairs among them (`fulfilled`); and the distinct young people with an activity,
   joining Hội, or admission to Đoàn dated in the period.
 - `report_group(unit_id, period, group_code)`: the same young people by group.
@@ -24,17 +24,36 @@ another parent (storage/reorganise.py) rewrites its subtree's paths and takes it
 its subtree's totals, off each old ancestor and onto each new one; a merge moves the rows themselves, and
 these triggers carry their counts.
 
-`rebuild_sql` recomputes every count from the rows (the migration's initial fill, the benchmark after a
-bulk COPY with triggers off, and the tests that compare both ways).
+Ethnicity and religion are stored sealed (storage/sealed.py), so SQL cannot classify them: the triggers leave
+`minority` and `religious` alone and the application keeps them with `adjust_sensitive_counts`, called by every
+writer of those fields or of a young person's unit or date (storage/youth.py: registration, edit, deletion) and
+`move_sensitive_counts` (storage/reorganise.py: a merge). Setting them to NULL without either (erasure of a
+person's data) leaves past reports as they were, which is what erasure wants.
+
+`rebuild_sql` recomputes every count but those two from the rows, and `rebuild_sensitive_counts` those two, by
+opening the values (the migration's initial fill, the benchmark after a bulk COPY with triggers off, and the
+tests that compare both ways).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from storage.sensitive import minority_sql, religious_sql
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["AGE_BANDS", "ROLLUP_COLUMNS", "drop_sql", "install_sql", "rebuild_sql"]
+from storage.db import upsert_insert
+from storage.models import ReportRollup, Unit, Youth
+from storage.sensitive import is_minority, is_religious
+from storage.units import ancestor_ids
+
+__all__ = ["AGE_BANDS", "ROLLUP_COLUMNS", "SENSITIVE_COLUMNS", "adjust_sensitive_counts", "drop_sql",
+           "install_sql", "move_sensitive_counts", "periods_of", "rebuild_sensitive_counts", "rebuild_sql"]
 
 # (column, lowest age, highest age) with age = the period's year minus the birth year.
 AGE_BANDS = (
@@ -44,12 +63,13 @@ AGE_BANDS = (
     ("age_25_30", 25, 30),
     ("age_over_30", 31, None),
 )
-YOUTH_COLUMNS = ("introduced", "fulfilled", "male", "female", "other_gender",
-                 *(band for band, _, _ in AGE_BANDS), "minority", "religious")
+YOUTH_COLUMNS = ("introduced", "fulfilled", "male", "female", "other_gender", *(band for band, _, _ in AGE_BANDS))
+SENSITIVE_COLUMNS = ("minority", "religious")  # kept by the application, not the triggers
 EVENT_COLUMNS = {"participating": "activity", "joined_hoi": "joined_hoi", "admitted": "admitted"}
-ROLLUP_COLUMNS = (*YOUTH_COLUMNS, *EVENT_COLUMNS)
-YOUTH_WATCHED = ("unit_id", "introduced_at", "introduced_by", "gender", "group_code", "birth_year",
-                 "ethnicity", "religion")
+ROLLUP_COLUMNS = (*YOUTH_COLUMNS, *SENSITIVE_COLUMNS, *EVENT_COLUMNS)
+YOUTH_WATCHED = ("unit_id", "introduced_at", "introduced_by", "gender", "group_code", "birth_year")
+_CALENDAR = ZoneInfo("Asia/Ho_Chi_Minh")
+_BATCH = 1000
 EVENT_WATCHED = ("youth_id", "kind", "on_date")
 _ENGAGED = "'participating', 'joined_hoi', 'admitted'"
 
@@ -115,10 +135,7 @@ def _youth_conditions(x: str, age: str) -> list[str]:
     for _, low, high in AGE_BANDS:
         parts = ([f"{age} >= {low}"] if low is not None else []) + ([f"{age} <= {high}"] if high is not None else [])
         bands.append(" AND ".join(parts))
-    return [
-        f"{x}.gender = 'male'", f"{x}.gender = 'female'", f"{x}.gender NOT IN ('male', 'female')", *bands,
-        minority_sql(x), religious_sql(x),
-    ]
+    return [f"{x}.gender = 'male'", f"{x}.gender = 'female'", f"{x}.gender NOT IN ('male', 'female')", *bands]
 
 
 def _in_period(d: _Dialect, row: str, code: str, *, time: bool) -> str:
@@ -304,3 +321,75 @@ def rebuild_sql(*, postgres: bool) -> list[str]:
         f"SELECT a.value, sum(o.members), sum(o.engaged) FROM own_unit o {up} GROUP BY a.value",
         *(f"DROP TABLE {name}" for name in temporary),
     ]
+
+
+def periods_of(at: datetime) -> tuple[str, str]:
+    """Return the half-year and the year `at` counts in, in Vietnam's calendar: ("2026-H2", "2026")."""
+    local = at.astimezone(_CALENDAR)
+    return f"{local.year}-H{1 if local.month <= 6 else 2}", str(local.year)
+
+
+Tally = Counter[tuple[int, str]]  # (unit id, period) -> count
+
+
+async def _add_counts(session: AsyncSession, *, minority: Tally, religious: Tally) -> None:
+    """Add each unit's own counts to it and to every unit above it."""
+    own = set(minority) | set(religious)
+    paths = dict((await session.exec(select(Unit.id, Unit.path).where(
+        col(Unit.id).in_({unit for unit, _ in own})))).all()) if own else {}
+    totals: dict[tuple[int, str], list[int]] = {}
+    for unit, period in own:
+        for ancestor in ancestor_ids(paths[unit]):
+            pair = totals.setdefault((ancestor, period), [0, 0])
+            pair[0] += minority[unit, period]
+            pair[1] += religious[unit, period]
+    rows = [{"unit_id": u, "period": p, "minority": m, "religious": r} for (u, p), (m, r) in totals.items()
+            if m or r]
+    for start in range(0, len(rows), _BATCH):
+        statement = upsert_insert(session, ReportRollup).values(rows[start:start + _BATCH])
+        statement = statement.on_conflict_do_update(
+            index_elements=["unit_id", "period"],
+            set_={c: getattr(ReportRollup, c) + getattr(statement.excluded, c) for c in SENSITIVE_COLUMNS})
+        await session.exec(statement)
+
+
+def _tally(rows: Iterable[tuple[int, datetime, str | None, str | None]], sign: int) -> tuple[Tally, Tally]:
+    minority: Tally = Counter()
+    religious: Tally = Counter()
+    for unit_id, introduced_at, ethnicity, religion in rows:
+        for period in periods_of(introduced_at):
+            minority[unit_id, period] += sign * is_minority(ethnicity)
+            religious[unit_id, period] += sign * is_religious(religion)
+    return minority, religious
+
+
+async def adjust_sensitive_counts(session: AsyncSession, *, unit_id: int, introduced_at: datetime,
+                                  ethnicity: str | None, religion: str | None, sign: int) -> None:
+    """Add (`sign` 1) or take away (-1) what a young person of `unit_id` introduced at `introduced_at` with these
+    codes counts as an ethnic minority and as religious, at the unit and above, in the half-year and the year."""
+    minority, religious = _tally([(unit_id, introduced_at, ethnicity, religion)], sign)
+    await _add_counts(session, minority=minority, religious=religious)
+
+
+async def move_sensitive_counts(session: AsyncSession, *, from_unit: int, to_unit: int) -> None:
+    """Move what the young people registered at `from_unit` count as minority and religious to `to_unit`: call it
+    before their rows move (the triggers carry every other count)."""
+    query = (select(Youth.unit_id, Youth.introduced_at, Youth.ethnicity, Youth.religion)
+             .where(Youth.unit_id == from_unit,
+                    col(Youth.ethnicity).is_not(None) | col(Youth.religion).is_not(None)))
+    rows = list((await session.exec(query)).all())
+    gone_m, gone_r = _tally(rows, -1)
+    come_m, come_r = _tally([(to_unit, at, e, r) for _, at, e, r in rows], 1)
+    await _add_counts(session, minority=gone_m + come_m, religious=gone_r + come_r)
+
+
+async def rebuild_sensitive_counts(session: AsyncSession) -> int:
+    """Recompute `minority` and `religious` of every rollup row from the young people's sealed values (after
+    `rebuild_sql`); return how many young people were counted."""
+    await session.exec(update(ReportRollup).values(minority=0, religious=0))
+    query = (select(Youth.unit_id, Youth.introduced_at, Youth.ethnicity, Youth.religion)
+             .where(col(Youth.ethnicity).is_not(None) | col(Youth.religion).is_not(None)))
+    rows = list((await session.exec(query)).all())
+    minority, religious = _tally(rows, 1)
+    await _add_counts(session, minority=minority, religious=religious)
+    return len(rows)

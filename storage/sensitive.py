@@ -3,7 +3,8 @@
 The lists live beside this module (`ethnic_groups.toml`, `religions.toml`): Vietnam's 54 ethnic groups and the
 16 recognised religions, each with "other", and "none" for religion. Reports classify by code, the same way on
 every database: an ethnic minority is any listed group but the majority (`kinh`) and `other`; a religion is
-any code but `none`.
+any code but `none`. The codes are stored sealed (storage/sealed.py), so the classification is done here, in
+Python, and the report counts are kept by the application (storage/rollups.py).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ __all__ = [
     "RELIGIONS_FILE",
     "ListEntry",
     "Listing",
+    "is_minority",
+    "is_religious",
     "load_ethnic_groups",
     "load_religions",
-    "minority_sql",
-    "religious_sql",
 ]
 
 _HERE = Path(__file__).resolve().parent
@@ -91,11 +92,11 @@ def load_religions(path: Path = RELIGIONS_FILE) -> Listing:
     return _load(path, (NO_RELIGION, OTHER))
 
 
-def minority_sql(row: str) -> str:
-    """The SQL condition "counts as an ethnic minority" on the ethnicity of `row` (a table alias, NEW or OLD)."""
-    return f"{row}.ethnicity IS NOT NULL AND {row}.ethnicity NOT IN ('{MAJORITY}', '{OTHER}')"
+def is_minority(ethnicity: str | None) -> bool:
+    """Tell whether an ethnicity code counts as an ethnic minority: any listed group but Kinh and "other"."""
+    return ethnicity is not None and ethnicity not in (MAJORITY, OTHER)
 
 
-def religious_sql(row: str) -> str:
-    """The SQL condition "has a religion" on the religion of `row`."""
-    return f"{row}.religion IS NOT NULL AND {row}.religion <> '{NO_RELIGION}'"
+def is_religious(religion: str | None) -> bool:
+    """Tell whether a religion code counts as having a religion: any answer but "none"."""
+    return religion is not None and religion != NO_RELIGION

@@ -36,6 +36,7 @@ from storage.models import (
     Youth,
     YouthStatus,
 )
+from storage.rollups import adjust_sensitive_counts
 from storage.units import in_subtree
 
 __all__ = [
@@ -176,8 +177,10 @@ async def add_youth(session: AsyncSession, *, values: dict[str, Any]) -> int | N
     """
     values = {"updated_at": values.get("introduced_at"), **values}  # retention counts from the last write
     statement = upsert_insert(session, Youth).values(**values).on_conflict_do_nothing().returning(key_col(Youth.id))
-    result = await session.exec(statement)
-    return result.scalar_one_or_none()
+    youth_id = (await session.exec(statement)).scalar_one_or_none()
+    if youth_id is not None:
+        await _count_sensitive(session, youth_id=youth_id, sign=1)
+    return youth_id
 
 
 async def youth_in_scope(
@@ -273,10 +276,15 @@ async def record_event(
 
 async def change_youth(session: AsyncSession, *, youth_id: int, values: dict[str, Any], at: datetime) -> bool:
     """Write new values for a young person at `at`; False (nothing written) if the new phone is taken."""
+    counted = not _COUNTED.isdisjoint(values)
     try:
         async with session.begin_nested():
+            if counted:
+                await _count_sensitive(session, youth_id=youth_id, sign=-1)
             statement = update(Youth).where(col(Youth.id) == youth_id).values(**values, updated_at=at)
             await session.exec(statement)
+            if counted:
+                await _count_sensitive(session, youth_id=youth_id, sign=1)
     except IntegrityError:
         return False
     return True
@@ -284,8 +292,23 @@ async def change_youth(session: AsyncSession, *, youth_id: int, values: dict[str
 
 async def delete_youth(session: AsyncSession, *, youth_id: int) -> None:
     """Remove a young person and their participation events (all their personal data)."""
+    await _count_sensitive(session, youth_id=youth_id, sign=-1)
     await session.exec(delete(Participation).where(col(Participation.youth_id) == youth_id))
     await session.exec(delete(Youth).where(col(Youth.id) == youth_id))
+
+
+# What the minority and religious counts depend on; the triggers keep every other count (storage/rollups.py).
+_COUNTED = frozenset({"ethnicity", "religion", "unit_id", "introduced_at"})
+
+
+async def _count_sensitive(session: AsyncSession, *, youth_id: int, sign: int) -> None:
+    """Add (1) or take away (-1) what young person `youth_id`, as stored now, counts as minority and religious."""
+    query = select(Youth.unit_id, Youth.introduced_at, Youth.ethnicity, Youth.religion).where(col(Youth.id) == youth_id)
+    row = (await session.exec(query)).first()
+    if row is not None:
+        unit_id, introduced_at, ethnicity, religion = row
+        await adjust_sensitive_counts(session, unit_id=unit_id, introduced_at=introduced_at, ethnicity=ethnicity,
+                                      religion=religion, sign=sign)
 
 
 # --- The roster a secretary records introductions from, and telling the member.

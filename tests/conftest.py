@@ -25,6 +25,7 @@ from bot.settings import Settings
 from storage.db import create_engine
 from storage.demo import seed_demo
 from storage.migrate import upgrade_to_head
+from storage.sealed import Sealer
 from tests.transcript import Chat
 
 
@@ -52,8 +53,13 @@ class Clock:
         return self.now
 
 
+# The key the tests' engines seal ethnicity and religion with (storage/sealed.py); not the development key, so a
+# test that reads with the wrong key fails.
+TEST_SENSITIVE_KEY = "dGVzdCBrZXkgb2YgdGhlIHNlYWxlZCBjb2x1bW5zIS0="
+
+
 async def _migrate(url: str) -> None:
-    engine = create_engine(url)
+    engine = create_engine(url, sealer=Sealer([TEST_SENSITIVE_KEY]))
     try:
         await upgrade_to_head(engine)
     finally:
@@ -115,7 +121,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     # Port 0: the HTTP server takes a free port, so tests never collide with another server on 8080.
     return Settings(_env_file=None, database_url=database_url,  # type: ignore[call-arg]
                     attachment_dir=str(tmp_path / "attachments"), http_port=0,
-                    web_secret_key="a test key of more than thirty-two bytes")
+                    web_secret_key="a test key of more than thirty-two bytes",
+                    sensitive_keys=TEST_SENSITIVE_KEY)
 
 
 @pytest.fixture

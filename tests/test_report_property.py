@@ -1,7 +1,12 @@
 """Property test: random trees and data, every report figure checked against a brute-force computation in plain
 Python over the raw rows, children (plus the unit's own rows) adding up to their parent, and the trigger-kept
 rollups equal to a rebuild from scratch after random edits, moves and deletions (single and multi-row), and after
-units are moved to other parents and merged into others (storage/reorganise.py)."""
+units are moved to other parents and merged into others (storage/reorganise.py).
+
+Ethnicity and religion are sealed (storage/sealed.py): the triggers do not count them and every writer of a young
+person adds their minority and religious counts with `adjust_sensitive_counts`, as storage/youth.py does; the
+edits below, written as plain SQL to reach the triggers with single and multi-row statements, do the same
+around each statement (`_counted`)."""
 
 from __future__ import annotations
 
@@ -36,8 +41,10 @@ from storage.models import (
 )
 from storage.reorganise import Refused, merge_units, move_unit
 from storage.reports import COUNT_FIELDS, Figures, report_for
-from storage.rollups import AGE_BANDS, rebuild_sql
+from storage.rollups import AGE_BANDS, adjust_sensitive_counts, rebuild_sensitive_counts, rebuild_sql
+from storage.sealed import Sealer
 from storage.units import add_unit
+from tests.conftest import TEST_SENSITIVE_KEY
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CALENDAR = EvaluationCalendar()
@@ -155,7 +162,7 @@ async def _load(session: AsyncSession, s: Scenario) -> list[Unit]:
                  "ethnicity": y["ethnicity"], "religion": y["religion"], "introduced_by": member_ids[y["member"]],
                  "unit_id": units[y["unit"]].id, "introduced_at": y["at"], "consent_at": now,
                  "status": y["status"], "status_at": now} for y in s.youth]
-        await session.exec(insert(Youth).values(rows))  # type: ignore[call-overload]
+        await _counted(session, col(Youth.id).is_not(None), insert(Youth).values(rows))
     youth_ids = (await session.exec(select(Youth.id).order_by(col(Youth.id)))).all()
     if s.events:
         rows = [{"youth_id": youth_ids[i % len(youth_ids)], "kind": kind, "on_date": day,
@@ -185,23 +192,30 @@ async def _edit(session: AsyncSession, s: Scenario, units: list[Unit], member_id
         event_id = event_ids[index % len(event_ids)] if event_ids else None
         member_id = member_ids[index % len(member_ids)] if member_ids else None
         statement: Any = None
+        written: Any = None  # which young people the statement writes, when it is one of theirs
         match op:
             case "move_youth" if youth_id:
-                statement = update(Youth).where(col(Youth.id) == youth_id).values(unit_id=units[rest[0]].id)
+                written = col(Youth.id) == youth_id
+                statement = update(Youth).where(written).values(unit_id=units[rest[0]].id)
             case "redate_youth" if youth_id:
-                statement = update(Youth).where(col(Youth.id) == youth_id).values(introduced_at=rest[0])
+                written = col(Youth.id) == youth_id
+                statement = update(Youth).where(written).values(introduced_at=rest[0])
             case "regroup_youth" if youth_id:
                 statement = update(Youth).where(col(Youth.id) == youth_id).values(group_code=rest[0], status=rest[1])
             case "recode_youth" if youth_id:
-                statement = update(Youth).where(col(Youth.id) == youth_id).values(ethnicity=rest[0], religion=rest[1])
+                written = col(Youth.id) == youth_id
+                statement = update(Youth).where(written).values(ethnicity=rest[0], religion=rest[1])
             case "delete_youth" if youth_id:  # participation goes by ON DELETE CASCADE
-                statement = delete(Youth).where(col(Youth.id) == youth_id)
+                written = col(Youth.id) == youth_id
+                statement = delete(Youth).where(written)
             case "move_member_youth" if member_id:
-                statement = update(Youth).where(col(Youth.introduced_by) == member_id).values(unit_id=units[rest[0]].id)
+                written = col(Youth.introduced_by) == member_id
+                statement = update(Youth).where(written).values(unit_id=units[rest[0]].id)
             case "delete_member_youth" if member_id:
                 await session.exec(delete(Participation).where(  # type: ignore[call-overload]
                     col(Participation.youth_id).in_(select(Youth.id).where(col(Youth.introduced_by) == member_id))))
-                statement = delete(Youth).where(col(Youth.introduced_by) == member_id)
+                written = col(Youth.introduced_by) == member_id
+                statement = delete(Youth).where(written)
             case "redate_event" if event_id:
                 statement = update(Participation).where(col(Participation.id) == event_id).values(on_date=rest[0])
             case "delete_event" if event_id:
@@ -209,8 +223,25 @@ async def _edit(session: AsyncSession, s: Scenario, units: list[Unit], member_id
             case "member" if member_id:
                 statement = update(Member).where(col(Member.id) == member_id).values(
                     unit_id=units[rest[0]].id, status=rest[1])
-        if statement is not None:
+        if written is not None:
+            await _counted(session, written, statement)
+        elif statement is not None:
             await session.exec(statement)
+
+
+async def _counted(session: AsyncSession, written: Any, statement: Any) -> None:
+    """Run `statement`, which writes the young people `written` selects (the same ones before and after), taking
+    away their minority and religious counts before and adding them after, as storage/youth.py does."""
+    await _count_sensitive(session, written, -1)
+    await session.exec(statement)
+    await _count_sensitive(session, written, 1)
+
+
+async def _count_sensitive(session: AsyncSession, written: Any, sign: int) -> None:
+    query = select(Youth.unit_id, Youth.introduced_at, Youth.ethnicity, Youth.religion).where(written)
+    for unit_id, at, ethnicity, religion in (await session.exec(query)).all():
+        await adjust_sensitive_counts(session, unit_id=unit_id, introduced_at=at, ethnicity=ethnicity,
+                                      religion=religion, sign=sign)
 
 
 async def _reorganise(session: AsyncSession, op: str, units: list[Unit], index: int, *rest: int) -> None:
@@ -310,7 +341,7 @@ async def _rollup_rows(session: AsyncSession) -> list[tuple[Any, ...]]:
 
 
 async def _check(url: str, scenario: Scenario) -> None:
-    engine = create_engine(url)
+    engine = create_engine(url, sealer=Sealer([TEST_SENSITIVE_KEY]))
     sessions = session_factory(engine)
     try:
         async with sessions() as session, session.begin():
@@ -337,6 +368,7 @@ async def _check(url: str, scenario: Scenario) -> None:
             postgres = session.bind.dialect.name == "postgresql"
             for statement in rebuild_sql(postgres=postgres):
                 await session.exec(text(statement))  # type: ignore[call-overload]
+            await rebuild_sensitive_counts(session)
             assert await _rollup_rows(session) == incremental
     finally:
         await engine.dispose()

@@ -11,7 +11,7 @@ import pytest
 from bot.app import App
 from conversations.flows.youth_fields import SensitiveList
 from storage.sensitive import ListEntry, Listing, load_ethnic_groups, load_religions
-from tests.test_youth_support import REGISTER_STEPS, count, join, scalar, vi
+from tests.test_youth_support import REGISTER_STEPS, count, join, opened, scalar, vi
 from tests.transcript import Chat
 
 ETHNICITY_STEP = REGISTER_STEPS.index("Kinh")
@@ -60,7 +60,7 @@ async def test_ethnicity_is_stored_as_a_code(demo: App, chat: Chat, actions: tup
                                              code: str | None) -> None:
     await _register(chat, actions, ("[Bỏ qua]",))
     assert await count(demo, "youth") == 1
-    assert await scalar(demo, "SELECT ethnicity FROM youth") == code
+    assert await opened(demo, "ethnicity") == [(code,)]
 
 
 RELIGION = [
@@ -79,7 +79,7 @@ RELIGION = [
 @pytest.mark.parametrize(("actions", "code"), RELIGION)
 async def test_religion_is_stored_as_a_code(demo: App, chat: Chat, actions: tuple[str, ...], code: str) -> None:
     await _register(chat, ("[Bỏ qua]",), actions)
-    assert await scalar(demo, "SELECT religion FROM youth") == code
+    assert await opened(demo, "religion") == [(code,)]
 
 
 async def test_other_ethnic_groups_are_typed_and_checked_against_the_list(demo: App, chat: Chat) -> None:
@@ -97,7 +97,7 @@ async def test_other_ethnic_groups_are_typed_and_checked_against_the_list(demo: 
     summary = await chat.say("an", "cơ đốc phục lâm")
     assert "• Dân tộc (nhạy cảm): H'Mông\n• Tôn giáo (nhạy cảm): Cơ đốc Phục lâm\n" in summary[0]
     await chat.press("an", "Đúng, lưu lại")
-    assert await scalar(demo, "SELECT ethnicity || '|' || religion FROM youth") == "hmong|adventism"
+    assert await opened(demo, "ethnicity", "religion") == [("hmong", "adventism")]
 
 
 async def test_english_shows_english_names_and_takes_vietnamese_ones(demo: App, chat: Chat) -> None:
@@ -114,7 +114,7 @@ async def test_english_shows_english_names_and_takes_vietnamese_ones(demo: App, 
     summary = await chat.say("an", "Minh Sư Đạo")  # no English name: the Vietnamese one is shown
     assert "• Ethnicity (sensitive): Tay\n• Religion (sensitive): Minh Sư đạo\n" in summary[0]
     await chat.press("an", "Yes, save")
-    assert await scalar(demo, "SELECT ethnicity || '|' || religion FROM youth") == "tay|minh_su_dao"
+    assert await opened(demo, "ethnicity", "religion") == [("tay", "minh_su_dao")]
 
 
 async def test_edit_picks_from_the_same_lists(demo: App, chat: Chat) -> None:
@@ -125,7 +125,7 @@ async def test_edit_picks_from_the_same_lists(demo: App, chat: Chat) -> None:
     assert "Dân tộc khác" in chat.choices("an")
     edited = await chat.say("an", "Chàm")
     assert "• Dân tộc (nhạy cảm): Chăm\n" in edited[0]
-    assert await scalar(demo, "SELECT ethnicity FROM youth") == "cham"
+    assert await opened(demo, "ethnicity") == [("cham",)]
 
 
 # (ethnicity answers, religion answers, counted as an ethnic minority, counted as having a religion)

@@ -1,6 +1,8 @@
 """Migration 0004_sensitive_codes on a database holding free-text ethnicity and religion: values folded to codes,
-the minority and religion counts recomputed, the triggers it installs equal to storage/rollups.py's, and back
-to 0003's triggers and text."""
+the minority and religion counts recomputed, and back to 0003's triggers and text. Then on to the head, where
+0008_sealed seals the codes with the engine's key and installs storage/rollups.py's triggers (which leave the
+minority and religion counts to the application), and back to 0004's codes and triggers, the counts unchanged
+throughout."""
 
 from __future__ import annotations
 
@@ -21,8 +23,9 @@ from sqlalchemy.engine import Connection, make_url
 from storage.db import create_engine
 from storage.migrate import alembic_config
 from storage.models import AwareDateTime
-from storage.rollups import install_sql, rebuild_sql
-from tests.conftest import _admin
+from storage.rollups import ROLLUP_COLUMNS, SENSITIVE_COLUMNS, install_sql, rebuild_sql
+from storage.sealed import Sealer
+from tests.conftest import TEST_SENSITIVE_KEY, _admin
 
 BEFORE, AFTER = "0003_reports", "0004_sensitive_codes"
 AT = datetime(2026, 8, 1, 3, tzinfo=UTC)
@@ -113,18 +116,25 @@ def _expected(codes: list[tuple[Any, Any]], minority: Any, religious: Any) -> di
 
 
 def _rollups(connection: Connection) -> list[tuple[Any, ...]]:
-    """Every rollup row that counts something, keyed by table (a row of zeros counts nothing)."""
-    keys = {"report_rollup": 2, "report_group": 3, "report_unit": 1}
-    rows = [(table, *row) for table, key in keys.items()
-            for row in connection.execute(sa.text(f"SELECT * FROM {table}")) if any(row[key:])]
+    """Every rollup row that counts something, keyed by table (a row of zeros counts nothing), but for the
+    minority and religion counts, which `rebuild_sql` leaves to the application (checked by `_counts`)."""
+    counted = ", ".join(c for c in ROLLUP_COLUMNS if c not in SENSITIVE_COLUMNS)
+    queries = {"report_rollup": (2, f"SELECT unit_id, period, {counted} FROM report_rollup"),
+               "report_group": (3, "SELECT * FROM report_group"), "report_unit": (1, "SELECT * FROM report_unit")}
+    rows = [(table, *row) for table, (key, query) in queries.items()
+            for row in connection.execute(sa.text(query)) if any(row[key:])]
     return sorted(rows, key=repr)
 
 
 def _rebuilt_equals_kept(connection: Connection) -> bool:
+    """Rebuild in a savepoint, compare, and roll back (the rebuild leaves minority and religion at 0)."""
     kept = _rollups(connection)
+    savepoint = connection.begin_nested()
     for statement in rebuild_sql(postgres=connection.dialect.name == "postgresql"):
         connection.execute(sa.text(statement))
-    return _rollups(connection) == kept
+    rebuilt = _rollups(connection)
+    savepoint.rollback()
+    return rebuilt == kept
 
 
 def _installed_triggers(connection: Connection) -> dict[str, str]:
@@ -155,6 +165,24 @@ def _religious_0003(value: str | None) -> bool:
     return value is not None and value.strip() != "" and value.strip().lower() not in ("không", "none", "ko")
 
 
+def _sealed_and_back(connection: Connection, codes: list[tuple[Any, Any]]) -> None:
+    """Up to the head: the values sealed, the counts as they were, storage/rollups.py's triggers; back to 0004."""
+    counts, triggers_0004 = _counts(connection), _installed_triggers(connection)
+    _alembic(connection, "upgrade", "head")
+    sealer = Sealer([TEST_SENSITIVE_KEY])
+    stored = _values(connection)
+    assert not {v for row in stored for v in row} & {v for row in codes for v in row if v is not None}
+    assert [tuple(None if v is None else sealer.open(v) for v in row) for row in stored] == codes
+    assert _counts(connection) == counts
+    postgres = connection.dialect.name == "postgresql"
+    installed = _installed_triggers(connection)
+    assert {name: installed.get(name) for name in _code_triggers(postgres)} == _code_triggers(postgres)
+    _alembic(connection, "downgrade", AFTER)
+    assert _values(connection) == codes
+    assert _counts(connection) == counts
+    assert _installed_triggers(connection) == triggers_0004
+
+
 def _scenario(connection: Connection) -> None:
     _alembic(connection, "upgrade", BEFORE)
     triggers_0003 = _installed_triggers(connection)
@@ -171,9 +199,7 @@ def _scenario(connection: Connection) -> None:
     codes += [("other", "none"), ("tay", "other")]
     assert _counts(connection)[(1, "2026")] == (5, 5)
     assert _rebuilt_equals_kept(connection)
-    postgres = connection.dialect.name == "postgresql"
-    installed = _installed_triggers(connection)
-    assert {name: installed.get(name) for name in _code_triggers(postgres)} == _code_triggers(postgres)
+    _sealed_and_back(connection, codes)
 
     _alembic(connection, "downgrade", BEFORE)
     names = _values(connection)
@@ -187,7 +213,7 @@ def _scenario(connection: Connection) -> None:
 
 
 async def test_free_text_becomes_codes_and_counts_follow(empty_url: str) -> None:
-    engine = create_engine(empty_url)
+    engine = create_engine(empty_url, sealer=Sealer([TEST_SENSITIVE_KEY]))
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_scenario)

@@ -8,7 +8,7 @@ import pytest
 from bot.app import App
 from conversations.flows.youth_fields import PHONE_REFUSALS
 from tests.conftest import Clock
-from tests.test_youth_support import count, join, register, rows, scalar, vi
+from tests.test_youth_support import count, join, opened, register, rows, scalar, vi
 from tests.transcript import Chat
 
 
@@ -24,7 +24,7 @@ async def test_edit_transcript_vi(demo: App, chat: Chat) -> None:
     edited = await chat.say("an", "phật giáo")
     assert edited[0].startswith("Đã sửa. Thông tin mới:\n• Họ và tên: Trần Thị Bích\n")
     assert "• Tôn giáo (nhạy cảm): Phật giáo" in edited[0]
-    assert await scalar(demo, "SELECT religion FROM youth") == "buddhism"
+    assert await opened(demo, "religion") == [("buddhism",)]
     assert await count(demo, "audit", "action = 'youth.edited'") == 1
 
 
@@ -53,7 +53,7 @@ async def test_edit_refuses_bad_input(demo: App, chat: Chat, field: str, bad: st
     for line in ("/sua", "1", field):
         await chat.say("an", line)
     assert await chat.say("an", bad) == [vi(demo, key, limit=40, oldest=1991, youngest=2012)]
-    assert await rows(demo, "SELECT full_name, birth_year, phone, ethnicity FROM youth") == [
+    assert await opened(demo, "full_name", "birth_year", "phone", "ethnicity") == [
         ("Trần Thị Bích", 2006, "0912345678", "kinh")]
     assert await count(demo, "audit", "action = 'youth.edited'") == 0
 

@@ -15,7 +15,7 @@ from storage.invites import create_invite
 from storage.units import unit_by_code
 from storage.youth import load_youth_groups
 from tests.conftest import Clock
-from tests.test_youth_support import REGISTER_STEPS, count, join, register, scalar, vi
+from tests.test_youth_support import REGISTER_STEPS, count, join, opened, register, scalar, vi
 from tests.transcript import Chat
 
 LONG = "a" * 4000
@@ -52,8 +52,9 @@ async def test_register_transcript_vi(demo: App, chat: Chat) -> None:
     done = await chat.press("an", "Đúng, lưu lại")
     assert done == [vi(demo, "youth.registered", name="Trần Thị Bích", count="1", year=2026)]
     row = await scalar(demo, "SELECT full_name || '|' || name_key || '|' || phone || '|' || group_code || '|' || "
-                             "introduced_to || '|' || ethnicity || '|' || status FROM youth")
-    assert row == "Trần Thị Bích|tran thi bich|0912345678|student|hoi|kinh|introduced"
+                             "introduced_to || '|' || status FROM youth")
+    assert row == "Trần Thị Bích|tran thi bich|0912345678|student|hoi|introduced"
+    assert await opened(demo, "ethnicity") == [("kinh",)]
     assert await count(demo, "youth", "religion IS NULL AND consent_at IS NOT NULL") == 1
     assert await count(demo, "audit", "action = 'youth.registered'") == 1
     assert await count(demo, "integrity_flag") == 0

@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import text
+from sqlmodel import col, select
 
 from bot.app import App
+from storage.models import Youth
 from tests import joining
 from tests.transcript import Chat
 
@@ -48,6 +50,14 @@ async def scalar(app: App, sql: str, **params: Any) -> Any:
 
 async def count(app: App, table: str, where: str = "1=1", **params: Any) -> int:
     return int(await scalar(app, f"SELECT count(*) FROM {table} WHERE {where}", **params))
+
+
+async def opened(app: App, *fields: str) -> list[tuple[Any, ...]]:
+    """Return `fields` of every young person, by id, read through the model: ethnicity and religion opened (a
+    plain SQL query sees their sealed tokens, storage/sealed.py)."""
+    async with app.sessions() as session:
+        query = select(*(getattr(Youth, field) for field in fields)).order_by(col(Youth.id))  # type: ignore[call-overload]
+        return [tuple(row) if len(fields) > 1 else (row,) for row in (await session.exec(query)).all()]
 
 
 async def rows(app: App, sql: str, **params: Any) -> list[tuple[Any, ...]]:
