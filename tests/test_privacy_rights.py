@@ -210,6 +210,7 @@ async def test_withdrawal_can_be_declined(demo: App, chat: Chat) -> None:
 
 async def test_me_exports_then_leaves_and_erases(demo: App, chat: Chat, clock: Clock) -> None:
     await join_listed(chat, "an")
+    await join(chat, "ha", "DEMO-BITHU", "Phạm Thu Hà")
     await register_minority(chat, "an")
     member_id = await scalar(demo, "SELECT member_id FROM chat_identity WHERE external_id = 'an'")
     member = (await rows(demo, "SELECT full_name, birth_year, phone, member_no FROM member WHERE id = :i",
@@ -246,6 +247,10 @@ async def test_me_exports_then_leaves_and_erases(demo: App, chat: Chat, clock: C
         demo, "SELECT action, target FROM audit WHERE action LIKE 'privacy.%' ORDER BY id")] == [
         ("privacy.self_exported", f"member:{member_id}"), ("privacy.member_erased", f"member:{member_id}")]
     assert await chat.say("an", "/toi") != [message]
+    await chat.say("ha", "/dulieu")
+    shown, _ = await chat.press("ha", BICH)
+    assert "• Người giới thiệu: (đoàn viên đã rời Đoàn, dữ liệu đã xóa), ghi nhận ngày 24/11/2026" in shown
+    assert attachment(chat, "ha")[1]["introduced_by"] is None
 
 
 async def test_me_declined_changes_nothing(demo: App, chat: Chat) -> None:

@@ -108,11 +108,12 @@ class DataExportFlow(StepFlow):
                            target=f"youth:{youth.id}", at=ctx.now, unit_id=youth.unit_id)
         hide = not sees_sensitive(ctx, youth)
         lines = summary_lines(ctx, youth_values(youth), self._options, hide_sensitive=hide)
+        gone = ctx.t("privacy.member_left")
         events = "\n".join(ctx.t("privacy.event_line", date=ctx.t.date(event["on_date"]),
-                                 event=ctx.t(f"youth.event.{event['kind']}"), who=event["recorded_by"])
+                                 event=ctx.t(f"youth.event.{event['kind']}"), who=event["recorded_by"] or gone)
                            for event in held["participation"]) or ctx.t("privacy.no_events")
         text = ctx.t("privacy.export", name=youth.full_name, lines=lines,
-                     status=ctx.t(f"youth.status.{youth.status}"), introducer=held["introduced_by"],
+                     status=ctx.t(f"youth.status.{youth.status}"), introducer=held["introduced_by"] or gone,
                      since=ctx.t.date(youth.introduced_at.astimezone(ctx.tz).date()), events=events)
         file = json_file(f"du-lieu-thanh-nien-{youth.id}.json", held)
         return Turn([Reply(text), Reply(ctx.t("privacy.export_file"), attachment=file)])
@@ -125,7 +126,8 @@ async def youth_record(ctx: Context, youth: Youth) -> dict[str, Any]:
     assert youth.id is not None
     unit = await unit_by_id(ctx.session, unit_id=youth.unit_id)
     who = [youth.introduced_by] + ([youth.recorded_by] if youth.recorded_by is not None else [])
-    names = await member_names(ctx.session, member_ids=who)
+    # A member who left with their data erased has a blank name: None here, "a member who left" to a reader.
+    names = {member_id: name or None for member_id, name in (await member_names(ctx.session, member_ids=who)).items()}
     shown = sees_sensitive(ctx, youth)
     return {
         "id": youth.id,
@@ -149,11 +151,11 @@ async def youth_record(ctx: Context, youth: Youth) -> dict[str, Any]:
         "updated_at": youth.updated_at.isoformat() if youth.updated_at is not None else None,
         "participation": [
             {"kind": event.kind, "on_date": event.on_date, "activity": event.activity,
-             "decision_no": event.decision_no, "note": event.note, "recorded_by": event.recorded_by,
+             "decision_no": event.decision_no, "note": event.note, "recorded_by": event.recorded_by or None,
              "recorded_at": event.recorded_at.isoformat()}
             for event in await events_of(ctx.session, youth_id=youth.id)
         ],
-        "history": [{"action": action, "by": name, "at": at.isoformat()}
+        "history": [{"action": action, "by": name or None, "at": at.isoformat()}
                     for action, name, at in await history_of(ctx.session, target=f"youth:{youth.id}")],
     }
 
