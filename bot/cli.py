@@ -16,6 +16,8 @@
     bot11 admin leave MEMBER --reason matured|left_union [--on 2026-06-30]   take a member off the roster
     bot11 admin audit [--unit QD-HB] [--since 2026-01-01]   the audit log (data requests, deletions, edits)
     bot11 admin seed-demo      put the made-up demo organisation into an empty database (refused otherwise)
+    bot11 admin new-key        print a new key for SENSITIVE_KEYS
+    bot11 admin rotate-key [--batch 1000]   re-seal ethnicity and religion with the first key of SENSITIVE_KEYS
     bot11 admin sample-org DIR  write a made-up organisation's units.xlsx and members.xlsx, filled in, to try imports
     bot11 report --unit QD-HB --period 2026-H1 --xlsx out.xlsx --png chart.png
     bot11 simulate --from 2026-06-01 --to 2027-01-31   a half-year of pushes with the demo and a fake clock
@@ -47,6 +49,7 @@ from bot.simulate import add_simulate_parser, simulate
 from storage.demo import DEMO_INVITES
 from storage.invites import create_invite
 from storage.models import RoleName
+from storage.sealed import SealError, new_key, rotate_batch
 from storage.units import subtree_units, unit_by_code
 
 __all__ = ["main"]
@@ -71,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     add_member_parsers(admin)
     add_audit_parser(admin)
     admin.add_parser("seed-demo", help="seed the made-up demo organisation (an empty database only)")
+    admin.add_parser("new-key", help="print a new key for SENSITIVE_KEYS")
+    rotate = admin.add_parser("rotate-key", help="re-seal ethnicity and religion with the first key of SENSITIVE_KEYS")
+    rotate.add_argument("--batch", type=int, default=1000, help="young people re-sealed per transaction")
     sample = admin.add_parser("sample-org", help="write a made-up organisation's two import workbooks, filled in")
     sample.add_argument("folder", type=Path, help="where to write units.xlsx and members.xlsx")
     add_report_parser(commands)
@@ -110,7 +116,14 @@ async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
     if args.task == "sample-org":
         write_sample(args.folder, out)
         return 0
-    app = build_app(settings)
+    if args.task == "new-key":
+        out.write(f"{new_key()}\n")
+        return 0
+    try:
+        app = build_app(settings)
+    except ValueError as refused:  # SENSITIVE_KEYS malformed or missing beside a platform token
+        out.write(f"refused: {refused}\n")
+        return 1
     try:
         await app.prepare()
         if args.task == "tree":
@@ -130,6 +143,8 @@ async def _admin(settings: Settings, args: argparse.Namespace, out: TextIO) -> i
             return await leave_member(app, args, out)
         if args.task == "seed-demo":
             return await _seed_demo(app, out)
+        if args.task == "rotate-key":
+            return await _rotate_key(app, args.batch, out)
         if args.task == "audit":
             return await list_audit(app, args, out)
         return await _make_invite(app, args, out)
@@ -143,6 +158,26 @@ async def _seed_demo(app: App, out: TextIO) -> int:
                   "seeded only into an empty database, so its public codes never reach a real organisation\n")
         return 1
     out.write(f"seeded the demo organisation; its invite codes: {', '.join(DEMO_INVITES)}\n")
+    return 0
+
+
+async def _rotate_key(app: App, batch: int, out: TextIO) -> int:
+    """Re-seal every sealed value with the first key, a batch per transaction; a second run re-seals nothing."""
+    if batch < 1:
+        out.write("--batch must be at least 1\n")
+        return 2
+    after, seen, resealed = 0, 0, 0
+    while True:
+        try:
+            async with app.sessions() as session, session.begin():
+                after, looked, changed = await rotate_batch(session, after_id=after, limit=batch)
+        except SealError as failed:
+            out.write(f"stopped after {seen} young people ({resealed} re-sealed): {failed}\n")
+            return 1
+        if not looked:
+            break
+        seen, resealed = seen + looked, resealed + changed
+    out.write(f"young people with sealed values: {seen}; re-sealed with the first key: {resealed}\n")
     return 0
 
 

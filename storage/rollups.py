@@ -378,9 +378,11 @@ async def move_sensitive_counts(session: AsyncSession, *, from_unit: int, to_uni
              .where(Youth.unit_id == from_unit,
                     col(Youth.ethnicity).is_not(None) | col(Youth.religion).is_not(None)))
     rows = list((await session.exec(query)).all())
-    gone_m, gone_r = _tally(rows, -1)
+    minority, religious = _tally(rows, -1)
     come_m, come_r = _tally([(to_unit, at, e, r) for _, at, e, r in rows], 1)
-    await _add_counts(session, minority=gone_m + come_m, religious=gone_r + come_r)
+    minority.update(come_m)  # update adds; `+` would drop the negative counts
+    religious.update(come_r)
+    await _add_counts(session, minority=minority, religious=religious)
 
 
 async def rebuild_sensitive_counts(session: AsyncSession) -> int:
