@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from bot.settings import WEB_KEY_BYTES, Settings
 from bot.telegram.ratelimit import FloodLimits
 from bot.telegram.service import TelegramService
 from bot.web.files import FileLinks
+from bot.web.metrics import Metrics
 from bot.zalo.service import ZaloService
 from conversations.engine import Engine
 from conversations.flows import default_commands
@@ -58,6 +59,13 @@ class App:
     sender_config: SenderConfig
     # Signs web sessions and file links: WEB_SECRET_KEY, or a random one for this process (the console only).
     web_key: bytes
+    # Counts updates, sends, jobs and the web pages, for `/metrics`: one registry per app.
+    metrics: Metrics = field(default_factory=Metrics)
+
+    @property
+    def observer(self) -> Metrics:
+        """What the scheduler and the senders report to: the metrics."""
+        return self.metrics
 
     @property
     def retention_years(self) -> int:

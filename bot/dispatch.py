@@ -14,23 +14,28 @@ fetch in flight finish, so nothing handed over is lost.
 
 Webhook: an update is answered only once handled, so a failure (the database away) answers 500 and the platform
 delivers it again; the engine's update-id claim turns that redelivery into a no-op still acknowledged with 200.
+
+Every update handled is told to an `UpdateObserver` (the metrics): its channel, its outcome (`Outcome`) and how
+long it took; so is every reply a platform refused and every exception met on the way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channel import Channel, Event, NoMoreUpdates, NotAnUpdate, Reachability
-from bot.inbox import Inbox, Patience
+from bot.inbox import DATABASE_FAILURES, Inbox, Patience
 from bot.menus import RoleMenus
 from bot.outlet import START_BACKOFF
 from conversations.i18n import Translator
@@ -39,13 +44,51 @@ from conversations.outlet import SendFailed, SendFailure
 from storage.db import is_sqlite
 from storage.reachability import set_reachable
 
-__all__ = ["Dispatcher", "Handler", "one_writer_at_a_time"]
+__all__ = ["Dispatcher", "Handler", "Outcome", "UpdateObserver", "one_writer_at_a_time"]
 
 log = logging.getLogger(__name__)
 
 U = TypeVar("U")
 Handler = Callable[[Inbound], Awaitable[list[Reply]]]
 _REPOLL = 1.0  # seconds before polling again for others while an unconfirmed update is still being handled
+
+
+class Outcome(enum.StrEnum):
+    """What became of one update."""
+
+    HANDLED = "handled"  # the dialogs answered it
+    DUPLICATE = "duplicate"  # redelivered, already processed: nothing done again
+    REACHABILITY = "reachability"  # the platform said a person blocked or unblocked the bot
+    IGNORED = "ignored"  # nothing for the bot (an edit, a sticker in a group…)
+    DATABASE_ERROR = "database_error"  # the database could not take it: it is tried again
+    ERROR = "error"  # anything else raised
+
+
+class UpdateObserver(Protocol):
+    """Told what becomes of updates and replies (`bot.web.metrics.Metrics` counts them)."""
+
+    def update_handled(self, channel: str, outcome: Outcome, seconds: float) -> None:
+        """One update of `channel` came to `outcome` in `seconds`."""
+        ...
+
+    def send_failed(self, channel: str, failure: SendFailure) -> None:
+        """A reply on `channel` was not delivered, for `failure`."""
+        ...
+
+    def failed(self, error: BaseException) -> None:
+        """Handling an update raised `error`."""
+        ...
+
+
+class _Unobserved:
+    def update_handled(self, channel: str, outcome: Outcome, seconds: float) -> None:
+        """Ignore it."""
+
+    def send_failed(self, channel: str, failure: SendFailure) -> None:
+        """Ignore it."""
+
+    def failed(self, error: BaseException) -> None:
+        """Ignore it."""
 
 
 def one_writer_at_a_time(handle: Handler, database_url: str) -> Handler:
@@ -85,6 +128,7 @@ class Dispatcher(Generic[U]):
         patience: how long a polled update the database could not take is tried again.
         backoff: seconds between failed polls, the last one repeated (or the platform's `retry_after`).
         concurrency: how many polled updates are handled at once.
+        observer: told what becomes of each update and reply (the metrics).
     """
 
     def __init__(
@@ -98,11 +142,13 @@ class Dispatcher(Generic[U]):
         patience: Patience | None = None,
         backoff: Sequence[float] = START_BACKOFF,
         concurrency: int = 4,
+        observer: UpdateObserver | None = None,
     ) -> None:
         self.channel = channel
         self._handle, self._sessions, self._t, self._menus = handle, sessions, t, menus
         self._patience, self._backoff, self._concurrency = patience, tuple(backoff), concurrency
         self._locks = _PersonLocks()
+        self._observer = observer if observer is not None else _Unobserved()
 
     async def start(self) -> None:
         """Publish the menus everyone sees, then register the webhook (raises `SendFailed`)."""
@@ -124,22 +170,36 @@ class Dispatcher(Generic[U]):
         return HTTPStatus.OK
 
     async def handle_update(self, update: U, event: Event | None) -> None:
-        """Handle one update completely (engine, replies, menu); a redelivered one changes nothing."""
+        """Handle one update completely (engine, replies, menu); a redelivered one changes nothing. Tell the
+        observer its outcome and how long it took."""
+        started = time.perf_counter()
+        outcome = Outcome.ERROR
+        try:
+            outcome = await self._handle_update(update, event)
+        except Exception as error:
+            outcome = Outcome.DATABASE_ERROR if isinstance(error, DATABASE_FAILURES) else Outcome.ERROR
+            self._observer.failed(error)
+            raise
+        finally:
+            self._observer.update_handled(self.channel.name, outcome, time.perf_counter() - started)
+
+    async def _handle_update(self, update: U, event: Event | None) -> Outcome:
         await self.channel.acknowledge(update)
         if isinstance(event, Reachability):
             await self._mark(event.chat_id, reachable=event.reachable)
-            return
+            return Outcome.REACHABILITY
         if event is None:
-            return
+            return Outcome.IGNORED
         replies = await self._handle(event)
         if not replies:
-            return  # a redelivery: the first delivery answered it
+            return Outcome.DUPLICATE  # a redelivery: the first delivery answered it
         # The follow-up touches an older message, so it need not hold the new replies back.
         await asyncio.gather(self.channel.answered(update), self._deliver(event, replies))
         # Roles change only at the end of a dialog step reached by a command or a press (joining, taking a
         # role), so typed answers, the bulk of the traffic, skip the menu check and its database read.
         if self._menus is not None and (event.choice is not None or (event.text or "").startswith("/")):
             await self._menus.refresh(event.user_id, event.chat_id)
+        return Outcome.HANDLED
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Fetch and handle updates until `stop` is set or the channel has no more; updates are confirmed only
@@ -192,6 +252,7 @@ class Dispatcher(Generic[U]):
             try:
                 await self.channel.outlet.send(inbound.chat_id, reply)
             except SendFailed as failed:
+                self._observer.send_failed(self.channel.name, failed.failure)
                 if failed.failure is SendFailure.BLOCKED:
                     await self._mark(inbound.chat_id, reachable=False)
                 log.warning("reply to %s not delivered: %s", self._describe(inbound.update_id), failed)

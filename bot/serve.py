@@ -161,7 +161,7 @@ class Runner:
             menus = RoleMenus(channel.name, channel, commands=app.engine.commands, catalogs=app.catalogs,
                               sessions=reader_factory(app.db))
         return Dispatcher(channel, handle=handle, sessions=app.sessions, t=app.catalogs.get(None), menus=menus,
-                          patience=patience, backoff=self._backoff)
+                          patience=patience, backoff=self._backoff, observer=app.metrics)
 
     async def run(self) -> int:
         """Return the exit code: 1 when a platform refused to serve (an invalid token), else 0."""

@@ -30,6 +30,7 @@ from scheduled.jobs import (
     monthly_nudges,
     retention,
 )
+from scheduled.observer import NoObserver, PushObserver
 from storage.calendar import EvaluationCalendar
 
 __all__ = [
@@ -85,6 +86,7 @@ class JobRunner:
     calendar: EvaluationCalendar
     tz: ZoneInfo
     catalogs: Catalogs
+    observer: PushObserver = field(default_factory=NoObserver)
     _running: set[asyncio.Task[object]] = field(default_factory=set, init=False, repr=False)
 
     async def run(self, scheduled: ScheduledJob) -> dict[str, int]:
@@ -98,9 +100,11 @@ class JobRunner:
                 ctx = JobContext(session=session, now=self.clock(), calendar=self.calendar, tz=self.tz,
                                  catalogs=self.catalogs)
                 counts = await scheduled.job(ctx)
-        except Exception:
+        except Exception as error:
             log.exception("job %s failed after %.3fs", scheduled.name, time.perf_counter() - started)
+            self.observer.failed(error)
             return {"failed": 1}
+        self.observer.job_succeeded(scheduled.name, self.clock())
         log.info("job %s took %.3fs: %s", scheduled.name, time.perf_counter() - started,
                  " ".join(f"{k}={v}" for k, v in counts.items()))
         return counts

@@ -43,6 +43,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.messages import Choice, Reply
 from conversations.outlet import Outlet, SendFailed, SendFailure
+from scheduled.observer import NoObserver, PushObserver
 from scheduled.pushes import Drop, Rewrite, recheck
 from storage.models import Outbox, OutboxStatus
 from storage.outbox import (
@@ -139,6 +140,7 @@ class Sender:
     outlet: Outlet
     clock: Callable[[], datetime]
     config: SenderConfig = field(default_factory=SenderConfig)
+    observer: PushObserver = field(default_factory=NoObserver)
 
     def __post_init__(self) -> None:
         self.pacer = Pacer(self.config.rate, self.config.per_chat_interval)
@@ -153,8 +155,9 @@ class Sender:
         while not stop.is_set():
             try:
                 claimed = await self.drain_once()
-            except Exception:
+            except Exception as error:
                 log.exception("sender %s: drain failed; retrying", self.channel)
+                self.observer.failed(error)
                 claimed = 0
             if not claimed:
                 with contextlib.suppress(TimeoutError):
@@ -253,6 +256,7 @@ class Sender:
         recorder.add(row)
 
     async def _failed(self, row: Outbox, failure: SendFailed) -> None:
+        self.observer.send_failed(self.channel, failure.failure)
         error = str(failure)[:500]
         if failure.failure is SendFailure.BLOCKED:
             async with self.sessions() as session, session.begin():

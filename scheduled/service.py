@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.i18n import Catalogs
 from conversations.outlet import Outlet
+from scheduled.observer import PushObserver
 from scheduled.runner import (
     JobRunner,
     LeaderLock,
@@ -57,20 +58,22 @@ class PushParts(Protocol):
     def sender_config(self) -> SenderConfig: ...
     @property
     def retention_years(self) -> int: ...
+    @property
+    def observer(self) -> PushObserver: ...
 
 
 def job_runner(parts: PushParts) -> JobRunner:
     """Return the runner of scheduled jobs over `parts`' database, clock, calendar and texts."""
     return JobRunner(sessions=parts.sessions, clock=parts.clock, calendar=parts.calendar, tz=parts.tz,
-                     catalogs=parts.catalogs)
+                     catalogs=parts.catalogs, observer=parts.observer)
 
 
 async def run_pushes(parts: PushParts, outlets: Sequence[Outlet], stop: asyncio.Event, *,
                      scheduler: bool = True) -> None:
     """Drain the outbox of each outlet's channel and, with `scheduler`, run the jobs once this process wins the
     leader lock; until `stop` is set."""
-    senders = [Sender(sessions=parts.sessions, outlet=outlet, clock=parts.clock, config=parts.sender_config)
-               for outlet in outlets]
+    senders = [Sender(sessions=parts.sessions, outlet=outlet, clock=parts.clock, config=parts.sender_config,
+                      observer=parts.observer) for outlet in outlets]
     tasks = [asyncio.create_task(sender.run(stop), name=f"sender-{sender.channel}") for sender in senders]
     if scheduler:
         tasks.append(asyncio.create_task(_lead(parts, stop), name="scheduler"))

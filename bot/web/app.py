@@ -34,7 +34,6 @@ from bot.app import App
 from bot.inbox import DATABASE_FAILURES
 from bot.web.auth import CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL, Session, Signer, new_nonce
 from bot.web.files import FILE_PURPOSE, FILE_TTL
-from bot.web.metrics import WebMetrics
 from bot.web.pages import SORTS, breadcrumbs, environment, period_choices, read_period, sorted_children
 from conversations.flows.report import TARGET_ROLES, parse_target
 from conversations.flows.web import LOGIN_PATH
@@ -112,7 +111,7 @@ class _Site:
     def __init__(self, app: App) -> None:
         self.app = app
         self.signer = Signer(app.web_key)
-        self.metrics = WebMetrics()
+        self.metrics = app.metrics
         self.secure = app.settings.web_address().startswith("https://")
         self.css = (_STATIC / "web.css").read_bytes()
 
