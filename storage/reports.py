@@ -35,7 +35,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_
+from sqlalchemy import ColumnElement, and_, case, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -232,24 +232,34 @@ async def members_of(session: AsyncSession, *, unit_ids: Sequence[int]) -> dict[
     return {unit_id: int(n) for unit_id, n in (await session.exec(query)).all()}
 
 
+async def _parents_where(session: AsyncSession, condition: ColumnElement[bool]) -> dict[int, int | None]:
+    rows = (await session.exec(select(Unit.id, Unit.parent_id).where(condition))).all()
+    return {unit_id: parent for unit_id, parent in rows if unit_id is not None}
+
+
 async def sensitive_rows(session: AsyncSession, *, unit: Unit, year: int) -> list[SensitiveRow]:
     """Return the rollup rows of the half-years and the whole of `year` that decide whether `unit`'s ethnic
     minority and religion counts may be shown: those of `unit`, of its parent, of the parent's active children
     and of their active children (for a root: of `unit` and its active children). Read by primary key and the
     `unit.parent_id` index: the national report reads 35 units' rows, a commune's its province's two levels."""
     anchor = unit.parent_id if unit.parent_id is not None else unit.id
-    children = select(Unit.id).where(Unit.parent_id == anchor, col(Unit.active))
-    below = col(Unit.parent_id) == anchor
+    # One index lookup each (primary key, then `unit.parent_id`): an OR of them is planned as a scan of every
+    # unit, and a long list of ids costs more than the join.
+    parents = await _parents_where(session, col(Unit.id).in_({anchor, unit.id}))
+    parents.update(await _parents_where(session, and_(col(Unit.parent_id) == anchor, col(Unit.active))))
+    rows = await _sensitive_where(session, col(Unit.id).in_(list(parents)), year=year)
     if unit.parent_id is not None:
-        below = or_(below, col(Unit.parent_id).in_(children))
+        children = [unit_id for unit_id, parent in parents.items() if parent == anchor]
+        rows += await _sensitive_where(session, and_(col(Unit.parent_id).in_(children), col(Unit.active)),
+                                       year=year)
+    return rows
+
+
+async def _sensitive_where(session: AsyncSession, condition: ColumnElement[bool], *, year: int) -> list[SensitiveRow]:
     columns = [Unit.parent_id, ReportRollup.period, ReportRollup.introduced, ReportRollup.minority,
                ReportRollup.religious]
-    query = (
-        select(Unit.id, *columns)
-        .join(ReportRollup, col(ReportRollup.unit_id) == Unit.id)
-        .where(col(ReportRollup.period).in_([f"{year}-H1", f"{year}-H2", str(year)]),
-               or_(col(Unit.id).in_([anchor, unit.id]), and_(col(Unit.active), below)))
-    )
+    query = (select(ReportRollup.unit_id, *columns).join(Unit, col(Unit.id) == ReportRollup.unit_id)
+             .where(condition, col(ReportRollup.period).in_([f"{year}-H1", f"{year}-H2", str(year)])))
     rows: Sequence[Any] = (await session.exec(query)).all()  # six columns: past select()'s typed overloads
     return [SensitiveRow(int(row[0]), row[1], str(row[2]), int(row[3]), int(row[4]), int(row[5])) for row in rows]
 
