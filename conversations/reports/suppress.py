@@ -30,9 +30,14 @@ So a unit's cells of a year are hidden when rule 1 holds for it, when its own ch
 protected (rule 4's last step), or when its parent's group hides it. That needs the rows of the parent, its
 children and their children for the three periods (storage.reports.sensitive_rows), not the young people.
 
+The ranges are what a viewer is assumed to know, taken narrow where unsure: a hidden zero of a group of 5 or
+more counts as known, and own rows count as unknown only within 0..their number. A count whose label alone
+leaves one value (five of five, "ẩn") is left to rule 2's "all or none" and not counted as worked out.
+
 What this does not promise: a viewer who combines many groups' and periods' equations at once may narrow a
-hidden count (never, by any single equation, to one value); and "ẩn" in a group of exactly 5 means "all or
-none", no more. Each attribute is decided on its own.
+hidden count (never, by any single equation, to one value), and may learn that a "<5" of a large group is at
+least 1. Each attribute is decided on its own. The counts are shown as the report unit's totals only (the
+summary, the workbook's make-up sheet, the web page); no per-child column and no chart carries them.
 """
 
 from __future__ import annotations
