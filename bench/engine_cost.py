@@ -20,16 +20,12 @@ import pstats
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: `bench` is not installed
 
-from sqlalchemy import event
 
-from bench.telegram_throughput import FIRST_USER, script
-from bot.app import build_app
-from bot.settings import Settings
+from bench.telegram_throughput import FIRST_USER, demo_app, script
 from conversations.messages import Inbound, Reply
 
 
@@ -44,13 +40,7 @@ def pressed(replies: list[Reply], wanted: str) -> str:
 
 async def run(people: int, profile: Path | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder}/bench.db",  # type: ignore[call-arg]
-                            attachment_dir=folder)
-        app = build_app(settings, clock=lambda: datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
-        await app.prepare(demo=True)
-        statements = [0]
-        event.listen(app.db.sync_engine, "before_cursor_execute",
-                     lambda *_: statements.__setitem__(0, statements[0] + 1))
+        _, app, statements = await demo_app(folder)
         scripts = [script(person) for person in range(people)]
         shown: list[list[Reply]] = [[] for _ in range(people)]
         profiler = cProfile.Profile(time.process_time) if profile else None

@@ -45,7 +45,7 @@ from pydantic import SecretStr
 from sqlalchemy import event
 from telegram import Update
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.channel import Event
 from bot.dispatch import Dispatcher, one_writer_at_a_time
 from bot.menus import RoleMenus
@@ -222,6 +222,18 @@ def serve_fake_api(people: int, dialogs: bool, port_out: Any, stop_in: Any) -> N
     asyncio.run(serve())
 
 
+async def demo_app(folder: str) -> tuple[Settings, App, list[int]]:
+    """The demo organisation on a fresh SQLite file in `folder`, at a fixed instant, and a one-item list that
+    counts the SQL statements sent to the database from then on."""
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder}/bench.db",  # type: ignore[call-arg]
+                        attachment_dir=folder)
+    app = build_app(settings, clock=lambda: datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
+    await app.prepare(demo=True)
+    statements = [0]
+    event.listen(app.db.sync_engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1))
+    return settings, app, statements
+
+
 async def run(name: str, people: int, concurrency: int, *, dialogs: bool, profile: Path | None = None) -> Result:
     total = people * len(script(0))
     to_child, from_parent = multiprocessing.Pipe()
@@ -230,13 +242,7 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool, profil
     child.start()
     port, token = from_child.recv()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder}/bench.db",  # type: ignore[call-arg]
-                            attachment_dir=folder)
-        app = build_app(settings, clock=lambda: datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
-        await app.prepare(demo=True)
-        statements = [0]
-        event.listen(app.db.sync_engine, "before_cursor_execute",
-                     lambda *_: statements.__setitem__(0, statements[0] + 1))
+        settings, app, statements = await demo_app(folder)
         try:
             served = settings.model_copy(update={"telegram_bot_token": SecretStr(token),
                                                  "telegram_api_base_url": f"http://127.0.0.1:{port}/bot"})
