@@ -46,8 +46,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
-from storage.db import upsert_insert
+from storage.db import key_col, upsert_insert
 from storage.models import ReportRollup, Unit, Youth
 from storage.sensitive import is_minority, is_religious
 from storage.units import ancestor_ids
@@ -69,7 +70,8 @@ EVENT_COLUMNS = {"participating": "activity", "joined_hoi": "joined_hoi", "admit
 ROLLUP_COLUMNS = (*YOUTH_COLUMNS, *SENSITIVE_COLUMNS, *EVENT_COLUMNS)
 YOUTH_WATCHED = ("unit_id", "introduced_at", "introduced_by", "gender", "group_code", "birth_year")
 _CALENDAR = ZoneInfo("Asia/Ho_Chi_Minh")
-_BATCH = 1000
+_BATCH = 1000  # rollup rows per upsert
+_SCAN = 20_000  # young people per read in a rebuild
 EVENT_WATCHED = ("youth_id", "kind", "on_date")
 _ENGAGED = "'participating', 'joined_hoi', 'admitted'"
 
@@ -389,9 +391,24 @@ async def rebuild_sensitive_counts(session: AsyncSession) -> int:
     """Recompute `minority` and `religious` of every rollup row from the young people's sealed values (after
     `rebuild_sql`); return how many young people were counted."""
     await session.exec(update(ReportRollup).values(minority=0, religious=0))
-    query = (select(Youth.unit_id, Youth.introduced_at, Youth.ethnicity, Youth.religion)
-             .where(col(Youth.ethnicity).is_not(None) | col(Youth.religion).is_not(None)))
-    rows = list((await session.exec(query)).all())
-    minority, religious = _tally(rows, 1)
+    minority: Tally = Counter()
+    religious: Tally = Counter()
+    last, counted = 0, 0
+    while True:  # by id, a slice at a time: a country's young people do not fit in memory at once
+        # SQLModel's select() is typed for at most four columns: the Select is built directly.
+        columns: Select[int, int, datetime, str | None, str | None] = Select(
+            key_col(Youth.id), col(Youth.unit_id), col(Youth.introduced_at), col(Youth.ethnicity),
+            col(Youth.religion))
+        query = (columns
+                 .where(key_col(Youth.id) > last,
+                        col(Youth.ethnicity).is_not(None) | col(Youth.religion).is_not(None))
+                 .order_by(key_col(Youth.id)).limit(_SCAN))
+        rows = (await session.exec(query)).all()
+        if not rows:
+            break
+        last, counted = rows[-1][0], counted + len(rows)
+        more_m, more_r = _tally((row[1:] for row in rows), 1)
+        minority.update(more_m)
+        religious.update(more_r)
     await _add_counts(session, minority=minority, religious=religious)
-    return len(rows)
+    return counted
