@@ -4,11 +4,15 @@ ends the registration with nothing saved. The clock stands in November 2026: bor
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.app import App
+from storage.models import RoleName
 from tests.conftest import Clock
-from tests.test_youth_support import count, join, rows, vi
+from tests.evaluation_support import connect
+from tests.test_youth_support import count, join, rows, scalar, vi
 from tests.transcript import Chat
 
 _UP_TO_YEAR = ["/gioithieu", "Bạn ấy đã đồng ý", "Lê Minh Khang"]
@@ -90,3 +94,26 @@ async def test_year_corrected_to_16_forgets_the_guardian(demo: App, chat: Chat) 
     assert "Người đồng ý thay" not in summary
     await chat.press("an", "Đúng, lưu lại")
     assert await rows(demo, "SELECT birth_year, consent_by FROM youth") == [(2009, None)]
+
+
+async def test_secretary_records_a_child_for_a_member_and_the_export_says_who(
+        demo: App, chat: Chat, clock: Clock) -> None:
+    await connect(demo, "ha", unit_code="CD-KP1", role=RoleName.SECRETARY, now=clock())
+    secretary = await scalar(demo, "SELECT full_name FROM member m JOIN chat_identity c ON c.member_id = m.id "
+                                   "WHERE c.external_id = 'ha'")
+    await chat.say("ha", "/gioithieu")
+    await chat.press("ha", "Ghi nhận thay đoàn viên")
+    await chat.press("ha", "Lê Văn Sơn (1998)")
+    for line in ["Bạn ấy đã đồng ý", "Lê Minh Khang", "2011"]:
+        await chat.say("ha", line)
+    for line in ["Người giám hộ", *_AFTER_GENDER, "Đúng, lưu lại"]:
+        await chat.say("ha", line)
+    assert await rows(demo, "SELECT consent_by, ethnicity, religion FROM youth") == [("guardian", None, None)]
+    await chat.say("ha", "/dulieu")
+    await chat.press("ha", "Lê Minh Khang (2011)")
+    (file,) = [reply.attachment for reply in chat.last["ha"] if reply.attachment is not None]
+    held = json.loads(file.content)
+    assert (held["introduced_by"], held["recorded_by"], held["consent_by"], held["birth_year"]) == (
+        "Lê Văn Sơn", secretary, "guardian", 2011)
+    # The export is audited after the file is made: the file holds what came before it.
+    assert [line["action"] for line in held["history"]] == ["youth.registered_on_behalf"]
