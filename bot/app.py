@@ -152,7 +152,7 @@ def platform_channels(app: App, *, limits: FloodLimits | None = None) -> list[Ch
     settings = app.settings
     channels: list[Channel[Any]] = []
     if settings.telegram_bot_token is not None:
-        channels.append(TelegramService(settings, limits=limits))
+        channels.append(TelegramService(settings, limits=limits, t=app.catalogs.get(None), files=file_links(app)))
     if settings.zalo_bot_token is not None:
         channels.append(ZaloService.configured(settings, t=app.catalogs.get(None), files=file_links(app)))
     return channels

@@ -1,6 +1,7 @@
-"""How a call to a platform is retried at start (the Bot API unreachable, a 5xx, a 429), and cut short at a stop.
-The outlet contract itself (`Outlet`, `SendFailed`, `SendFailure`) lives in `conversations.outlet`, below channels
-and jobs alike."""
+"""What every channel's outlet shares: how a call to a platform is retried at start (the Bot API unreachable, a 5xx,
+a 429) and cut short at a stop, and how an attachment larger than the platform takes goes as a signed link
+instead (`FileRule`, `fitted`). The outlet contract itself (`Outlet`, `SendFailed`, `SendFailure`) lives in
+`conversations.outlet`, below channels and jobs alike."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
-from typing import TypeVar
+from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
+from conversations.i18n import Translator
+from conversations.messages import Attachment, Reply
 from conversations.outlet import SendFailed
 
-__all__ = ["START_BACKOFF", "keep_trying", "unless_stopped"]
+__all__ = ["START_BACKOFF", "FileLinker", "FileRule", "fitted", "keep_trying", "unless_stopped"]
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +63,40 @@ async def unless_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     return None
+
+
+class FileLinker(Protocol):
+    """Where a file is kept to be fetched by a signed link (`bot.web.files.FileLinks`)."""
+
+    async def link(self, attachment: Attachment) -> str | None:
+        """Keep `attachment` and return its URL; None when it could not be kept."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FileRule:
+    """What a channel declares about files: the largest upload its platform takes, and what it says instead.
+
+    Attributes:
+        limit: bytes an attachment may have to go as an upload (0: the platform takes no uploads).
+        linked: the catalog key of the line that gives the file's link (`{name}`, `{url}`).
+        unavailable: the key of the line said when no link can be made (`{name}`): no public web address is
+            configured, or the database could not keep the file.
+    """
+
+    limit: int
+    linked: str
+    unavailable: str
+
+
+async def fitted(reply: Reply, rule: FileRule, *, files: FileLinker | None, t: Translator) -> Reply:
+    """Return `reply` as the platform can take it: an attachment over `rule.limit` is kept at a signed link
+    (`files`, when the web pages have a public address) and replaced by a line of text that gives the link or
+    says the file could not be sent here."""
+    attachment = reply.attachment
+    if attachment is None or len(attachment.content) <= rule.limit:
+        return reply
+    url = await files.link(attachment) if files is not None else None
+    line = t(rule.linked, name=attachment.filename, url=url) if url is not None else \
+        t(rule.unavailable, name=attachment.filename)
+    return replace(reply, text=f"{reply.text}\n\n{line}" if reply.text else line, attachment=None)

@@ -18,12 +18,14 @@ from telegram import BotCommand, BotCommandScope, InputFile, Update
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.outlet import FileLinker, fitted
 from bot.telegram import render
 from bot.telegram.errors import mapped_errors
 from bot.telegram.payload import CHANNEL
 from bot.telegram.ratelimit import FloodLimiter, FloodLimits
 from bot.telegram.redact import Redactor, redacted_logs
 from bot.text_render import numbered
+from conversations.i18n import Catalogs, Translator
 from conversations.messages import Reply
 from conversations.outlet import SendFailed
 
@@ -44,6 +46,9 @@ class TelegramOutlet:
         limits: flood limits to keep; None sends as fast as the server answers (only for a local fake).
         secrets: further strings to keep out of the logs (the webhook secret).
         poll_timeout: seconds a `getUpdates` long poll may wait for updates.
+        files: where a file over the Bot API's upload limit is put to be fetched by link (None: no public web
+            address, the reply then says so).
+        t: the texts that say so (the default locale's, when not given).
     """
 
     channel = CHANNEL
@@ -57,6 +62,8 @@ class TelegramOutlet:
         secrets: tuple[str, ...] = (),
         poll_timeout: float = 30,
         connections: int = 64,
+        files: FileLinker | None = None,
+        t: Translator | None = None,
     ) -> None:
         if not token:
             raise ValueError("a Telegram bot token is required")
@@ -65,6 +72,8 @@ class TelegramOutlet:
         self._limits = limits
         self._poll_timeout = poll_timeout
         self._connections = connections
+        self._files = files
+        self._t = t if t is not None else Catalogs().get(None)
         self.redact = Redactor(token, *secrets)
         self._bot: ExtBot[Any] | None = None
         self._exit = ExitStack()
@@ -116,7 +125,9 @@ class TelegramOutlet:
             self._exit.close()
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        """Deliver `reply`: its text (split if long), its choices as buttons, its attachment as a file."""
+        """Deliver `reply`: its text (split if long), its choices as buttons, its attachment as a file, or as a
+        signed link when it is over the Bot API's upload limit."""
+        reply = await fitted(reply, render.FILE_RULE, files=self._files, t=self._t)
         markup = render.inline_keyboard(reply.choices)
         text = reply.text if markup is not None or not reply.choices else numbered(reply)
         attachment = reply.attachment

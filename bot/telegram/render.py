@@ -1,5 +1,6 @@
 """How a `Reply` looks on Telegram: text cut below the 4,096-character limit at line breaks, choices as an
-inline keyboard, an attachment as a photo or a document."""
+inline keyboard, an attachment as a photo (up to 10 MB) or a document (up to 50 MB, the Bot API's upload limit;
+a larger one goes by signed link, `FILE_RULE`)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,21 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import text_render
+from bot.outlet import FileRule
 from conversations.messages import Attachment, Choice
 
 __all__ = [
-    "CAPTION_LIMIT", "CHUNK_LIMIT", "TEXT_LIMIT", "inline_keyboard", "is_photo", "split_text",
-    "telegram_length",
+    "CAPTION_LIMIT", "CHUNK_LIMIT", "DOCUMENT_LIMIT", "FILE_RULE", "TEXT_LIMIT", "inline_keyboard", "is_photo",
+    "split_text", "telegram_length",
 ]
 
 TEXT_LIMIT = 4096  # Telegram's limit for a message, in UTF-16 code units
 CHUNK_LIMIT = 4000  # what we send, leaving room to append the pressed button's label later
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64  # bytes
-PHOTO_LIMIT = 10 * 1024 * 1024
+PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto's upload limit; a larger image goes as a document
+DOCUMENT_LIMIT = 50 * 1024 * 1024  # sendDocument's upload limit for bots
+FILE_RULE = FileRule(DOCUMENT_LIMIT, linked="channel.file_too_large_link", unavailable="channel.file_too_large")
 _PHOTO_TYPES = frozenset({"image/png", "image/jpeg"})
 
 

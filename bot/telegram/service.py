@@ -16,11 +16,12 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeChat, Update
 
 from bot.channel import Event, MenuCommand, NotAnUpdate, WebhookAddress
-from bot.outlet import unless_stopped
+from bot.outlet import FileLinker, unless_stopped
 from bot.settings import Settings
 from bot.telegram.outlet import TelegramOutlet
 from bot.telegram.payload import ALLOWED_UPDATES, CHANNEL, TelegramUpdate
 from bot.telegram.ratelimit import FloodLimits
+from conversations.i18n import Translator
 
 __all__ = ["SECRET_HEADER", "TelegramService"]
 
@@ -37,11 +38,14 @@ class TelegramService:
         limits: the flood limits of the one client; None sends as fast as the server answers (a sender alone,
             which paces itself).
         poll_timeout: seconds a `getUpdates` long poll may wait for updates.
+        files: where a file over the Bot API's upload limit is put to be fetched by link.
+        t: the texts that say a file went by link, or could not be sent.
     """
 
     name = CHANNEL
 
-    def __init__(self, settings: Settings, *, limits: FloodLimits | None = None, poll_timeout: float = 30) -> None:
+    def __init__(self, settings: Settings, *, limits: FloodLimits | None = None, poll_timeout: float = 30,
+                 files: FileLinker | None = None, t: Translator | None = None) -> None:
         token = settings.telegram_bot_token
         if token is None or not token.get_secret_value():
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -52,7 +56,7 @@ class TelegramService:
             raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
         self.outlet = TelegramOutlet(
             token=token.get_secret_value(), base_url=settings.telegram_api_base_url, limits=limits,
-            secrets=(self._secret,), poll_timeout=poll_timeout,
+            secrets=(self._secret,), poll_timeout=poll_timeout, files=files, t=t,
         )
         self._polling = False  # getUpdates answers 409 while a webhook is set
 
