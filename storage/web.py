@@ -27,6 +27,7 @@ __all__ = [
     "actions_since",
     "add_login_link",
     "add_shared_file",
+    "end_web_session",
     "login_link_open",
     "login_links_since",
     "outbox_by_status",
@@ -35,6 +36,7 @@ __all__ = [
     "token_digest",
     "use_login_link",
     "web_person",
+    "web_session_open",
 ]
 
 
@@ -66,8 +68,9 @@ async def login_link_open(session: AsyncSession, *, digest: str, now: datetime) 
     return (await session.exec(query)).first() is not None
 
 
-async def use_login_link(session: AsyncSession, *, digest: str, now: datetime) -> int | None:
-    """Mark the link used and return its chat identity's id, if it was open; else None.
+async def use_login_link(session: AsyncSession, *, digest: str, now: datetime) -> tuple[int, int] | None:
+    """Mark the link used and return its id and its chat identity's id, if it was open; else None. The used
+    link's row stands for the web session it opened until logout deletes it (`end_web_session`).
 
     One UPDATE with the conditions in it, so two requests racing with the same link cannot both get in.
     """
@@ -76,10 +79,24 @@ async def use_login_link(session: AsyncSession, *, digest: str, now: datetime) -
         .where(col(LoginLink.token_hash) == digest, col(LoginLink.used_at).is_(None),
                col(LoginLink.expires_at) > now)
         .values(used_at=now)
-        .returning(col(LoginLink.identity_id))
+        .returning(col(LoginLink.id), col(LoginLink.identity_id))
     )
     found = (await session.exec(statement)).first()
-    return int(found[0]) if found is not None else None
+    return (int(found[0]), int(found[1])) if found is not None else None
+
+
+async def web_session_open(session: AsyncSession, *, link_id: int, identity_id: int) -> bool:
+    """Tell whether the web session opened with login link `link_id` by `identity_id` has not been ended."""
+    query = select(LoginLink.id).where(LoginLink.id == link_id, LoginLink.identity_id == identity_id,
+                                       col(LoginLink.used_at).is_not(None))
+    return (await session.exec(query)).first() is not None
+
+
+async def end_web_session(session: AsyncSession, *, link_id: int, identity_id: int) -> None:
+    """End the web session opened with login link `link_id` (logout): its row goes, so a copy of the cookie
+    opens nothing any more, and the link's token stays unknown."""
+    await session.exec(delete(LoginLink).where(
+        col(LoginLink.id) == link_id, col(LoginLink.identity_id) == identity_id))
 
 
 async def web_person(session: AsyncSession, *, identity_id: int) -> tuple[ChatIdentity, Member] | None:

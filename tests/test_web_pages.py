@@ -260,7 +260,7 @@ async def test_a_database_away_answers_503_and_is_counted(settings: Settings, cl
                      clock=clock)
     try:
         async with client(away) as web:
-            web.cookies.set(SESSION_COOKIE, Signer(away.web_key).session_cookie(Session(1, 1), now=clock()))
+            web.cookies.set(SESSION_COOKIE, Signer(away.web_key).session_cookie(Session(1, 1, 1), now=clock()))
             page = await web.get("/u/1")
             metrics = await web.get("/metrics")
     finally:

@@ -2,8 +2,10 @@
 report with its child units and drill-down, late branches, targets, files by signed link, and `/metrics`.
 
 Scope is decided on every request from the roles the database holds now, never from the URL or the cookie: the
-session cookie only says which chat identity opened a login link, so a role revoked since ends the rights at the
-next request. A unit outside the caller's subtree answers exactly like one that does not exist (404).
+session cookie only says which chat identity opened which login link, so a role revoked since ends the rights at
+the next request. The used link's row stands for the session on the server: logout deletes it, so a copy of the
+cookie (stolen, or left in another browser) opens nothing afterwards. A unit outside the caller's subtree
+answers exactly like one that does not exist (404).
 
 A login link is opened in two steps: `GET /login/<token>` only shows a button, and the `POST` it sends uses the
 link up. Chat apps and mail scanners fetch a link to preview it; were the `GET` to use the link, the preview would
@@ -52,12 +54,14 @@ from storage.targets import TARGET_MAX, set_target, targets_for
 from storage.units import ancestor_ids, unit_by_id, units_by_ids
 from storage.web import (
     actions_since,
+    end_web_session,
     login_link_open,
     secretaries_reachable,
     shared_file,
     token_digest,
     use_login_link,
     web_person,
+    web_session_open,
 )
 
 __all__ = ["web_routes"]
@@ -194,7 +198,8 @@ class _Site:
     async def _viewer(self, request: Request, session: AsyncSession) -> _Viewer | None:
         """Return who the session cookie belongs to, if they still hold a report role; else None."""
         cookie = self.signer.session(request.cookies.get(SESSION_COOKIE), now=self._now())
-        if cookie is None:
+        if cookie is None or not await web_session_open(session, link_id=cookie.link_id,
+                                                        identity_id=cookie.identity_id):
             return None
         return await self._person(session, cookie.identity_id, member_id=cookie.member_id)
 
@@ -252,10 +257,10 @@ class _Site:
             return self._refused_form(request, None)
         token, now = form.get("token", ""), self._now()
         async with self.app.sessions() as session, session.begin():
-            identity_id = await use_login_link(session, digest=token_digest(token), now=now) \
+            used = await use_login_link(session, digest=token_digest(token), now=now) \
                 if 0 < len(token) <= 64 else None
-            viewer = await self._person(session, identity_id) if identity_id is not None else None
-        if identity_id is None:
+            viewer = await self._person(session, used[1]) if used is not None else None
+        if used is None:
             self.metrics.logins.labels(outcome="refused").inc()
             return self._page(request, "message.html", self._t(None), HTTPStatus.NOT_FOUND,
                               title="web.link_gone_title", text="web.link_gone")
@@ -265,14 +270,19 @@ class _Site:
         assert viewer.identity.id is not None and viewer.member.id is not None
         self.metrics.logins.labels(outcome="ok").inc()
         response = RedirectResponse("/", status_code=HTTPStatus.SEE_OTHER)
-        cookie = self.signer.session_cookie(Session(viewer.identity.id, viewer.member.id), now=now)
+        cookie = self.signer.session_cookie(Session(viewer.identity.id, viewer.member.id, used[0]), now=now)
         self._cookie(response, SESSION_COOKIE, cookie, samesite="lax", max_age=int(SESSION_TTL.total_seconds()))
         self._cookie(response, CSRF_COOKIE, new_nonce(), samesite="strict", max_age=None)
         return response
 
     async def logout(self, request: Request) -> Response:
+        """End the session on the server (a stolen copy of the cookie stops working too) and drop the cookie."""
         if await self._form(request) is None:
             return self._refused_form(request, None)
+        cookie = self.signer.session(request.cookies.get(SESSION_COOKIE), now=self._now())
+        if cookie is not None:
+            async with self.app.sessions() as session, session.begin():
+                await end_web_session(session, link_id=cookie.link_id, identity_id=cookie.identity_id)
         response = RedirectResponse("/", status_code=HTTPStatus.SEE_OTHER)
         response.delete_cookie(SESSION_COOKIE, httponly=True, secure=self.secure, samesite="lax")
         return response

@@ -2,8 +2,9 @@
 
 A signed value is `base64url(JSON).base64url(HMAC-SHA256)`, the MAC taken over a purpose and the JSON, so a
 value signed for one purpose (a file link) is refused as another (a session). Every value carries its expiry.
-Nothing here reads the database: who a session belongs to is checked again on each request (`bot.web.app`), so
-a role revoked in the meantime ends the session's rights at once.
+Nothing here reads the database: who a session belongs to, and whether it was ended by a logout, is checked again
+on each request (`bot.web.app`), so a role revoked in the meantime ends the session's rights at once, and a copy
+of a cookie whose session was logged out opens nothing.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ _MAX_SIGNED = 4096  # characters: larger than any value we sign, small enough to
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """Who a session cookie was given to: the chat identity that opened the login link, and its member then."""
+    """Who a session cookie was given to: the chat identity that opened the login link, its member then, and the
+    login link it was opened with (whose row stands for the session on the server: logout deletes it)."""
 
     identity_id: int
     member_id: int
+    link_id: int
 
 
 class Signer:
@@ -73,13 +76,13 @@ class Signer:
         payload = self.unsign("session", value, now=now) if value else None
         if payload is None:
             return None
-        identity, member = payload.get("i"), payload.get("m")
-        if not isinstance(identity, int) or not isinstance(member, int):
+        identity, member, link = payload.get("i"), payload.get("m"), payload.get("l")
+        if not isinstance(identity, int) or not isinstance(member, int) or not isinstance(link, int):
             return None
-        return Session(identity, member)
+        return Session(identity, member, link)
 
     def session_cookie(self, session: Session, *, now: datetime) -> str:
-        return self.sign("session", {"i": session.identity_id, "m": session.member_id},
+        return self.sign("session", {"i": session.identity_id, "m": session.member_id, "l": session.link_id},
                          expires=now + SESSION_TTL)
 
     def csrf_token(self, nonce: str) -> str:
