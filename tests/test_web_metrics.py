@@ -1,6 +1,7 @@
 """`/metrics` counts what the bot does, read back from the exposition text as Prometheus would: updates through
-the real dispatcher by outcome (a redelivered one as a duplicate) and timed, pushes a platform refused by kind,
-each scheduled job's last success (not moved by a failed run), and database errors met by a job."""
+the real dispatcher by outcome (a redelivered one as a duplicate, one the database could not take) and timed,
+replies and pushes a platform refused by kind, each scheduled job's last success (not moved by a failed run), and
+database errors met by updates and jobs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from bot.app import App
+from bot.app import App, build_app
+from bot.settings import Settings
 from bot.telegram.outlet import TelegramOutlet
 from bot.telegram.service import SECRET_HEADER
 from scheduled.jobs import JobContext, housekeeping
@@ -103,4 +105,30 @@ async def test_a_jobs_last_success_is_set_by_a_run_and_kept_by_a_failed_one(demo
     samples = await scrape(demo)
     assert value(samples, "bot11_job_last_success_timestamp_seconds", job="housekeeping") == succeeded.timestamp()
     assert value(samples, "bot11_job_last_success_timestamp_seconds", job="never_ran") is None
+    assert value(samples, "bot11_database_errors_total") == 2
+
+
+async def test_a_reply_the_platform_refused_is_counted(demo: App, api: FakeBotApi) -> None:
+    api.fail("sendMessage", Failure(403, "Forbidden: bot was blocked by the user"))
+    async with serving(demo, api, "webhook") as running:
+        await running.deliver(message_update(USER, "/start DEMO-DOANVIEN"))
+    samples = await scrape(demo)
+    assert value(samples, "bot11_send_failures_total", channel="telegram", kind="blocked") == 1
+    assert value(samples, "bot11_updates_total", channel="telegram", outcome="handled") == 1
+
+
+async def test_an_update_the_database_could_not_take_is_counted(settings: Settings, api: FakeBotApi,
+                                                               clock: Clock) -> None:
+    away = build_app(settings.model_copy(update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:9/x"}),
+                     clock=clock)
+    try:
+        async with serving(away, api, "webhook") as running, httpx.AsyncClient() as web:
+            update = api.numbered(message_update(USER, "/start DEMO-DOANVIEN"))
+            response = await web.post(running.url, json=update, headers={SECRET_HEADER: SECRET})
+            assert response.status_code == 500
+        samples = await scrape(away)  # the scrape meets the database away too
+    finally:
+        await away.close()
+    assert value(samples, "bot11_updates_total", channel="telegram", outcome="database_error") == 1
+    assert value(samples, "bot11_update_seconds_count", channel="telegram") == 1
     assert value(samples, "bot11_database_errors_total") == 2
