@@ -49,7 +49,7 @@ from bot.simulate import add_simulate_parser, simulate
 from storage.demo import DEMO_INVITES
 from storage.invites import create_invite
 from storage.models import RoleName
-from storage.sealed import SealError, new_key, rotate_batch
+from storage.sealed import SealError, new_key, rotate_batch, rotate_dialogs
 from storage.units import subtree_units, unit_by_code
 
 __all__ = ["main"]
@@ -178,6 +178,13 @@ async def _rotate_key(app: App, batch: int, out: TextIO) -> int:
             break
         seen, resealed = seen + looked, resealed + changed
     out.write(f"young people with sealed values: {seen}; re-sealed with the first key: {resealed}\n")
+    try:
+        async with app.sessions() as session, session.begin():
+            dialogs, changed = await rotate_dialogs(session)
+    except SealError as failed:
+        out.write(f"dialogs under way not re-sealed: {failed}\n")
+        return 1
+    out.write(f"dialogs under way: {dialogs}; re-sealed with the first key: {changed}\n")
     return 0
 
 

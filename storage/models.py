@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Dialect, Index, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.sealed import Sealed
+from storage.sealed import Sealed, SealedJSON
 
 __all__ = [
     "Audit",
@@ -245,7 +245,8 @@ class Conversation(SQLModel, table=True):
     external_id: str = Field(max_length=64)
     flow: str = Field(max_length=32)
     step: str = Field(max_length=32)
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Sealed (storage/sealed.py): a dialog under way holds personal answers not yet saved.
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(SealedJSON, nullable=False))
     version: int = 0
     expires_at: datetime = _aware(nullable=False)
 

@@ -25,7 +25,7 @@ from bot.app import App
 from bot.cli import main
 from bot.settings import NO_SENSITIVE_KEYS, Settings
 from storage.db import create_engine, session_factory
-from storage.models import Unit, Youth
+from storage.models import Conversation, Unit, Youth
 from storage.reorganise import merge_units
 from storage.rollups import rebuild_sensitive_counts, rebuild_sql
 from storage.sealed import DEVELOPMENT_KEY, Sealer, SealError, new_key
@@ -216,6 +216,16 @@ async def _read_with(url: str, keys: list[str]) -> list[tuple[Any, ...]]:
         await engine.dispose()
 
 
+async def _dialogs_with(url: str, keys: list[str]) -> int:
+    """Open every dialog under way with `keys`; return how many there are."""
+    engine = create_engine(url, sealer=Sealer(keys))
+    try:
+        async with session_factory(engine)() as session:
+            return len([row.data for row in (await session.exec(select(Conversation))).all()])
+    finally:
+        await engine.dispose()
+
+
 async def _rotate(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     """Run `bot11 admin rotate-key *args` (in a thread: the command line runs its own event loop)."""
     code = await asyncio.to_thread(main, ["admin", "rotate-key", *args])
@@ -228,17 +238,23 @@ async def test_rotating_the_key(demo: App, chat: Chat, database_url: str, monkey
     await _register(chat, "Lò Văn Tài", "0912 345 679", "Tày", "Phật giáo")
     await _register(chat, "Trần Thị Bích", "0912 345 678", "Khmer", "Bỏ qua")
     await _register(chat, "Đinh Văn Ba", "0912 345 677", "Bỏ qua", "Bỏ qua")
+    await chat.say("an", "/gioithieu")  # a dialog under way: its data is sealed too
     before = await _tokens(demo)
     fresh = new_key()
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.chdir(tmp_path)  # no stray .env is read
     monkeypatch.setenv("SENSITIVE_KEYS", f"{fresh},{TEST_SENSITIVE_KEY}")
     assert await _rotate(capsys, "--batch", "1") == (
-        0, "young people with sealed values: 2; re-sealed with the first key: 2\n")
+        0, "young people with sealed values: 2; re-sealed with the first key: 2\n"
+           "dialogs under way: 1; re-sealed with the first key: 1\n")
+    assert await _dialogs_with(database_url, [fresh]) == 1
+    with pytest.raises(SealError):
+        await _dialogs_with(database_url, [TEST_SENSITIVE_KEY])
     after = await _tokens(demo)
     assert [[v is None for v in row] for row in after] == [[False, False], [False, True], [True, True]]
     assert all(a != b for a, b in zip(after[0] + after[1][:1], before[0] + before[1][:1], strict=True))
-    assert await _rotate(capsys) == (0, "young people with sealed values: 2; re-sealed with the first key: 0\n")
+    assert await _rotate(capsys) == (0, "young people with sealed values: 2; re-sealed with the first key: 0\n"
+                                        "dialogs under way: 1; re-sealed with the first key: 0\n")
     assert await _tokens(demo) == after
     expected = [("tay", "buddhism"), ("khmer", None), (None, None)]
     assert await _read_with(database_url, [fresh]) == expected  # the old key can go now
@@ -286,13 +302,26 @@ async def test_a_dump_of_the_database_reveals_no_ethnicity_or_religion(demo: App
     for name, phone, ethnicity, religion in REGISTERED:
         await _register(chat, name, phone, ethnicity, religion)
     await _edit(chat, "Lê Thị Tư (2006)", "Tôn giáo (nhạy cảm)", "Cao Đài")
+    # Another member stops at the summary of a registration: the draft holds a name, a phone, an ethnicity and
+    # a religion nobody saved yet.
+    await join(chat, "binh", name="Phạm Thị Bình")
+    draft = [*REGISTER_STEPS]
+    draft[2], draft[5], draft[ETHNICITY_STEP], draft[ETHNICITY_STEP + 1] = (
+        "Hà Thị Nháp", "0912 345 675", "Mường", "Hòa Hảo")
+    for line in draft:
+        await chat.say("binh", line)
+    async with demo.sessions() as session:
+        (held,) = (await session.exec(select(Conversation))).all()
+    assert (held.data["name"], held.data["ethnicity"], held.data["religion"]) == ("Hà Thị Nháp", "muong", "hoa_hao")
     stored = await opened(demo, "ethnicity", "religion")
     assert stored == [("tay", "buddhism"), ("khmer", "catholicism"), ("hmong", "protestantism"), ("kinh", "caodaism")]
     groups, religions = load_ethnic_groups(), load_religions()
-    entries = [groups.get(e) for e, _ in stored] + [religions.get(r) for _, r in stored]
+    entries = ([groups.get(e) for e, _ in [*stored, ("muong", None)]]
+               + [religions.get(r) for _, r in [*stored, (None, "hoa_hao")]])
     revealing = {word for entry in entries if entry for word in (entry.code, *entry.spellings())}
     dump = _dump(database_url)
     assert "Lò Văn Tài" in dump  # the dump is complete: the names are there
+    assert "Nháp" not in dump and "0912345675" not in dump  # the draft's name and phone are sealed with it
     # A word counts as found only where it stands alone: a token's letters (url-safe base64) may spell "tay".
     found = {word for word in revealing if re.search(rf"(?<![\w\-=]){re.escape(word)}(?![\w\-=])", dump)}
     assert found == set()
