@@ -24,6 +24,7 @@ from bench.fake_platform import FakePlatform
 from bot.app import App
 from storage.models import Outbox, OutboxStatus
 from storage.outbox import SENDING, Push, enqueue_many
+from tests.conftest import TEST_SENSITIVE_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 150
@@ -63,7 +64,7 @@ async def _sender(database_url: str, fake: FakePlatform) -> asyncio.subprocess.P
     env = {**os.environ, "DATABASE_URL": database_url, "TELEGRAM_BOT_TOKEN": fake.token,
            "TELEGRAM_API_BASE_URL": fake.base_url, "OUTBOX_RATE_PER_SECOND": "150",
            "OUTBOX_PER_CHAT_INTERVAL_SECONDS": "0.2", "OUTBOX_LEASE_SECONDS": "3", "SCHEDULER_ENABLED": "false",
-           "LOG_LEVEL": "ERROR"}
+           "LOG_LEVEL": "ERROR", "SENSITIVE_KEYS": TEST_SENSITIVE_KEY}  # a platform token: the key is required
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "send", cwd=ROOT, env=env,
                                                 stdout=asyncio.subprocess.DEVNULL)
 
