@@ -40,6 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
 from bench.webhook_fleet import (
+    BENCH_SEALER,
     FIRST_USER,
     PUSH_PREFIX,
     CpuMeter,
@@ -105,7 +106,7 @@ class Soak:
 
     async def push_loop(self, stop: asyncio.Event) -> None:
         """Enqueue `push_rate` outbox rows a second to the simulated people, as the scheduler would."""
-        engine = create_engine(self.url)
+        engine = create_engine(self.url, sealer=BENCH_SEALER)
         sessions = session_factory(engine)
         numbers = itertools.count()
         try:
@@ -148,7 +149,7 @@ class Soak:
                       f"outbox {dict(sorted(counts.items()))}", flush=True)
 
     async def outbox(self) -> dict[str, int]:
-        engine = create_engine(self.url)
+        engine = create_engine(self.url, sealer=BENCH_SEALER)
         try:
             async with session_factory(engine)() as session:
                 return await outbox_counts(session, channel="telegram")

@@ -66,9 +66,11 @@ from storage.invites import create_invite
 from storage.members import add_member
 from storage.migrate import upgrade_to_head
 from storage.models import RoleName
+from storage.sealed import DEVELOPMENT_KEY, Sealer
 from storage.units import unit_by_code
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_SEALER = Sealer([DEVELOPMENT_KEY])  # made-up people: sealed with the development key
 TOKEN = "424243:AAF-webhook-fleet-fake-platform-token"
 SECRET = "bench-webhook-secret_0123456789"
 WEBHOOK_PATH = "/telegram/webhook"
@@ -96,7 +98,7 @@ async def scratch_database(server_url: str, name: str, *, people: int, keep: boo
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url)
+    engine = create_engine(url, sealer=BENCH_SEALER)
     try:
         await upgrade_to_head(engine)
         now = datetime.now(UTC)
@@ -548,6 +550,8 @@ def worker_environment(database_url: str, platform: Platform, port: int, **extra
         "TELEGRAM_API_BASE_URL": platform.base_url,
         "TELEGRAM_WEBHOOK_URL": f"https://bot.example.org{WEBHOOK_PATH}",
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        # Made-up people: the development key seals them (a worker with a platform token needs a key).
+        "SENSITIVE_KEYS": DEVELOPMENT_KEY.decode("ascii"),
         "HTTP_PORT": str(port),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
@@ -657,7 +661,7 @@ def machine_busy() -> tuple[float, float]:
 
 async def backend_pids(database_url: str) -> list[int]:
     """Return the PostgreSQL server processes serving database connections to the bench database."""
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, sealer=BENCH_SEALER)
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(text(
@@ -696,7 +700,7 @@ class CpuMeter:
 async def leader_pid(database_url: str, worker_pids: Sequence[int]) -> int | None:
     """Return which worker holds the scheduler's advisory lock: the backend holding it is matched to the worker
     whose TCP connection has the backend's client port."""
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, sealer=BENCH_SEALER)
     try:
         async with engine.connect() as connection:
             port = (await connection.execute(text(
@@ -728,7 +732,7 @@ def _owner_of_port(port: int, pids: Sequence[int]) -> int | None:
 
 async def handled_ids(database_url: str) -> set[int]:
     """Return the Telegram update ids the engine claimed (recorded in the transaction of their effects)."""
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, sealer=BENCH_SEALER)
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(text("SELECT update_id FROM processed_update WHERE channel = 'telegram'"))
@@ -739,7 +743,7 @@ async def handled_ids(database_url: str) -> set[int]:
 
 async def leased_keys(database_url: str) -> set[str]:
     """Return the dedupe keys of the outbox rows leased to a sender and not recorded yet (status `sending`)."""
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, sealer=BENCH_SEALER)
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(text("SELECT dedupe_key FROM outbox WHERE status = 'sending'"))
@@ -750,7 +754,7 @@ async def leased_keys(database_url: str) -> set[str]:
 
 async def unsent_pushes(database_url: str, *, prefix: str) -> int:
     """Return how many outbox rows whose dedupe key starts with `prefix` are still pending or leased."""
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, sealer=BENCH_SEALER)
     try:
         async with engine.connect() as connection:
             return int((await connection.execute(text(
