@@ -12,7 +12,7 @@ from bot.app import App
 from storage.models import RoleName
 from tests.conftest import Clock
 from tests.evaluation_support import connect
-from tests.test_youth_support import count, join, rows, scalar, vi
+from tests.test_youth_support import count, join, opened, rows, scalar, vi
 from tests.transcript import Chat
 
 _UP_TO_YEAR = ["/gioithieu", "Bạn ấy đã đồng ý", "Lê Minh Khang"]
@@ -117,3 +117,31 @@ async def test_secretary_records_a_child_for_a_member_and_the_export_says_who(
         "Lê Văn Sơn", secretary, "guardian", 2011)
     # The export is audited after the file is made: the file holds what came before it.
     assert [line["action"] for line in held["history"]] == ["youth.registered_on_behalf"]
+
+
+async def test_sua_to_a_child_s_birth_year_is_refused_and_changes_nothing(demo: App, chat: Chat) -> None:
+    """The person agreed themselves at 18: a year that makes them a child needs a parent's or guardian's
+    agreement, which only a new registration asks for."""
+    await join(chat, "an")
+    for line in [*_UP_TO_YEAR, "2008", *_AFTER_GENDER, "Tày", "Bỏ qua", "Đúng, lưu lại"]:
+        await chat.say("an", line)
+    await chat.say("an", "/sua")
+    await chat.press("an", "Lê Minh Khang (2008)")
+    await chat.press("an", "Năm sinh")
+    assert await chat.say("an", "2012") == [vi(demo, "youth.edit_child_needs_guardian", year=2012)]
+    assert await rows(demo, "SELECT birth_year, consent_by FROM youth") == [(2008, None)]
+    assert await opened(demo, "ethnicity") == [("tay",)]
+    assert await count(demo, "audit", "action = 'youth.edited'") == 0
+
+
+async def test_sua_offers_no_sensitive_field_for_a_child_and_refuses_a_forged_one(demo: App, chat: Chat) -> None:
+    await join(chat, "an")
+    for line in [*_UP_TO_YEAR, "2011", "Cha hoặc mẹ", *_AFTER_GENDER, "Đúng, lưu lại"]:
+        await chat.say("an", line)
+    await chat.say("an", "/sua")
+    await chat.press("an", "Lê Minh Khang (2011)")
+    assert "Dân tộc (nhạy cảm)" not in chat.choices("an") and "Tôn giáo (nhạy cảm)" not in chat.choices("an")
+    forged = chat.payload("an", "Giới tính").rsplit(".", 1)[0] + ".ethnicity"
+    assert await chat.send(chat.inbound("an", choice=forged)) == [vi(demo, "engine.stale_choice")]
+    assert vi(demo, "youth.ask.ethnicity") not in await chat.say("an", "Kinh")
+    assert await opened(demo, "ethnicity", "religion", "consent_by") == [(None, None, "parent")]

@@ -26,6 +26,7 @@ from conversations.flows.youth_fields import (
     same_person,
     sees_sensitive,
     summary_lines,
+    under_consent_age,
     youth_values,
 )
 from conversations.flows.youth_pick import pick_from_page, picker_turn, scope_of
@@ -100,7 +101,7 @@ class YouthEditFlow(StepFlow):
         return Turn([ask_field(ctx, field, self._options, problem=problem)], self.at(field, data))
 
     def _ask_which(self, ctx: Context, youth: Youth) -> Turn:
-        hide = not sees_sensitive(ctx, youth)
+        hide = not sees_sensitive(ctx, youth) or _child(ctx, youth)
         choices = [ctx.choice(f"youth.label.{field}", field) for field in Field
                    if not (hide and field in SENSITIVE)]
         lines = summary_lines(ctx, youth_values(youth), self._options, hide_sensitive=hide)
@@ -115,6 +116,10 @@ class YouthEditFlow(StepFlow):
             value = parse_field(ctx, field, answer, self._options)
         except Invalid as problem:
             return self._ask(ctx, field, data, problem)
+        if field == Field.BIRTH_YEAR and under_consent_age(ctx, value) and youth.consent_by is None:
+            # The person agreed themselves; a child's record needs a parent's or guardian's agreement, which
+            # only a new registration asks for.
+            return Turn([ctx.reply("youth.edit_child_needs_guardian", year=value)])
         if field == Field.PHONE and value:
             refused = await phone_refusal(ctx, value, unit_id=youth.unit_id, youth_id=youth.id)
             if refused is not None:
@@ -192,6 +197,11 @@ class YouthDeleteFlow(StepFlow):
         await audit.record(ctx.session, actor_member_id=ctx.member.id, action="youth.deleted",
                            target=f"youth:{youth_id}", at=ctx.now)
         return Turn([ctx.reply("youth.deleted", name=name)])
+
+
+def _child(ctx: Context, youth: Youth) -> bool:
+    """Tell whether `youth` is a child's record: ethnicity and religion are neither asked nor kept for them."""
+    return youth.consent_by is not None or under_consent_age(ctx, youth.birth_year)
 
 
 async def _youth(ctx: Context, youth_id: int | None) -> Youth | None:
