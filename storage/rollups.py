@@ -337,8 +337,11 @@ Tally = Counter[tuple[int, str]]  # (unit id, period) -> count
 async def _add_counts(session: AsyncSession, *, minority: Tally, religious: Tally) -> None:
     """Add each unit's own counts to it and to every unit above it."""
     own = set(minority) | set(religious)
-    paths = dict((await session.exec(select(Unit.id, Unit.path).where(
-        col(Unit.id).in_({unit for unit, _ in own})))).all()) if own else {}
+    units = sorted({unit for unit, _ in own})
+    paths: dict[int, str] = {}
+    for start in range(0, len(units), _BATCH):  # a statement takes at most 32,767 arguments on PostgreSQL
+        chunk = units[start:start + _BATCH]
+        paths.update((await session.exec(select(key_col(Unit.id), Unit.path).where(col(Unit.id).in_(chunk)))).all())
     totals: dict[tuple[int, str], list[int]] = {}
     for unit, period in own:
         for ancestor in ancestor_ids(paths[unit]):
