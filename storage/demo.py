@@ -23,6 +23,7 @@ DEMO_INVITES = {
     "DEMO-DOANVIEN2": ("CD-KP2", RoleName.MEMBER),
     "DEMO-BITHU": ("CD-KP1", RoleName.SECRETARY),
     "DEMO-QUANDOAN": ("QD-HB", RoleName.OFFICER),
+    "DEMO-KIEMTRA": ("QD-HB", RoleName.INSPECTOR),
 }
 
 # (code, name, kind, parent code)

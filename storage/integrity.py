@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, false, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import IntegrityFlag
+from storage.models import IntegrityFlag, Unit
+from storage.units import in_subtree
 
-__all__ = ["FlagKind", "SameAnswer", "nth_latest_flag_at", "record_flag"]
+__all__ = [
+    "FlagKind", "FlagReview", "SameAnswer", "flag_count", "flag_counts_by_unit", "flag_in_subtree", "flag_page",
+    "nth_latest_flag_at", "record_flag", "review_flag",
+]
 
 
 class FlagKind(enum.StrEnum):
@@ -18,6 +24,15 @@ class FlagKind(enum.StrEnum):
     SAME_PERSON = "same_person"
     # A member was refused so many phones registered elsewhere that further phone entries are held back.
     PHONE_PROBING = "phone_probing"
+
+
+class FlagReview(enum.StrEnum):
+    """What an inspector concluded: the flag was right, it was wrong (or has been corrected), or it needs
+    checking on the ground."""
+
+    CORRECT = "correct"
+    FIXED = "fixed"
+    VERIFY = "verify"
 
 
 class SameAnswer(enum.StrEnum):
@@ -53,3 +68,64 @@ async def nth_latest_flag_at(
         .limit(1)
     )
     return (await session.exec(query)).first()
+
+
+def _within(paths: Sequence[str]) -> ColumnElement[bool]:
+    """Return a condition true for units inside any of the subtrees rooted at `paths` (none: false)."""
+    if not paths:
+        return false()
+    return or_(*(in_subtree(Unit.path, path) for path in paths))
+
+
+async def flag_count(session: AsyncSession, *, paths: Sequence[str]) -> int:
+    """Return how many flags not yet reviewed belong to units under `paths`."""
+    query = (select(func.count()).select_from(IntegrityFlag).join(Unit, col(Unit.id) == IntegrityFlag.unit_id)
+             .where(_within(paths), col(IntegrityFlag.review).is_(None)))
+    return (await session.exec(query)).one()
+
+
+async def flag_page(
+    session: AsyncSession, *, paths: Sequence[str], offset: int, limit: int
+) -> Sequence[tuple[IntegrityFlag, Unit]]:
+    """Return one page of the flags not yet reviewed under `paths`, newest first, each with its unit."""
+    query = (
+        select(IntegrityFlag, Unit).join(Unit, col(Unit.id) == IntegrityFlag.unit_id)
+        .where(_within(paths), col(IntegrityFlag.review).is_(None))
+        .order_by(col(IntegrityFlag.created_at).desc(), col(IntegrityFlag.id).desc())
+        .offset(offset).limit(limit)
+    )
+    return (await session.exec(query)).all()
+
+
+async def flag_in_subtree(
+    session: AsyncSession, *, flag_id: int, paths: Sequence[str]
+) -> tuple[IntegrityFlag, Unit] | None:
+    """Return flag `flag_id` with its unit when that unit is under `paths`; None otherwise (or if gone)."""
+    query = (select(IntegrityFlag, Unit).join(Unit, col(Unit.id) == IntegrityFlag.unit_id)
+             .where(IntegrityFlag.id == flag_id, _within(paths)))
+    found = (await session.exec(query)).first()
+    return (found[0], found[1]) if found is not None else None
+
+
+async def review_flag(
+    session: AsyncSession, *, flag: IntegrityFlag, review: FlagReview, note: str, reviewed_by: int, at: datetime
+) -> None:
+    """Record an inspector's conclusion on `flag`: the outcome, their note, who and when."""
+    flag.review, flag.review_note, flag.reviewed_by, flag.reviewed_at = review, note, reviewed_by, at
+    session.add(flag)
+    await session.flush()
+
+
+async def flag_counts_by_unit(
+    session: AsyncSession, *, paths: Sequence[str]
+) -> Sequence[tuple[str, int, int]]:
+    """Return (unit name, open flags, reviewed flags) for each unit under `paths` that has a flag, by path."""
+    reviewed = func.count(IntegrityFlag.review)  # type: ignore[arg-type]
+    query = (
+        select(Unit.name, func.count() - reviewed, reviewed)
+        .join(IntegrityFlag, col(IntegrityFlag.unit_id) == Unit.id)
+        .where(_within(paths))
+        .group_by(col(Unit.id), col(Unit.name), col(Unit.path))
+        .order_by(col(Unit.path))
+    )
+    return [(name, int(opened), int(done)) for name, opened, done in (await session.exec(query)).all()]

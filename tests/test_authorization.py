@@ -104,6 +104,8 @@ TABLE: dict[str, Row] = {
     "nhacnho": _unit_row(SECRETARIES, "remind.nobody", NOT_YOURS),
     # No transfer waits for either branch, so the secretary is offered the branch's members at once.
     "chuyen": _unit_row(SECRETARIES, "transfer.pick", NOT_YOURS),
+    # Only an inspector (ủy ban kiểm tra), whom this cast lacks: tests/test_inspect_flags.py plays one.
+    "kiemtra": Row(frozenset(), {NONE: "inspect.none"}),
     "tatnhac": Row(MEMBERS, {NONE: "nudge.off"}, JOIN_FIRST),
     "batnhac": Row(MEMBERS, {NONE: "nudge.on"}, JOIN_FIRST),
     "baocao": _unit_row(LEADERS, "report.working", NOT_FOUND),

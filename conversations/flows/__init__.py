@@ -7,6 +7,7 @@ from conversations.flows.basics import CancelFlow, HelpFlow, LanguageFlow
 from conversations.flows.branch import BranchFlow
 from conversations.flows.data import DataExportFlow, WithdrawConsentFlow
 from conversations.flows.evaluate import EvaluateFlow
+from conversations.flows.inspect import InspectFlow
 from conversations.flows.invite import InviteFlow
 from conversations.flows.join import JoinFlow
 from conversations.flows.me import MeFlow
@@ -47,6 +48,8 @@ def default_commands(
         Command(("moi", "invite"), InviteFlow(bot_username, zalo_bot_link), "help.invite", roles=secretary),
         Command(("nhacnho", "remind"), RemindFlow(calendar), "help.remind", roles=secretary),
         Command(("chuyen", "transfer"), TransferFlow(calendar), "help.transfer", roles=secretary,
+                midway=Midway.REPLACE),
+        Command(("kiemtra", "inspect"), InspectFlow(), "inspect.help", roles=frozenset({RoleName.INSPECTOR}),
                 midway=Midway.REPLACE),
         Command(("tatnhac", "mute"), NudgeSwitchFlow(on=False), "help.mute", members_only=True),
         Command(("batnhac", "unmute"), NudgeSwitchFlow(on=True), "help.unmute", members_only=True),
