@@ -35,6 +35,7 @@ from storage.branch import Recipient, members_to_nudge
 from storage.calendar import EvaluationCalendar, Period
 from storage.dialog_state import forget_conversations_expired_before
 from storage.evaluations import LateBranch, branch_secretaries, late_branches, officers_on
+from storage.integrity import scan_bursts, scan_over_age
 from storage.models import UnitKind
 from storage.outbox import Push, enqueue_many, enqueued_at
 from storage.privacy import anonymise_youth, retention_cutoff, youth_due_for_anonymising
@@ -48,6 +49,7 @@ __all__ = [
     "escalations",
     "evaluation_prompts",
     "housekeeping",
+    "integrity_scan",
     "monthly_nudges",
     "retention",
 ]
@@ -57,6 +59,8 @@ KEEP_UPDATE_IDS = timedelta(days=7)
 KEEP_EXPIRED_DIALOGS = timedelta(days=1)
 # Young people's records anonymised per retention run: a first run over years of records spreads over nights.
 RETENTION_BATCH = 5000
+# How far back each integrity scan looks: a run after a week of downtime still finds what it missed.
+SCAN_BACK = timedelta(days=8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +191,12 @@ async def retention(ctx: JobContext, *, years: int) -> dict[str, int]:
                                target=f"youth:{youth_id}", at=ctx.now, unit_id=unit_id)
             done += 1
     return {"due": len(due), "anonymised": done}
+
+
+async def integrity_scan(ctx: JobContext) -> dict[str, int]:
+    """Raise the integrity flags found in the last SCAN_BACK: bursts of registrations by one member in a day,
+    young people over the age limit at registration (storage.integrity for the thresholds). A finding already
+    flagged is skipped by its dedupe key, so a second run adds nothing."""
+    since = ctx.now - SCAN_BACK
+    return {"bursts": await scan_bursts(ctx.session, since=since, now=ctx.now, tz=ctx.tz),
+            "over_age": await scan_over_age(ctx.session, since=since, now=ctx.now, tz=ctx.tz)}

@@ -27,6 +27,7 @@ from scheduled.jobs import (
     escalations,
     evaluation_prompts,
     housekeeping,
+    integrity_scan,
     monthly_nudges,
     retention,
 )
@@ -71,10 +72,11 @@ def default_jobs() -> list[ScheduledJob]:
 
 def maintenance_jobs(*, retention_years: int = RETENTION_YEARS) -> list[ScheduledJob]:
     """Return the jobs that push nothing: nightly housekeeping, and anonymising the young people whose record
-    nobody wrote for `retention_years` (RETENTION_YEARS in settings)."""
+    nobody wrote for `retention_years` (RETENTION_YEARS in settings); hourly, the integrity scan."""
     return [ScheduledJob("housekeeping", housekeeping, {"hour": "3", "minute": "40"}),
             ScheduledJob("retention", functools.partial(retention, years=retention_years),
-                         {"hour": "3", "minute": "50"})]
+                         {"hour": "3", "minute": "50"}),
+            ScheduledJob("integrity_scan", integrity_scan, {"minute": "45"})]
 
 
 @dataclass

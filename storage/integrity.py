@@ -4,19 +4,38 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, false, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import IntegrityFlag, Unit
+from storage.db import upsert_insert
+from storage.models import IntegrityFlag, Member, Unit, Youth
 from storage.units import in_subtree
 
 __all__ = [
-    "FlagKind", "FlagReview", "SameAnswer", "flag_count", "flag_counts_by_unit", "flag_in_subtree", "flag_page",
-    "nth_latest_flag_at", "record_flag", "review_flag",
+    "BURST_PER_DAY",
+    "MAX_AGE",
+    "FlagKind",
+    "FlagReview",
+    "SameAnswer",
+    "flag_count",
+    "flag_counts_by_unit",
+    "flag_in_subtree",
+    "flag_page",
+    "nth_latest_flag_at",
+    "record_flag",
+    "review_flag",
+    "scan_bursts",
+    "scan_over_age",
 ]
+
+# More than this many young people registered by one member in one Vietnam day is a burst.
+BURST_PER_DAY = 10
+# Older than this at registration (year of registration minus birth year) is implausible for "1+1".
+MAX_AGE = 30
 
 
 class FlagKind(enum.StrEnum):
@@ -24,6 +43,9 @@ class FlagKind(enum.StrEnum):
     SAME_PERSON = "same_person"
     # A member was refused so many phones registered elsewhere that further phone entries are held back.
     PHONE_PROBING = "phone_probing"
+    # Found by the scan job (`scan_flags`), once per finding under a dedupe key.
+    BURST = "burst"
+    OVER_AGE = "over_age"
 
 
 class FlagReview(enum.StrEnum):
@@ -129,3 +151,52 @@ async def flag_counts_by_unit(
         .order_by(col(Unit.path))
     )
     return [(name, int(opened), int(done)) for name, opened, done in (await session.exec(query)).all()]
+
+
+async def _insert_flags(session: AsyncSession, rows: list[dict[str, object]]) -> int:
+    """Insert scan findings, skipping those whose dedupe key is already there; return how many are new."""
+    if not rows:
+        return 0
+    statement = upsert_insert(session, IntegrityFlag).values(rows).on_conflict_do_nothing()
+    return max((await session.exec(statement)).rowcount, 0)
+
+
+def _local_days(since: datetime, until: datetime, tz: ZoneInfo) -> list[date]:
+    first, last = since.astimezone(tz).date(), until.astimezone(tz).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+async def scan_bursts(session: AsyncSession, *, since: datetime, now: datetime, tz: ZoneInfo) -> int:
+    """Flag each member who registered more than BURST_PER_DAY young people in one local day from `since`'s
+    day to today; one flag per member and day (`burst:m<member>:<day>`). Return how many flags are new."""
+    rows: list[dict[str, object]] = []
+    for day in _local_days(since, now, tz):
+        start = datetime.combine(day, time(), tz)
+        query = (
+            select(Youth.introduced_by, Member.unit_id, func.count())
+            .join(Member, col(Member.id) == Youth.introduced_by)
+            .where(col(Youth.introduced_at) >= start, col(Youth.introduced_at) < start + timedelta(days=1))
+            .group_by(col(Youth.introduced_by), col(Member.unit_id))
+            .having(func.count() > BURST_PER_DAY)
+        )
+        rows += [{"kind": FlagKind.BURST, "unit_id": unit_id, "member_id": member_id, "created_at": now,
+                  "detail": f"count={n};day={day.isoformat()}", "dedupe_key": f"burst:m{member_id}:{day.isoformat()}"}
+                 for member_id, unit_id, n in (await session.exec(query)).all()]
+    return await _insert_flags(session, rows)
+
+
+async def scan_over_age(session: AsyncSession, *, since: datetime, now: datetime, tz: ZoneInfo) -> int:
+    """Flag each young person registered from `since` on who was older than MAX_AGE that year (one flag each,
+    `over_age:y<youth>`). Return how many flags are new."""
+    rows: list[dict[str, object]] = []
+    for year in range(since.astimezone(tz).year, now.astimezone(tz).year + 1):
+        start = max(since, datetime(year, 1, 1, tzinfo=tz))
+        query = (
+            select(Youth.id, Youth.unit_id, Youth.introduced_by, Youth.birth_year)
+            .where(col(Youth.introduced_at) >= start, col(Youth.introduced_at) < datetime(year + 1, 1, 1, tzinfo=tz),
+                   col(Youth.birth_year) < year - MAX_AGE)
+        )
+        rows += [{"kind": FlagKind.OVER_AGE, "unit_id": unit_id, "member_id": member_id, "youth_id": youth_id,
+                  "created_at": now, "detail": f"age={year - born}", "dedupe_key": f"over_age:y{youth_id}"}
+                 for youth_id, unit_id, member_id, born in (await session.exec(query)).all()]
+    return await _insert_flags(session, rows)

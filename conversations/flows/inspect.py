@@ -10,18 +10,30 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import date
 
 from conversations.engine import Answer, Context, DialogData, State, StepFlow, Turn
 from conversations.flows.youth_pick import page_choices, picker_payload
 from conversations.messages import Choice, Reply
 from conversations.validate import Invalid, parse_text
 from storage import audit
-from storage.integrity import FlagReview, flag_count, flag_in_subtree, flag_page, review_flag
+from storage.integrity import (
+    BURST_PER_DAY,
+    MAX_AGE,
+    FlagKind,
+    FlagReview,
+    flag_count,
+    flag_in_subtree,
+    flag_page,
+    review_flag,
+)
 from storage.models import IntegrityFlag, RoleName, Unit
 
 __all__ = ["NOTE_MAX", "PAGE_SIZE", "InspectFlow", "inspector_paths"]
 
 PAGE_SIZE = 8
+# The fields of the details the scan job writes, by kind (storage.integrity.scan_*).
+_SCANNED: dict[str, set[str]] = {FlagKind.BURST: {"count", "day"}, FlagKind.OVER_AGE: {"age"}}
 NOTE_MAX = 500  # integrity_flag.review_note
 
 
@@ -117,16 +129,28 @@ def _label(ctx: Context, flag: IntegrityFlag, unit: Unit) -> str:
 
 def _details(ctx: Context, flag: IntegrityFlag, unit: Unit) -> str:
     """Return the lines describing a flag: ids, unit, kind, when, what the check found; no personal data."""
-    none = ctx.t("inspect.none_id")
     lines = [
         ctx.t("inspect.line.kind", kind=ctx.t(f"inspect.kind.{flag.kind}"), id=flag.id),
         ctx.t("inspect.line.unit", unit=unit.name, code=unit.code),
         ctx.t("inspect.line.when", day=ctx.t.date(flag.created_at.astimezone(ctx.tz).date())),
-        ctx.t("inspect.line.records", youth=flag.youth_id or none, other=flag.other_youth_id or none,
-              member=flag.member_id or none),
     ]
+    ids = [ctx.t(f"inspect.record.{name}", id=value) for name, value in
+           (("youth", flag.youth_id), ("other", flag.other_youth_id), ("member", flag.member_id)) if value]
+    if ids:
+        lines.append(ctx.t("inspect.line.records", ids=", ".join(ids)))
     if flag.answer:
         lines.append(ctx.t(f"inspect.line.answer.{flag.answer}"))
     if flag.detail:
-        lines.append(ctx.t("inspect.line.detail", detail=flag.detail))
+        lines.append(_found(ctx, flag.kind, flag.detail))
     return "\n".join(lines)
+
+
+def _found(ctx: Context, kind: str, detail: str) -> str:
+    """Return what a scan found, in the reader's language: its detail is `name=value` pairs joined by ";"
+    (a count, a day in ISO form, an age); any other detail is shown as it is."""
+    values: dict[str, object] = dict(part.partition("=")[::2] for part in detail.split(";"))
+    if kind not in _SCANNED or set(values) != _SCANNED[kind]:
+        return ctx.t("inspect.line.detail", detail=detail)
+    if "day" in values:
+        values["day"] = ctx.t.date(date.fromisoformat(str(values["day"])))
+    return ctx.t(f"inspect.found.{kind}", max_age=MAX_AGE, per_day=BURST_PER_DAY, **values)

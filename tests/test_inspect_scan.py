@@ -1,0 +1,101 @@
+"""The integrity scan job (scheduled.jobs.integrity_scan): bursts of registrations by one member in a Vietnam
+day and young people over the age limit at registration, raised once per finding and reviewed through /kiemtra."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import App
+from scheduled.runner import maintenance_jobs
+from scheduled.service import job_runner
+from storage.integrity import BURST_PER_DAY
+from tests import joining
+from tests.conftest import Clock
+from tests.test_youth_support import count, join, register, rows
+from tests.transcript import Chat
+
+NAMES = ["Trần Văn " + given for given in ("An", "Bảo", "Cường", "Dũng", "Giang", "Hải", "Khoa", "Lâm", "Minh",
+                                            "Nam", "Phúc", "Quang")]
+
+
+async def run_scan(demo: App) -> dict[str, int]:
+    (scan,) = [job for job in maintenance_jobs() if job.name == "integrity_scan"]
+    return await job_runner(demo).run(scan)
+
+
+async def inspector(chat: Chat) -> None:
+    assert "Xong" in (await joining.join_officer(chat, "ubkt", "DEMO-KIEMTRA", "Lê Văn Kiểm", "1990"))[0]
+
+
+@pytest.mark.parametrize(("registered", "flagged"), [
+    pytest.param(BURST_PER_DAY, 0, id="at-threshold"),
+    pytest.param(BURST_PER_DAY + 1, 1, id="one-over"),
+])
+async def test_burst_in_one_day(demo: App, chat: Chat, clock: Clock, registered: int, flagged: int) -> None:
+    await join(chat, "an")
+    for name in NAMES[:registered]:
+        clock.advance(minutes=5)
+        assert "Đã lưu" in (await register(chat, "an", name=name, phone=None))[0]
+    assert await run_scan(demo) == {"bursts": flagged, "over_age": 0}
+    assert await run_scan(demo) == {"bursts": 0, "over_age": 0}
+    assert await count(demo, "integrity_flag", "kind = 'burst'") == flagged
+
+
+async def test_burst_split_over_two_days_is_not_one(demo: App, chat: Chat, clock: Clock) -> None:
+    # 16:30 UTC is 23:30 in Vietnam: half the registrations fall on the next Vietnam day (midnight is 17:00 UTC).
+    clock.now = clock.now.replace(hour=16, minute=30)
+    await join(chat, "an")
+    for name in NAMES[:BURST_PER_DAY + 1]:
+        clock.advance(minutes=8)
+        await register(chat, "an", name=name, phone=None)
+    assert await run_scan(demo) == {"bursts": 0, "over_age": 0}
+
+
+async def test_burst_reviewed_through_kiemtra(demo: App, chat: Chat, clock: Clock) -> None:
+    clock.now = clock.now.replace(hour=2)
+    await join(chat, "an")
+    for name in NAMES[:BURST_PER_DAY + 1]:
+        clock.advance(minutes=5)
+        await register(chat, "an", name=name, phone=None)
+    await run_scan(demo)
+    await inspector(chat)
+    await chat.say("ubkt", "/kiemtra")
+    (label,) = chat.choices("ubkt")
+    assert label.startswith("#1 Đăng ký dồn dập · Chi đoàn Khu phố 1 · ")
+    detail = (await chat.press("ubkt", label))[0]
+    assert "• Kết quả rà soát: đoàn viên ghi nhận 11 thanh niên trong ngày 24/11/2026" in detail
+    assert "(ngưỡng: hơn 10 người một ngày)" in detail
+    for name in NAMES:
+        assert name not in detail
+    await chat.press("ubkt", "Sai, đã sửa")
+    assert await chat.say("ubkt", "Chi đoàn nhập hộ danh sách buổi sinh hoạt") == [
+        "Đã lưu kết luận «Sai, đã sửa» cho cảnh báo #1."]
+    assert await rows(demo, "SELECT kind, review FROM integrity_flag") == [("burst", "fixed")]
+
+
+@pytest.mark.parametrize(("year", "flagged"), [
+    pytest.param("1996", 0, id="age-30"),
+    pytest.param("1995", 1, id="age-31"),
+    pytest.param("1991", 1, id="age-35"),
+])
+async def test_over_age(demo: App, chat: Chat, year: str, flagged: int) -> None:
+    await join(chat, "an")
+    await register(chat, "an", year=year, phone=None)
+    assert (await run_scan(demo))["over_age"] == flagged
+    assert await run_scan(demo) == {"bursts": 0, "over_age": 0}
+
+
+async def test_over_age_reviewed_through_kiemtra(demo: App, chat: Chat) -> None:
+    await join(chat, "an")
+    await register(chat, "an", name="Trần Văn Già", year="1991", phone=None)
+    await run_scan(demo)
+    await inspector(chat)
+    await chat.say("ubkt", "/kiemtra")
+    detail = (await chat.say("ubkt", "1"))[0]
+    assert detail.startswith("• Cảnh báo #1: Quá tuổi thanh niên\n• Đơn vị: Chi đoàn Khu phố 1 (CD-KP1)\n")
+    assert "• Mã hồ sơ: thanh niên 1, đoàn viên " in detail
+    assert detail.endswith("• Kết quả rà soát: 35 tuổi khi được ghi nhận (quá 30 tuổi)\n\nKết luận của bạn:")
+    assert "Già" not in detail and "1991" not in detail
+    await chat.say("ubkt", "Đúng")
+    await chat.say("ubkt", "Đã đề nghị chi đoàn chuyển sang danh sách khác")
+    assert await rows(demo, "SELECT kind, youth_id, review FROM integrity_flag") == [("over_age", 1, "correct")]
