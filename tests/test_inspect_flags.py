@@ -202,3 +202,14 @@ async def test_english(demo: App, chat: Chat) -> None:
     detail = (await chat.say("ubkt", "1"))[0]
     assert detail.startswith("• Flag #1: Same phone number\n• Unit: Chi đoàn Khu phố 2 (CD-KP2)\n")
     assert chat.choices("ubkt") == ["Correct", "Wrong, corrected", "Needs verification"]
+
+
+async def test_report_shows_flag_counts_per_unit(demo: App, chat: Chat) -> None:
+    await scenario(chat, FlagKind.DUPLICATE_PHONE)
+    await claim_same_person(chat)
+    await inspector(chat)
+    for line in ("/kiemtra", "1", "Đúng", "Đã xác minh"):
+        await chat.say("ubkt", line)
+    await joining.join_officer(chat, "qd")
+    replies = await chat.say("qd", "/baocao")
+    assert "Cảnh báo liêm chính (chờ kiểm tra / đã kết luận):\n• Chi đoàn Khu phố 2: 1 / 1" in replies

@@ -35,6 +35,7 @@ from conversations.validate import Invalid
 from storage import audit
 from storage.calendar import EvaluationCalendar, Period
 from storage.evaluations import late_branch_count, late_branches
+from storage.integrity import flag_counts_by_unit
 from storage.models import RoleName, TargetMetric, Unit
 from storage.reports import (
     REPORT_ROLES,
@@ -50,6 +51,7 @@ from storage.units import unit_by_code, unit_by_id
 __all__ = ["OverdueFlow", "RankingFlow", "ReportFlow", "TargetsFlow", "parse_report_args", "report_commands"]
 
 TARGET_ROLES = frozenset({RoleName.OFFICER, RoleName.ADMIN})
+FLAG_ROLES = frozenset({RoleName.OFFICER, RoleName.ADMIN, RoleName.INSPECTOR})
 MAX_DRILL = 12
 MAX_RANKING = 40
 MAX_LATE = 30
@@ -160,6 +162,7 @@ class ReportFlow(StepFlow):
             Reply(ctx.t("report.chart_caption"), attachment=Attachment(f"{stem}.png", chart, PNG)),
             Reply(ctx.t("report.xlsx_caption"), attachment=Attachment(f"{stem}.xlsx", workbook, XLSX)),
         ]
+        replies += await _flag_counts(ctx, unit)
         choices = await self._drill_choices(ctx, report)
         if not choices:
             return Turn(replies)
@@ -176,6 +179,19 @@ class ReportFlow(StepFlow):
         if choices:
             choices.append(ctx.choice("report.drill_finish", "done"))
         return choices
+
+
+async def _flag_counts(ctx: Context, unit: Unit) -> list[Reply]:
+    """Return, for an officer or admin over `unit`, the integrity flags under it per unit (open and reviewed,
+    counts only); nothing when there are none or the caller is a secretary."""
+    if not any(role in FLAG_ROLES and unit.path.startswith(held.path) for role, held in ctx.roles):
+        return []
+    counts = await flag_counts_by_unit(ctx.session, paths=[unit.path])
+    if not counts:
+        return []
+    lines = [ctx.t("inspect.report_line", unit=name, open=ctx.t.number(opened), checked=ctx.t.number(done))
+             for name, opened, done in counts]
+    return [ctx.reply("inspect.report_head", lines="\n".join(lines))]
 
 
 class RankingFlow(OneShotFlow):
