@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, false, func, or_
+from sqlalchemy import ColumnElement, Integer, cast, false, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +36,9 @@ __all__ = [
 BURST_PER_DAY = 10
 # Older than this at registration (year of registration minus birth year) is implausible for "1+1".
 MAX_AGE = 30
+# At least this many young people of one branch whose phones differ only in the last two digits, and those
+# digits a run without gaps (…01, …02, …03, …04, …05), look made up.
+PHONE_RUN = 5
 
 
 class FlagKind(enum.StrEnum):
@@ -46,6 +49,7 @@ class FlagKind(enum.StrEnum):
     # Found by the scan job (`scan_flags`), once per finding under a dedupe key.
     BURST = "burst"
     OVER_AGE = "over_age"
+    PHONE_RUN = "phone_run"
 
 
 class FlagReview(enum.StrEnum):
@@ -199,4 +203,24 @@ async def scan_over_age(session: AsyncSession, *, since: datetime, now: datetime
         rows += [{"kind": FlagKind.OVER_AGE, "unit_id": unit_id, "member_id": member_id, "youth_id": youth_id,
                   "created_at": now, "detail": f"age={year - born}", "dedupe_key": f"over_age:y{youth_id}"}
                  for youth_id, unit_id, member_id, born in (await session.exec(query)).all()]
+    return await _insert_flags(session, rows)
+
+
+async def scan_phone_runs(session: AsyncSession, *, since: datetime, now: datetime) -> int:
+    """Flag each branch where at least PHONE_RUN young people registered from `since` on have phones that share
+    all but the last two digits, those digits forming a run without gaps; one flag per run, keyed by its first
+    record (`phone_run:y<youth>`: the key holds no digit of a phone). Return how many flags are new."""
+    phone = col(Youth.phone)
+    prefix = func.substr(phone, 1, func.length(phone) - 2)
+    last = cast(func.substr(phone, func.length(phone) - 1, 2), Integer)
+    query = (
+        select(Youth.unit_id, func.min(Youth.id), func.count())
+        .where(col(Youth.introduced_at) >= since, phone.is_not(None))
+        .group_by(col(Youth.unit_id), prefix)
+        .having(func.count() >= PHONE_RUN, func.max(last) - func.min(last) == func.count() - 1)
+    )
+    rows: list[dict[str, object]] = [
+        {"kind": FlagKind.PHONE_RUN, "unit_id": unit_id, "youth_id": first, "created_at": now,
+         "detail": f"count={n}", "dedupe_key": f"phone_run:y{first}"}
+        for unit_id, first, n in (await session.exec(query)).all()]
     return await _insert_flags(session, rows)

@@ -36,8 +36,8 @@ async def test_burst_in_one_day(demo: App, chat: Chat, clock: Clock, registered:
     for name in NAMES[:registered]:
         clock.advance(minutes=5)
         assert "Đã lưu" in (await register(chat, "an", name=name, phone=None))[0]
-    assert await run_scan(demo) == {"bursts": flagged, "over_age": 0}
-    assert await run_scan(demo) == {"bursts": 0, "over_age": 0}
+    assert await run_scan(demo) == {"bursts": flagged, "over_age": 0, "phone_runs": 0}
+    assert await run_scan(demo) == {"bursts": 0, "over_age": 0, "phone_runs": 0}
     assert await count(demo, "integrity_flag", "kind = 'burst'") == flagged
 
 
@@ -48,7 +48,7 @@ async def test_burst_split_over_two_days_is_not_one(demo: App, chat: Chat, clock
     for name in NAMES[:BURST_PER_DAY + 1]:
         clock.advance(minutes=8)
         await register(chat, "an", name=name, phone=None)
-    assert await run_scan(demo) == {"bursts": 0, "over_age": 0}
+    assert await run_scan(demo) == {"bursts": 0, "over_age": 0, "phone_runs": 0}
 
 
 async def test_burst_reviewed_through_kiemtra(demo: App, chat: Chat, clock: Clock) -> None:
@@ -82,7 +82,7 @@ async def test_over_age(demo: App, chat: Chat, year: str, flagged: int) -> None:
     await join(chat, "an")
     await register(chat, "an", year=year, phone=None)
     assert (await run_scan(demo))["over_age"] == flagged
-    assert await run_scan(demo) == {"bursts": 0, "over_age": 0}
+    assert await run_scan(demo) == {"bursts": 0, "over_age": 0, "phone_runs": 0}
 
 
 async def test_over_age_reviewed_through_kiemtra(demo: App, chat: Chat) -> None:
@@ -99,3 +99,36 @@ async def test_over_age_reviewed_through_kiemtra(demo: App, chat: Chat) -> None:
     await chat.say("ubkt", "Đúng")
     await chat.say("ubkt", "Đã đề nghị chi đoàn chuyển sang danh sách khác")
     assert await rows(demo, "SELECT kind, youth_id, review FROM integrity_flag") == [("over_age", 1, "correct")]
+
+
+@pytest.mark.parametrize(("endings", "flagged"), [
+    pytest.param(["01", "02", "03", "04", "05"], 1, id="run-of-5"),
+    pytest.param(["01", "02", "03", "04"], 0, id="run-of-4"),
+    pytest.param(["01", "02", "03", "04", "06"], 0, id="gap"),
+    pytest.param(["10", "11", "12", "13", "14", "15"], 1, id="run-of-6"),
+])
+async def test_phone_run(demo: App, chat: Chat, clock: Clock, endings: list[str], flagged: int) -> None:
+    await join(chat, "an")
+    for name, ending in zip(NAMES, endings, strict=False):
+        clock.advance(minutes=5)
+        assert "Đã lưu" in (await register(chat, "an", name=name, phone=f"0912 3456 {ending}"))[0]
+    assert (await run_scan(demo))["phone_runs"] == flagged
+    assert (await run_scan(demo))["phone_runs"] == 0
+    keys = await rows(demo, "SELECT dedupe_key, youth_id, detail FROM integrity_flag")
+    assert keys == ([("phone_run:y1", 1, f"count={len(endings)}")] if flagged else [])
+
+
+async def test_phone_run_reviewed_through_kiemtra(demo: App, chat: Chat, clock: Clock) -> None:
+    await join(chat, "an")
+    for name, ending in zip(NAMES, ["21", "22", "23", "24", "25"], strict=False):
+        await register(chat, "an", name=name, phone=f"0987 6543 {ending}")
+    await run_scan(demo)
+    await inspector(chat)
+    await chat.say("ubkt", "/kiemtra")
+    assert chat.choices("ubkt")[0].startswith("#1 Dãy số điện thoại liên tiếp · Chi đoàn Khu phố 1 · ")
+    detail = (await chat.say("ubkt", "1"))[0]
+    assert "• Mã hồ sơ: thanh niên 1\n" in detail
+    assert "• Kết quả rà soát: 5 thanh niên có số điện thoại chỉ khác nhau ở hai số cuối" in detail
+    assert "0987" not in detail and "6543" not in detail
+    await chat.say("ubkt", "Sai, đã sửa")
+    assert await chat.say("ubkt", "Chi đoàn đã nhập lại số thật") == ["Đã lưu kết luận «Sai, đã sửa» cho cảnh báo #1."]

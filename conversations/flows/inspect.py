@@ -20,6 +20,7 @@ from storage import audit
 from storage.integrity import (
     BURST_PER_DAY,
     MAX_AGE,
+    PHONE_RUN,
     FlagKind,
     FlagReview,
     flag_count,
@@ -33,7 +34,8 @@ __all__ = ["NOTE_MAX", "PAGE_SIZE", "InspectFlow", "inspector_paths"]
 
 PAGE_SIZE = 8
 # The fields of the details the scan job writes, by kind (storage.integrity.scan_*).
-_SCANNED: dict[str, set[str]] = {FlagKind.BURST: {"count", "day"}, FlagKind.OVER_AGE: {"age"}}
+_SCANNED: dict[str, set[str]] = {FlagKind.BURST: {"count", "day"}, FlagKind.OVER_AGE: {"age"},
+                                  FlagKind.PHONE_RUN: {"count"}}
 NOTE_MAX = 500  # integrity_flag.review_note
 
 
@@ -153,4 +155,5 @@ def _found(ctx: Context, kind: str, detail: str) -> str:
         return ctx.t("inspect.line.detail", detail=detail)
     if "day" in values:
         values["day"] = ctx.t.date(date.fromisoformat(str(values["day"])))
-    return ctx.t(f"inspect.found.{kind}", max_age=MAX_AGE, per_day=BURST_PER_DAY, **values)
+    return ctx.t(f"inspect.found.{kind}", max_age=MAX_AGE, per_day=BURST_PER_DAY,
+                 run=PHONE_RUN, **values)
