@@ -62,7 +62,7 @@ def test_seed_demo_seeds_an_empty_database(empty: str, capsys: pytest.CaptureFix
     assert counts(empty) == (0, 0, 0)  # the admin commands themselves seed nothing
     assert main(["admin", "seed-demo"]) == 0
     assert "DEMO-QUANDOAN" in capsys.readouterr().out
-    assert counts(empty) == (14, 42, 4)
+    assert counts(empty) == (14, 42, 5)
 
 
 @pytest.mark.parametrize("organisation", ["demo", "real"])
