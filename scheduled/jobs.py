@@ -35,7 +35,13 @@ from storage.branch import Recipient, members_to_nudge
 from storage.calendar import EvaluationCalendar, Period
 from storage.dialog_state import forget_conversations_expired_before
 from storage.evaluations import LateBranch, branch_secretaries, late_branches, officers_on
-from storage.integrity import scan_bursts, scan_over_age, scan_phone_runs
+from storage.integrity import (
+    scan_branch_jumps,
+    scan_bursts,
+    scan_evaluation_claims,
+    scan_over_age,
+    scan_phone_runs,
+)
 from storage.models import UnitKind
 from storage.outbox import Push, enqueue_many, enqueued_at
 from storage.privacy import anonymise_youth, retention_cutoff, youth_due_for_anonymising
@@ -195,10 +201,13 @@ async def retention(ctx: JobContext, *, years: int) -> dict[str, int]:
 
 async def integrity_scan(ctx: JobContext) -> dict[str, int]:
     """Raise the integrity flags found in the last SCAN_BACK: bursts of registrations by one member in a day,
-    young people over the age limit at registration, runs of phone numbers in a branch (storage.integrity for
-    the thresholds). A finding already
+    young people over the age limit at registration, runs of phone numbers in a branch, a branch's half-year
+    jumping far above its history, evaluations stating fulfilments the data does not show (storage.integrity
+    for the thresholds). A finding already
     flagged is skipped by its dedupe key, so a second run adds nothing."""
     since = ctx.now - SCAN_BACK
     return {"bursts": await scan_bursts(ctx.session, since=since, now=ctx.now, tz=ctx.tz),
             "over_age": await scan_over_age(ctx.session, since=since, now=ctx.now, tz=ctx.tz),
-            "phone_runs": await scan_phone_runs(ctx.session, since=since, now=ctx.now)}
+            "phone_runs": await scan_phone_runs(ctx.session, since=since, now=ctx.now),
+            "branch_jumps": await scan_branch_jumps(ctx.session, now=ctx.now, tz=ctx.tz),
+            "evaluation_claims": await scan_evaluation_claims(ctx.session, since=since, now=ctx.now, tz=ctx.tz)}

@@ -7,16 +7,29 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, cast, false, func, or_
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, exists, false, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.calendar import Period
 from storage.db import upsert_insert
-from storage.models import IntegrityFlag, Member, Unit, Youth
+from storage.models import (
+    Evaluation,
+    EvaluationLine,
+    IntegrityFlag,
+    Member,
+    ReportRollup,
+    Unit,
+    UnitKind,
+    Youth,
+)
 from storage.units import in_subtree
 
 __all__ = [
     "BURST_PER_DAY",
+    "JUMP_FACTOR",
+    "JUMP_HISTORY",
+    "JUMP_MIN",
     "MAX_AGE",
     "FlagKind",
     "FlagReview",
@@ -28,7 +41,9 @@ __all__ = [
     "nth_latest_flag_at",
     "record_flag",
     "review_flag",
+    "scan_branch_jumps",
     "scan_bursts",
+    "scan_evaluation_claims",
     "scan_over_age",
 ]
 
@@ -39,6 +54,9 @@ MAX_AGE = 30
 # At least this many young people of one branch whose phones differ only in the last two digits, and those
 # digits a run without gaps (…01, …02, …03, …04, …05), look made up.
 PHONE_RUN = 5
+# A branch's introductions in a half-year jump when they reach JUMP_MIN and pass JUMP_FACTOR times its average
+# over the JUMP_HISTORY half-years before (a half-year without any counts as 0).
+JUMP_MIN, JUMP_FACTOR, JUMP_HISTORY = 10, 3, 4
 
 
 class FlagKind(enum.StrEnum):
@@ -50,6 +68,9 @@ class FlagKind(enum.StrEnum):
     BURST = "burst"
     OVER_AGE = "over_age"
     PHONE_RUN = "phone_run"
+    BRANCH_JUMP = "branch_jump"
+    # A submitted evaluation states members fulfilled 1+1 for whom no young person is recorded in its period.
+    EVALUATION_CLAIM = "evaluation_claim"
 
 
 class FlagReview(enum.StrEnum):
@@ -223,4 +244,64 @@ async def scan_phone_runs(session: AsyncSession, *, since: datetime, now: dateti
         {"kind": FlagKind.PHONE_RUN, "unit_id": unit_id, "youth_id": first, "created_at": now,
          "detail": f"count={n}", "dedupe_key": f"phone_run:y{first}"}
         for unit_id, first, n in (await session.exec(query)).all()]
+    return await _insert_flags(session, rows)
+
+
+async def scan_branch_jumps(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> int:
+    """Flag each active branch whose introductions in the half-year of `now` reach JUMP_MIN and pass JUMP_FACTOR
+    times its average over the JUMP_HISTORY half-years before (from the rollups: no young person is read); one
+    flag per branch and half-year (`jump:u<unit>:<half-year>`). Return how many flags are new."""
+    current = Period.half_of(now.astimezone(tz).date())
+    history = [current.previous()]
+    while len(history) < JUMP_HISTORY:
+        history.append(history[-1].previous())
+    before = (
+        select(ReportRollup.unit_id, func.sum(ReportRollup.introduced).label("total"))
+        .where(col(ReportRollup.period).in_([half.code for half in history]))
+        .group_by(col(ReportRollup.unit_id))
+        .subquery()
+    )
+    total = func.coalesce(before.c.total, 0)
+    query = (
+        select(ReportRollup.unit_id, ReportRollup.introduced, total)
+        .join(Unit, col(Unit.id) == ReportRollup.unit_id)
+        .outerjoin(before, before.c.unit_id == ReportRollup.unit_id)
+        .where(col(ReportRollup.period) == current.code, Unit.kind == UnitKind.BRANCH, col(Unit.active),
+               col(ReportRollup.introduced) >= JUMP_MIN,
+               col(ReportRollup.introduced) * JUMP_HISTORY > JUMP_FACTOR * total)
+    )
+    rows: list[dict[str, object]] = [
+        {"kind": FlagKind.BRANCH_JUMP, "unit_id": unit_id, "created_at": now,
+         "detail": f"count={n};average={int(earlier) / JUMP_HISTORY:g}",
+         "dedupe_key": f"jump:u{unit_id}:{current.code}"}
+        for unit_id, n, earlier in (await session.exec(query)).all()]
+    return await _insert_flags(session, rows)
+
+
+async def scan_evaluation_claims(session: AsyncSession, *, since: datetime, now: datetime, tz: ZoneInfo) -> int:
+    """Flag each evaluation submitted from `since` on that states a member fulfilled 1+1 while no young person
+    they introduced is recorded in its period (one flag per evaluation, `evaluation:e<evaluation>`): the
+    detail holds how many members it states and how many the data shows. Return how many flags are new."""
+    periods = (await session.exec(
+        select(Evaluation.period).where(col(Evaluation.submitted_at) >= since).distinct())).all()
+    rows: list[dict[str, object]] = []
+    for code in periods:
+        start, end = Period.parse(code).bounds(tz)
+        recorded = exists().where(col(Youth.introduced_by) == EvaluationLine.member_id,
+                                  col(Youth.introduced_at) >= start, col(Youth.introduced_at) < end)
+        stated = func.sum(case((col(EvaluationLine.fulfilled), 1), else_=0))
+        shown = func.sum(case((recorded, 1), else_=0))
+        unbacked = func.sum(case((and_(col(EvaluationLine.fulfilled), ~recorded), 1), else_=0))
+        columns = [col(Evaluation.id), col(Evaluation.unit_id), func.count(), stated, shown]
+        query = (
+            select(*columns)  # five columns: past select()'s typed overloads
+            .join(EvaluationLine, col(EvaluationLine.evaluation_id) == Evaluation.id)
+            .where(Evaluation.period == code, col(Evaluation.submitted_at) >= since)
+            .group_by(col(Evaluation.id), col(Evaluation.unit_id))
+            .having(unbacked > 0)
+        )
+        rows += [{"kind": FlagKind.EVALUATION_CLAIM, "unit_id": unit_id, "created_at": now,
+                  "detail": f"members={members};stated={claimed};recorded={found};period={code}",
+                  "dedupe_key": f"evaluation:e{evaluation_id}"}
+                 for evaluation_id, unit_id, members, claimed, found in (await session.exec(query)).all()]
     return await _insert_flags(session, rows)

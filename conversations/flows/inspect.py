@@ -14,11 +14,16 @@ from datetime import date
 
 from conversations.engine import Answer, Context, DialogData, State, StepFlow, Turn
 from conversations.flows.youth_pick import page_choices, picker_payload
+from conversations.i18n import period_label
 from conversations.messages import Choice, Reply
 from conversations.validate import Invalid, parse_text
 from storage import audit
+from storage.calendar import Period
 from storage.integrity import (
     BURST_PER_DAY,
+    JUMP_FACTOR,
+    JUMP_HISTORY,
+    JUMP_MIN,
     MAX_AGE,
     PHONE_RUN,
     FlagKind,
@@ -35,7 +40,8 @@ __all__ = ["NOTE_MAX", "PAGE_SIZE", "InspectFlow", "inspector_paths"]
 PAGE_SIZE = 8
 # The fields of the details the scan job writes, by kind (storage.integrity.scan_*).
 _SCANNED: dict[str, set[str]] = {FlagKind.BURST: {"count", "day"}, FlagKind.OVER_AGE: {"age"},
-                                  FlagKind.PHONE_RUN: {"count"}}
+                                  FlagKind.PHONE_RUN: {"count"}, FlagKind.BRANCH_JUMP: {"count", "average"},
+                                  FlagKind.EVALUATION_CLAIM: {"members", "stated", "recorded", "period"}}
 NOTE_MAX = 500  # integrity_flag.review_note
 
 
@@ -155,5 +161,9 @@ def _found(ctx: Context, kind: str, detail: str) -> str:
         return ctx.t("inspect.line.detail", detail=detail)
     if "day" in values:
         values["day"] = ctx.t.date(date.fromisoformat(str(values["day"])))
-    return ctx.t(f"inspect.found.{kind}", max_age=MAX_AGE, per_day=BURST_PER_DAY,
-                 run=PHONE_RUN, **values)
+    if "average" in values:
+        values["average"] = ctx.t.number(float(str(values["average"])))
+    if "period" in values:
+        values["period"] = period_label(ctx.t, Period.parse(str(values["period"])))
+    return ctx.t(f"inspect.found.{kind}", max_age=MAX_AGE, per_day=BURST_PER_DAY, run=PHONE_RUN,
+                 factor=JUMP_FACTOR, halves=JUMP_HISTORY, least=JUMP_MIN, **values)
