@@ -228,6 +228,15 @@ class _Site:
         unit = await unit_by_id(session, unit_id=unit_id)
         return unit if unit is not None and unit.active and may_view(viewer.roles, unit) else None
 
+    async def _viewed_unit(self, request: Request, session: AsyncSession) -> tuple[_Viewer, Unit] | Response:
+        """Return who is looking and the unit the URL names, or the page to answer instead: signed out, or
+        not found (an unknown unit and one outside the viewer's scope look the same)."""
+        viewer = await self._viewer(request, session)
+        if viewer is None:
+            return self._signed_out(request)
+        unit = await self._unit(session, viewer, request)
+        return (viewer, unit) if unit is not None else self._not_found(request, viewer)
+
     async def _crumbs(self, session: AsyncSession, viewer: _Viewer, unit: Unit) -> list[Unit]:
         return breadcrumbs(await units_by_ids(session, ids=ancestor_ids(unit.path)), viewer.roles)
 
@@ -289,12 +298,10 @@ class _Site:
 
     async def report(self, request: Request) -> Response:
         async with self.app.sessions() as session:
-            viewer = await self._viewer(request, session)
-            if viewer is None:
-                return self._signed_out(request)
-            unit = await self._unit(session, viewer, request)
-            if unit is None:
-                return self._not_found(request, viewer)
+            viewed = await self._viewed_unit(request, session)
+            if isinstance(viewed, Response):
+                return viewed
+            viewer, unit = viewed
             today = self._now().astimezone(self.app.tz).date()
             period = read_period(request.query_params.get("period"), today=today)
             report = await report_for(session, unit=unit, period=period, calendar=self.app.calendar,
@@ -315,12 +322,10 @@ class _Site:
     async def late(self, request: Request) -> Response:
         calendar = self.app.calendar
         async with self.app.sessions() as session:
-            viewer = await self._viewer(request, session)
-            if viewer is None:
-                return self._signed_out(request)
-            unit = await self._unit(session, viewer, request)
-            if unit is None:
-                return self._not_found(request, viewer)
+            viewed = await self._viewed_unit(request, session)
+            if isinstance(viewed, Response):
+                return viewed
+            viewer, unit = viewed
             today = self._now().astimezone(self.app.tz).date()
             period = calendar.last_overdue(today)
             args: dict[str, Any] = {"period": period.code, "deadline_end": calendar.deadline_end(period, self.app.tz),
@@ -343,12 +348,10 @@ class _Site:
         today = self._now().astimezone(self.app.tz).date()
         year = _year(form.get("year") if form else request.query_params.get("year"), default=today.year)
         async with self.app.sessions() as session, session.begin():
-            viewer = await self._viewer(request, session)
-            if viewer is None:
-                return self._signed_out(request)
-            unit = await self._unit(session, viewer, request)
-            if unit is None:
-                return self._not_found(request, viewer)
+            viewed = await self._viewed_unit(request, session)
+            if isinstance(viewed, Response):
+                return viewed
+            viewer, unit = viewed
             children = list(await child_units(session, root=unit))
             settable = {child.id for child in children if child.id is not None and _may_set(viewer.roles, child)}
             notice: tuple[str, dict[str, Any]] | None = None
