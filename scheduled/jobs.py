@@ -14,7 +14,8 @@ queued before the branch submitted is dropped, not sent.
 
 `housekeeping` enqueues nothing: it forgets processed update ids and abandoned dialogs once they are old.
 `retention` enqueues nothing either: it anonymises the young people whose record nobody wrote for the retention
-period (their rows stay for the reports; storage.privacy).
+period (their rows stay for the reports; storage.privacy). `fold_rollups`, every two seconds, folds the report
+rollups' pending rows (storage/rollups.py).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from storage.integrity import (
 from storage.models import UnitKind
 from storage.outbox import Push, enqueue_many, enqueued_at
 from storage.privacy import anonymise_youth, retention_cutoff, youth_due_for_anonymising
+from storage.rollups import fold_pending
 from storage.units import ancestor_ids
 from storage.updates import forget_updates_before
 
@@ -54,6 +56,7 @@ __all__ = [
     "annual_reminders",
     "escalations",
     "evaluation_prompts",
+    "fold_rollups",
     "housekeeping",
     "integrity_scan",
     "monthly_nudges",
@@ -197,6 +200,12 @@ async def retention(ctx: JobContext, *, years: int) -> dict[str, int]:
                                target=f"youth:{youth_id}", at=ctx.now, unit_id=unit_id)
             done += 1
     return {"due": len(due), "anonymised": done}
+
+
+async def fold_rollups(ctx: JobContext) -> dict[str, int]:
+    """Fold the pending report rollup rows into the base tables (storage/rollups.py): reports are exact either
+    way, this keeps the pending rows few so that reading them stays cheap."""
+    return {"folded": await fold_pending(ctx.session)}
 
 
 async def integrity_scan(ctx: JobContext) -> dict[str, int]:

@@ -26,6 +26,7 @@ from scheduled.jobs import (
     annual_reminders,
     escalations,
     evaluation_prompts,
+    fold_rollups,
     housekeeping,
     integrity_scan,
     monthly_nudges,
@@ -58,6 +59,7 @@ class ScheduledJob:
     name: str
     job: Job
     cron: dict[str, str]
+    quiet: bool = False  # a run that counted nothing is logged at DEBUG (a job running every few seconds)
 
 
 def default_jobs() -> list[ScheduledJob]:
@@ -72,8 +74,10 @@ def default_jobs() -> list[ScheduledJob]:
 
 def maintenance_jobs(*, retention_years: int = RETENTION_YEARS) -> list[ScheduledJob]:
     """Return the jobs that push nothing: nightly housekeeping, and anonymising the young people whose record
-    nobody wrote for `retention_years` (RETENTION_YEARS in settings); hourly, the integrity scan."""
+    nobody wrote for `retention_years` (RETENTION_YEARS in settings); hourly, the integrity scan; every two
+    seconds, folding the report rollups' pending rows."""
     return [ScheduledJob("housekeeping", housekeeping, {"hour": "3", "minute": "40"}),
+            ScheduledJob("fold_rollups", fold_rollups, {"second": "*/2"}, quiet=True),
             ScheduledJob("retention", functools.partial(retention, years=retention_years),
                          {"hour": "3", "minute": "50"}),
             ScheduledJob("integrity_scan", integrity_scan, {"minute": "45"})]
@@ -107,8 +111,9 @@ class JobRunner:
             self.observer.failed(error)
             return {"failed": 1}
         self.observer.job_succeeded(scheduled.name, self.clock())
-        log.info("job %s took %.3fs: %s", scheduled.name, time.perf_counter() - started,
-                 " ".join(f"{k}={v}" for k, v in counts.items()))
+        level = logging.DEBUG if scheduled.quiet and not any(counts.values()) else logging.INFO
+        log.log(level, "job %s took %.3fs: %s", scheduled.name, time.perf_counter() - started,
+                " ".join(f"{k}={v}" for k, v in counts.items()))
         return counts
 
     async def idle(self) -> None:

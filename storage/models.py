@@ -6,7 +6,18 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.sealed import Sealed, SealedJSON
@@ -32,8 +43,14 @@ __all__ = [
     "ParticipationKind",
     "ProcessedUpdate",
     "ReportGroup",
+    "ReportGroupBase",
+    "ReportGroupPending",
     "ReportRollup",
+    "ReportRollupBase",
+    "ReportRollupPending",
     "ReportUnit",
+    "ReportUnitBase",
+    "ReportUnitPending",
     "Role",
     "RoleName",
     "SharedFile",
@@ -492,14 +509,9 @@ def _count() -> Any:
     return Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
-class ReportRollup(SQLModel, table=True):
-    """Counts of the young people registered at one unit, for one period (`2026-H1`, `2026-H2`, `2026`)."""
+class RollupCounts(SQLModel):
+    """The counts of a `report_rollup` row."""
 
-    __tablename__ = "report_rollup"
-    __table_args__ = (Index("ix_report_rollup_period", "period", "unit_id"),)
-
-    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
-    period: str = Field(max_length=8, primary_key=True)
     introduced: int = _count()
     fulfilled: int = _count()
     male: int = _count()
@@ -517,25 +529,96 @@ class ReportRollup(SQLModel, table=True):
     admitted: int = _count()
 
 
-class ReportGroup(SQLModel, table=True):
-    """Young people registered at one unit in one period, by group."""
+class ReportRollup(RollupCounts, table=True):
+    """Counts of the young people registered in one unit's subtree, for one period (`2026-H1`, `2026-H2`,
+    `2026`). A view (storage/rollups.py `view_sql`): the base counts plus what is pending. Read only."""
+
+    __tablename__ = "report_rollup"
+
+    unit_id: int = Field(primary_key=True)
+    period: str = Field(max_length=8, primary_key=True)
+
+
+class ReportRollupBase(RollupCounts, table=True):
+    """The folded counts behind `report_rollup`, one row per unit of the subtree and period."""
+
+    __tablename__ = "report_rollup_base"
+    __table_args__ = (Index("ix_report_rollup_base_period", "period", "unit_id"),)
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    period: str = Field(max_length=8, primary_key=True)
+
+
+class ReportRollupPending(RollupCounts, table=True):
+    """A change of one unit's own counts not folded into `report_rollup_base` yet (PostgreSQL's triggers append
+    these instead of updating every row up the tree; a job folds them every few seconds)."""
+
+    __tablename__ = "report_rollup_pending"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"),
+                                                          primary_key=True, autoincrement=True))
+    unit_id: int = Field(foreign_key="unit.id")
+    period: str = Field(max_length=8)
+
+
+class GroupCount(SQLModel):
+    n: int = _count()
+
+
+class ReportGroup(GroupCount, table=True):
+    """Young people registered in one unit's subtree in one period, by group (a view, read only)."""
 
     __tablename__ = "report_group"
+
+    unit_id: int = Field(primary_key=True)
+    period: str = Field(max_length=8, primary_key=True)
+    group_code: str = Field(max_length=32, primary_key=True)
+
+
+class ReportGroupBase(GroupCount, table=True):
+    __tablename__ = "report_group_base"
 
     unit_id: int = Field(foreign_key="unit.id", primary_key=True)
     period: str = Field(max_length=8, primary_key=True)
     group_code: str = Field(max_length=32, primary_key=True)
-    n: int = _count()
 
 
-class ReportUnit(SQLModel, table=True):
-    """Active members of one unit, and its young people taking part (participating, in Hội, admitted)."""
+class ReportGroupPending(GroupCount, table=True):
+    __tablename__ = "report_group_pending"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"),
+                                                          primary_key=True, autoincrement=True))
+    unit_id: int = Field(foreign_key="unit.id")
+    period: str = Field(max_length=8)
+    group_code: str = Field(max_length=32)
+
+
+class UnitCounts(SQLModel):
+    members: int = _count()
+    engaged: int = _count()
+
+
+class ReportUnit(UnitCounts, table=True):
+    """Active members of one unit's subtree, and its young people taking part (participating, in Hội,
+    admitted). A view, read only."""
 
     __tablename__ = "report_unit"
 
+    unit_id: int = Field(primary_key=True)
+
+
+class ReportUnitBase(UnitCounts, table=True):
+    __tablename__ = "report_unit_base"
+
     unit_id: int = Field(foreign_key="unit.id", primary_key=True)
-    members: int = _count()
-    engaged: int = _count()
+
+
+class ReportUnitPending(UnitCounts, table=True):
+    __tablename__ = "report_unit_pending"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"),
+                                                          primary_key=True, autoincrement=True))
+    unit_id: int = Field(foreign_key="unit.id")
 
 
 # --- Officers on the web (issue 11).

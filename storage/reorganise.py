@@ -39,18 +39,10 @@ from storage.models import (
     Unit,
     Youth,
 )
-from storage.rollups import ROLLUP_COLUMNS, move_sensitive_counts
+from storage.rollups import ROLLUPS, fold_pending, move_sensitive_counts
 from storage.units import ancestor_ids, in_subtree
 
 __all__ = ["MergeCounts", "Refusal", "Refused", "deactivate_unit", "merge_units", "move_unit"]
-
-# Each rollup table: its key columns besides unit_id, and its counts.
-_ROLLUPS = (
-    ("report_rollup", ("period",), ROLLUP_COLUMNS),
-    ("report_group", ("period", "group_code"), ("n",)),
-    ("report_unit", (), ("members", "engaged")),
-)
-
 
 class Refusal(enum.StrEnum):
     """Why a reorganisation was refused; the caller words it."""
@@ -123,6 +115,9 @@ async def move_unit(session: AsyncSession, *, unit: Unit, new_parent: Unit) -> i
     assert unit.id is not None and new_parent.id is not None
     old_path, new_path = unit.path, f"{new_parent.path}{unit.id}/"
     before, after = ancestor_ids(old_path)[:-1], ancestor_ids(new_parent.path)
+    # Pending rows follow their unit's path when folded; the base rows are shifted here, so the unit's
+    # pending rows are folded first (under the fold lock, which also keeps other folds out until commit).
+    await fold_pending(session)
     await _shift_rollups(session, unit_id=unit.id, ids=[a for a in before if a not in after], sign=-1)
     await _shift_rollups(session, unit_id=unit.id, ids=[a for a in after if a not in before], sign=1)
     moved = await session.exec(
@@ -137,10 +132,11 @@ async def move_unit(session: AsyncSession, *, unit: Unit, new_parent: Unit) -> i
 
 
 async def _shift_rollups(session: AsyncSession, *, unit_id: int, ids: Sequence[int], sign: int) -> None:
-    """Add (`sign` 1) or subtract (-1) the rollup rows of `unit_id` to those of each unit of `ids`."""
+    """Add (`sign` 1) or subtract (-1) the base rollup rows of `unit_id` to those of each unit of `ids`."""
     if not ids:
         return
-    for table, key, counts in _ROLLUPS:
+    for view, key, counts in ROLLUPS:
+        table = f"{view}_base"
         columns = ", ".join(("unit_id", *key, *counts))
         selected = ", ".join(("u.id", *(f"r.{k}" for k in key), *(f"{sign} * r.{c}" for c in counts)))
         sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)

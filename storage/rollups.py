@@ -14,7 +14,15 @@ the rows of its children instead of millions of rows:
 
 Every count is additive up the tree, so a change adds the same +1 or -1 to the unit of the row and to each
 unit on its path. Triggers on `youth`, `participation` and `member` do that in the transaction that changes
-the rows, so any code that writes those tables (registration, edits, deletion, bulk SQL) keeps them exact. A
+the rows, so any code that writes those tables (registration, edits, deletion, bulk SQL) keeps them exact.
+
+The three names are views (`view_sql`) over `<name>_base`, the folded counts of every subtree. On SQLite the
+triggers write the base tables directly (one writer at a time: nobody queues). On PostgreSQL a trigger that
+updated every unit up the path made every writer in the country wait for the national row; there it appends the
+change of the unit's own counts to `<name>_pending` instead (an INSERT, no lock on any shared row), the view adds
+the pending rows to each unit on their unit's path, and `fold_pending` (the `fold_rollups` job, every two seconds;
+and before a move) moves them into the base tables in one statement per table. A report reads one snapshot of
+base and pending, so it is exact whether or not a fold ran, and the fold changes no figure. A
 distinct count moves only when the first matching row appears or the last one goes: inserts are counted by
 AFTER triggers (on PostgreSQL the row with the smallest id among those a statement adds counts, because
 AFTER triggers there see the whole statement), updates and deletes by BEFORE triggers, which see the rows
@@ -43,18 +51,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import insert, text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from storage.db import key_col, upsert_insert
-from storage.models import ReportRollup, Unit, Youth
+from storage.models import ReportRollupBase, ReportRollupPending, Unit, Youth
 from storage.sensitive import is_minority, is_religious
 from storage.units import ancestor_ids
 
-__all__ = ["AGE_BANDS", "ROLLUP_COLUMNS", "SENSITIVE_COLUMNS", "adjust_sensitive_counts", "drop_sql",
-           "install_sql", "move_sensitive_counts", "periods_of", "rebuild_sensitive_counts", "rebuild_sql"]
+__all__ = ["AGE_BANDS", "ROLLUPS", "ROLLUP_COLUMNS", "ROLLUP_TABLES", "ROLLUP_VIEWS", "SENSITIVE_COLUMNS",
+           "adjust_sensitive_counts", "drop_sql", "drop_view_sql", "fold_pending", "fold_sql", "install_sql",
+           "move_sensitive_counts", "periods_of", "rebuild_sensitive_counts", "rebuild_sql", "view_sql"]
 
 # (column, lowest age, highest age) with age = the period's year minus the birth year.
 AGE_BANDS = (
@@ -74,6 +83,16 @@ _BATCH = 1000  # rollup rows per upsert
 _SCAN = 20_000  # young people per read in a rebuild
 EVENT_WATCHED = ("youth_id", "kind", "on_date")
 _ENGAGED = "'participating', 'joined_hoi', 'admitted'"
+# Each rollup: the view readers use, its key columns after unit_id, its counts. `<name>_base` holds the folded
+# counts of every unit's subtree, `<name>_pending` (PostgreSQL) the unit's own changes not folded yet.
+ROLLUPS = (
+    ("report_rollup", ("period",), ROLLUP_COLUMNS),
+    ("report_group", ("period", "group_code"), ("n",)),
+    ("report_unit", (), ("members", "engaged")),
+)
+ROLLUP_TABLES = tuple(f"{name}_{part}" for name, _, _ in ROLLUPS for part in ("pending", "base"))
+ROLLUP_VIEWS = tuple(name for name, _, _ in ROLLUPS)
+_FOLD_LOCK = 0x626F7431_31  # pg_advisory_xact_lock key held by whoever folds or writes the base tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +131,24 @@ class _Dialect:
         if self.postgres:
             return f"unnest(string_to_array(trim(both '/' from {path}), '/')::int[]) AS a(value)"
         return f"json_each('[' || replace(trim({path}, '/'), '/', ',') || ']') AS a"
+
+    def add(self, table: str, key: tuple[str, ...], counts: tuple[str, ...], *, unit: str, path: str,
+            values: str, source: str = "", where: str = "", group: str = "") -> str:
+        """An INSERT adding `values` (the key columns after unit_id, then `counts`) to rollup `table` for the
+        unit `unit` (an SQL expression, whose path is `path`) and every unit above it: on SQLite straight into
+        the base table, one upserted row per unit on the path; on PostgreSQL one row for `unit` appended to the
+        pending table, which the fold spreads up the path later. `source` is a FROM list, `group` the key
+        expressions to group by (besides the unit)."""
+        columns = ", ".join(("unit_id", *key, *counts))
+        condition = f" WHERE {where}" if where else ""
+        if self.postgres:
+            grouped = f" GROUP BY {group}" if group else ""
+            origin = f" FROM {source}" if source else ""
+            return f"INSERT INTO {table}_pending ({columns}) SELECT {unit}, {values}{origin}{condition}{grouped}"
+        grouped = f" GROUP BY a.value, {group}" if group else ""
+        origin = f"{source}, {self.ancestors(path)}" if source else self.ancestors(path)
+        return (f"INSERT INTO {table}_base ({columns}) SELECT a.value, {values} FROM {origin}"
+                f"{condition or ' WHERE true'}{grouped} {_upsert(f'{table}_base', ('unit_id', *key), counts)}")
 
 
 def _path_of(x: str) -> str:
@@ -157,13 +194,9 @@ def _youth_statements(d: _Dialect, x: str, sign: int, other: str) -> list[str]:
     age = f"({d.int_year(d.year_of_time(f'{x}.introduced_at'))} - {x}.birth_year)"
     values = ["1", _flag(alone), *(_flag(condition) for condition in _youth_conditions(x, age))]
     selected = ", ".join(f"{sign} * {v}" for v in values)
-    rollup = (f"INSERT INTO report_rollup (unit_id, period, {', '.join(YOUTH_COLUMNS)}) "
-              f"SELECT a.value, p.code, {selected} FROM {periods} p, {d.ancestors(_path_of(x))} WHERE true "
-              f"{_upsert('report_rollup', ('unit_id', 'period'), YOUTH_COLUMNS)}")
-    group = (f"INSERT INTO report_group (unit_id, period, group_code, n) "
-             f"SELECT a.value, p.code, {x}.group_code, {sign} FROM {periods} p, {d.ancestors(_path_of(x))} WHERE true "
-             f"{_upsert('report_group', ('unit_id', 'period', 'group_code'), ('n',))}")
-    return [rollup, group]
+    at = {"unit": f"{x}.unit_id", "path": _path_of(x), "source": f"{periods} p"}
+    return [d.add("report_rollup", ("period",), YOUTH_COLUMNS, values=f"p.code, {selected}", **at),
+            d.add("report_group", ("period", "group_code"), ("n",), values=f"p.code, {x}.group_code, {sign}", **at)]
 
 
 def _youth_events_statement(d: _Dialect, x: str, sign: int) -> str:
@@ -173,13 +206,10 @@ def _youth_events_statement(d: _Dialect, x: str, sign: int) -> str:
               f"WHERE e.youth_id = {x}.id AND e.kind IN ({kinds}) "
               f"UNION ALL SELECT {d.year_of_date('e.on_date')}, e.kind FROM participation e "
               f"WHERE e.youth_id = {x}.id AND e.kind IN ({kinds}))")
-    columns = tuple(EVENT_COLUMNS)
     selected = ", ".join(f"{sign} * max({_flag(f'v.kind = {chr(39)}{kind}{chr(39)}')})"
                          for kind in EVENT_COLUMNS.values())
-    return (f"INSERT INTO report_rollup (unit_id, period, {', '.join(columns)}) "
-            f"SELECT a.value, v.code, {selected} FROM {events} v, {d.ancestors(_path_of(x))} WHERE true "
-            f"GROUP BY a.value, v.code "
-            f"{_upsert('report_rollup', ('unit_id', 'period'), columns)}")
+    return d.add("report_rollup", ("period",), tuple(EVENT_COLUMNS), unit=f"{x}.unit_id", path=_path_of(x),
+                 values=f"v.code, {selected}", source=f"{events} v", group="v.code")
 
 
 def _event_statement(d: _Dialect, x: str, sign: int, other: str) -> str:
@@ -188,25 +218,24 @@ def _event_statement(d: _Dialect, x: str, sign: int, other: str) -> str:
                f"UNION ALL SELECT {d.year_of_date(f'{x}.on_date')})")
     alone = (f"NOT EXISTS (SELECT 1 FROM participation o WHERE o.youth_id = {x}.youth_id "
              f"AND o.kind = {x}.kind AND o.id {other} {x}.id AND {_in_period(d, 'o', 'p.code', time=False)})")
-    columns = tuple(EVENT_COLUMNS)
     selected = ", ".join(f"{sign} * {_flag(f'{x}.kind = {chr(39)}{kind}{chr(39)}')}"
                          for kind in EVENT_COLUMNS.values())
     kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
-    return (f"INSERT INTO report_rollup (unit_id, period, {', '.join(columns)}) "
-            f"SELECT a.value, p.code, {selected} FROM youth y JOIN unit yu ON yu.id = y.unit_id, "
-            f"{d.ancestors('yu.path')}, {periods} p "
-            f"WHERE y.id = {x}.youth_id AND {x}.kind IN ({kinds}) AND {alone} "
-            f"{_upsert('report_rollup', ('unit_id', 'period'), columns)}")
+    # On SQLite the unit's path is joined for the ancestors; the pending row needs only the unit.
+    source = f"youth y, {periods} p" if d.postgres else f"youth y JOIN unit yu ON yu.id = y.unit_id, {periods} p"
+    return d.add("report_rollup", ("period",), tuple(EVENT_COLUMNS), unit="y.unit_id", path="yu.path",
+                 values=f"p.code, {selected}", source=source,
+                 where=f"y.id = {x}.youth_id AND {x}.kind IN ({kinds}) AND {alone}")
 
 
 def _member_statement(d: _Dialect, x: str, sign: int) -> str:
-    return (f"INSERT INTO report_unit (unit_id, members) SELECT a.value, {sign} FROM {d.ancestors(_path_of(x))} "
-            f"WHERE {x}.status = 'active' {_upsert('report_unit', ('unit_id',), ('members',))}")
+    return d.add("report_unit", (), ("members",), unit=f"{x}.unit_id", path=_path_of(x), values=str(sign),
+                 where=f"{x}.status = 'active'")
 
 
 def _engaged_statement(d: _Dialect, x: str, sign: int) -> str:
-    return (f"INSERT INTO report_unit (unit_id, engaged) SELECT a.value, {sign} FROM {d.ancestors(_path_of(x))} "
-            f"WHERE {x}.status IN ({_ENGAGED}) {_upsert('report_unit', ('unit_id',), ('engaged',))}")
+    return d.add("report_unit", (), ("engaged",), unit=f"{x}.unit_id", path=_path_of(x), values=str(sign),
+                 where=f"{x}.status IN ({_ENGAGED})")
 
 
 def _changed(columns: tuple[str, ...], *, postgres: bool) -> str:
@@ -273,6 +302,80 @@ def drop_sql(*, postgres: bool) -> list[str]:
     return statements
 
 
+def view_sql(*, postgres: bool) -> list[str]:
+    """Return the statements that create the views reports read (`report_rollup`, `report_group`,
+    `report_unit`): on PostgreSQL the base counts plus the pending rows, each spread to its unit and every unit
+    above it (by the unit's path today, so a moved unit's pending rows count under its new parent); a condition
+    on the view's key columns with constants reaches both branches (the base table's primary key, and a scan
+    of the few pending rows). On SQLite the triggers write the base tables directly and the views are them."""
+    d = _Dialect(postgres)
+    statements = []
+    for name, key, counts in ROLLUPS:
+        keys = ", ".join(("unit_id", *key))
+        if not postgres:
+            statements.append(f"CREATE VIEW {name} AS SELECT {keys}, {', '.join(counts)} FROM {name}_base")
+            continue
+        columns = ", ".join(counts)
+        summed = ", ".join(f"CAST(sum({c}) AS INTEGER) AS {c}" for c in counts)
+        spread = ", ".join((*(f"p.{k}" for k in key), *(f"p.{c}" for c in counts)))
+        statements.append(
+            f"CREATE VIEW {name} AS SELECT {keys}, {summed} FROM ("
+            f"SELECT {keys}, {columns} FROM {name}_base UNION ALL "
+            f"SELECT a.value, {spread} FROM {name}_pending p, {d.ancestors(_path_of('p'))}"
+            f") s GROUP BY {keys}")
+    return statements
+
+
+def drop_view_sql() -> list[str]:
+    """Return the statements that remove the views."""
+    return [f"DROP VIEW IF EXISTS {name}" for name in ROLLUP_VIEWS]
+
+
+def fold_sql(*, postgres: bool) -> list[str]:
+    """Return the statements that move every pending row into the base tables, spread up its unit's path. On
+    PostgreSQL each table is one statement (the rows deleted are exactly the rows summed: a row committed
+    meanwhile waits for the next fold) after the fold lock, so two folds never add the same row; the last
+    statement returns how many pending rows were folded. On SQLite (nothing is ever pending: the triggers
+    write the base tables) the same in three steps per table, the writer lock making them atomic."""
+    d = _Dialect(postgres)
+    statements = [f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})"] if postgres else []
+    counted = []
+    for name, key, counts in ROLLUPS:
+        keys = ", ".join(("unit_id", *key))
+        columns = ", ".join(counts)
+        picked = ", ".join((*(f"g.{k}" for k in key), *(f"sum(g.{c})" for c in counts)))
+        grouped = ", ".join(("a.value", *(f"g.{k}" for k in key)))
+        upsert = _upsert(f"{name}_base", ("unit_id", *key), counts)
+        if postgres:
+            statements.append(
+                f"WITH gone AS (DELETE FROM {name}_pending RETURNING {keys}, {columns}), "
+                f"folded AS (INSERT INTO {name}_base ({keys}, {columns}) SELECT a.value, {picked} "
+                f"FROM gone g JOIN unit u ON u.id = g.unit_id, {d.ancestors('u.path')} "
+                f"GROUP BY {grouped} {upsert} RETURNING 1) "
+                f"SELECT (SELECT count(*) FROM gone) AS {name}")
+            counted.append(name)
+        else:
+            statements += [
+                f"INSERT INTO {name}_base ({keys}, {columns}) SELECT a.value, {picked} "
+                f"FROM {name}_pending g JOIN unit u ON u.id = g.unit_id, {d.ancestors('u.path')} "
+                f"WHERE true GROUP BY {grouped} {upsert}",
+                f"DELETE FROM {name}_pending",
+            ]
+    return statements
+
+
+async def fold_pending(session: AsyncSession) -> int:
+    """Fold every pending rollup row into the base tables in the session's transaction; return how many rows
+    were folded. Reports read the same figures before and after (the views add what is pending)."""
+    folded = 0
+    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
+    for statement in fold_sql(postgres=postgres):
+        result = await session.exec(text(statement))  # type: ignore[call-overload]
+        if statement.startswith("WITH gone"):
+            folded += int(result.scalar_one())
+    return folded
+
+
 def rebuild_sql(*, postgres: bool) -> list[str]:
     """Return the statements that recompute every rollup from the rows (emptying the tables first): the counts
     of each unit's own rows first, in temporary tables, then summed into the unit and every unit above it."""
@@ -298,9 +401,8 @@ def rebuild_sql(*, postgres: bool) -> list[str]:
     event_set = ", ".join(f"{c} = excluded.{c}" for c in EVENT_COLUMNS)
     temporary = ("own_rollup", "own_events", "own_group", "own_unit")
     return [
-        "DELETE FROM report_rollup",
-        "DELETE FROM report_group",
-        "DELETE FROM report_unit",
+        *([f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})"] if postgres else []),
+        *(f"DELETE FROM {table}" for table in ROLLUP_TABLES),
         *(f"DROP TABLE IF EXISTS {name}" for name in temporary),
         f"CREATE TEMPORARY TABLE own_rollup AS SELECT v.unit_id, v.code AS period, {', '.join(sums)} "
         f"FROM {per_period} v GROUP BY v.unit_id, v.code",
@@ -311,15 +413,15 @@ def rebuild_sql(*, postgres: bool) -> list[str]:
         f"CREATE TEMPORARY TABLE own_unit AS SELECT unit_id, count(*) AS members, 0 AS engaged FROM member "
         f"WHERE status = 'active' GROUP BY unit_id UNION ALL SELECT unit_id, 0, count(*) FROM youth "
         f"WHERE status IN ({_ENGAGED}) GROUP BY unit_id",
-        f"INSERT INTO report_rollup (unit_id, period, {', '.join(YOUTH_COLUMNS)}) "
+        f"INSERT INTO report_rollup_base (unit_id, period, {', '.join(YOUTH_COLUMNS)}) "
         f"SELECT a.value, o.period, {summed(YOUTH_COLUMNS)} FROM own_rollup o {up} GROUP BY a.value, o.period",
-        f"INSERT INTO report_rollup (unit_id, period, {', '.join(EVENT_COLUMNS)}) "
+        f"INSERT INTO report_rollup_base (unit_id, period, {', '.join(EVENT_COLUMNS)}) "
         f"SELECT a.value, o.period, {summed(tuple(EVENT_COLUMNS))} FROM own_events o {up} GROUP BY a.value, o.period "
         f"ON CONFLICT (unit_id, period) DO UPDATE SET {event_set}",
-        f"INSERT INTO report_group (unit_id, period, group_code, n) "
+        f"INSERT INTO report_group_base (unit_id, period, group_code, n) "
         f"SELECT a.value, o.period, o.group_code, sum(o.n) FROM own_group o {up} "
         "GROUP BY a.value, o.period, o.group_code",
-        f"INSERT INTO report_unit (unit_id, members, engaged) "
+        f"INSERT INTO report_unit_base (unit_id, members, engaged) "
         f"SELECT a.value, sum(o.members), sum(o.engaged) FROM own_unit o {up} GROUP BY a.value",
         *(f"DROP TABLE {name}" for name in temporary),
     ]
@@ -334,9 +436,18 @@ def periods_of(at: datetime) -> tuple[str, str]:
 Tally = Counter[tuple[int, str]]  # (unit id, period) -> count
 
 
-async def _add_counts(session: AsyncSession, *, minority: Tally, religious: Tally) -> None:
-    """Add each unit's own counts to it and to every unit above it."""
-    own = set(minority) | set(religious)
+async def _add_counts(session: AsyncSession, *, minority: Tally, religious: Tally, spread: bool = False) -> None:
+    """Add each unit's own counts: on PostgreSQL as pending rows of the unit (folded up its path later, so no
+    writer waits on the rows of the units above), on SQLite or when `spread` (a rebuild) to the unit and every
+    unit above it in the base table."""
+    own = [(u, p) for u, p in set(minority) | set(religious) if minority[u, p] or religious[u, p]]
+    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
+    if postgres and not spread:
+        pending = [{"unit_id": u, "period": p, "minority": minority[u, p], "religious": religious[u, p]}
+                   for u, p in own]
+        for start in range(0, len(pending), _BATCH):
+            await session.exec(insert(ReportRollupPending).values(pending[start:start + _BATCH]))
+        return
     units = sorted({unit for unit, _ in own})
     paths: dict[int, str] = {}
     for start in range(0, len(units), _BATCH):  # a statement takes at most 32,767 arguments on PostgreSQL
@@ -351,10 +462,10 @@ async def _add_counts(session: AsyncSession, *, minority: Tally, religious: Tall
     rows = [{"unit_id": u, "period": p, "minority": m, "religious": r} for (u, p), (m, r) in totals.items()
             if m or r]
     for start in range(0, len(rows), _BATCH):
-        statement = upsert_insert(session, ReportRollup).values(rows[start:start + _BATCH])
+        statement = upsert_insert(session, ReportRollupBase).values(rows[start:start + _BATCH])
         statement = statement.on_conflict_do_update(
             index_elements=["unit_id", "period"],
-            set_={c: getattr(ReportRollup, c) + getattr(statement.excluded, c) for c in SENSITIVE_COLUMNS})
+            set_={c: getattr(ReportRollupBase, c) + getattr(statement.excluded, c) for c in SENSITIVE_COLUMNS})
         await session.exec(statement)
 
 
@@ -393,7 +504,8 @@ async def move_sensitive_counts(session: AsyncSession, *, from_unit: int, to_uni
 async def rebuild_sensitive_counts(session: AsyncSession) -> int:
     """Recompute `minority` and `religious` of every rollup row from the young people's sealed values (after
     `rebuild_sql`); return how many young people were counted."""
-    await session.exec(update(ReportRollup).values(minority=0, religious=0))
+    await fold_pending(session)  # what is pending counts in the base table first, then is recomputed there
+    await session.exec(update(ReportRollupBase).values(minority=0, religious=0))
     minority: Tally = Counter()
     religious: Tally = Counter()
     last, counted = 0, 0
@@ -413,5 +525,5 @@ async def rebuild_sensitive_counts(session: AsyncSession) -> int:
         more_m, more_r = _tally((row[1:] for row in rows), 1)
         minority.update(more_m)
         religious.update(more_r)
-    await _add_counts(session, minority=minority, religious=religious)
+    await _add_counts(session, minority=minority, religious=religious, spread=True)
     return counted

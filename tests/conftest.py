@@ -25,6 +25,7 @@ from bot.settings import Settings
 from storage.db import create_engine
 from storage.demo import seed_demo
 from storage.migrate import upgrade_to_head
+from storage.rollups import ROLLUP_VIEWS
 from storage.sealed import Sealer
 from tests.transcript import Chat
 
@@ -105,7 +106,8 @@ def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
         shutil.copyfile(make_url(migrated_database).database or "", path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
+    tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables
+                       if table.name not in ROLLUP_VIEWS)
     asyncio.run(_admin(migrated_database, f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield migrated_database
 

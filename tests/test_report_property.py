@@ -31,8 +31,14 @@ from storage.models import (
     Member,
     Participation,
     ReportGroup,
+    ReportGroupBase,
+    ReportGroupPending,
     ReportRollup,
+    ReportRollupBase,
+    ReportRollupPending,
     ReportUnit,
+    ReportUnitBase,
+    ReportUnitPending,
     Survey,
     Target,
     Unit,
@@ -62,8 +68,10 @@ instants = st.one_of(
                      datetime(2026, 6, 30, 16, 59, tzinfo=UTC), datetime(2026, 6, 30, 17, 0, tzinfo=UTC)]),
 )
 days = st.integers(0, 560).map(lambda d: date(2025, 6, 30) + timedelta(days=d))
-# Deleting rows fires the triggers, so the rollups go after the rows they count.
-TABLES = [Participation, Youth, Evaluation, Survey, Target, Member, ReportRollup, ReportGroup, ReportUnit]
+# Deleting rows fires the triggers, so the rollups go after the rows they count (their tables: the report_*
+# views read them and cannot be deleted from).
+TABLES = [Participation, Youth, Evaluation, Survey, Target, Member, ReportRollupPending, ReportGroupPending,
+          ReportUnitPending, ReportRollupBase, ReportGroupBase, ReportUnitBase]
 
 
 @dataclass

@@ -126,11 +126,19 @@ def _rollups(connection: Connection) -> list[tuple[Any, ...]]:
     return sorted(rows, key=repr)
 
 
+def _rebuild_before_pending(*, postgres: bool) -> list[str]:
+    """storage/rollups.py's rebuild on the tables as they were named before 0010_pending_rollups (no pending
+    tables, `report_rollup` itself the table; its SQL is otherwise the same as the revisions tested here)."""
+    return [re.sub(r"\b(report_(?:rollup|group|unit))_base\b", r"\1", statement)
+            for statement in rebuild_sql(postgres=postgres)
+            if "_pending" not in statement and "pg_advisory_xact_lock" not in statement]
+
+
 def _rebuilt_equals_kept(connection: Connection) -> bool:
     """Rebuild in a savepoint, compare, and roll back (the rebuild leaves minority and religion at 0)."""
     kept = _rollups(connection)
     savepoint = connection.begin_nested()
-    for statement in rebuild_sql(postgres=connection.dialect.name == "postgresql"):
+    for statement in _rebuild_before_pending(postgres=connection.dialect.name == "postgresql"):
         connection.execute(sa.text(statement))
     rebuilt = _rollups(connection)
     savepoint.rollback()
