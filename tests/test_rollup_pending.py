@@ -1,0 +1,165 @@
+"""Pending rollup rows (storage/rollups.py, migration 0010): on PostgreSQL a write appends its unit's own change
+and no row up the tree is touched until a fold; the report views add what is pending, so every figure is the
+same before and after a fold; concurrent writers and folds stay exact. On SQLite nothing is ever pending."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.app import App
+from scheduled.runner import JobRunner, maintenance_jobs
+from storage.models import Member, Participation, Unit, Youth
+from storage.rollups import ROLLUPS, fold_pending
+from storage.units import unit_by_code
+from tests.test_reorganise import add_youth, assert_rollups_exact
+
+AT = datetime(2026, 11, 20, 3, tzinfo=UTC)
+
+
+def postgres(app: App) -> bool:
+    return app.db.dialect.name == "postgresql"
+
+
+async def pending_rows(session: AsyncSession) -> int:
+    counted = [await session.scalar(text(f"SELECT count(*) FROM {name}_pending")) for name, _, _ in ROLLUPS]
+    return sum(int(n or 0) for n in counted)
+
+
+async def national(session: AsyncSession, table: str = "report_rollup") -> tuple[int, int]:
+    """(introduced, participating) of the root unit for 2026-H2 in `table`."""
+    root = await session.scalar(text("SELECT id FROM unit WHERE parent_id IS NULL ORDER BY id LIMIT 1"))
+    query = text(f"SELECT introduced, participating FROM {table} WHERE unit_id = :u AND period = '2026-H2'")
+    row = (await session.exec(query, params={"u": root})).first()  # type: ignore[call-overload]
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+async def branch_and_member(session: AsyncSession, code: str = "CD-KP1") -> tuple[Unit, int]:
+    branch = await unit_by_code(session, code=code)
+    assert branch is not None
+    member = await session.scalar(select(Member.id).where(Member.unit_id == branch.id).order_by(col(Member.id)))
+    assert member is not None
+    return branch, member
+
+
+async def test_a_write_is_pending_until_folded_and_reads_the_same_before_and_after(demo: App) -> None:
+    async with demo.sessions() as session, session.begin():
+        before, base_before = await national(session), await national(session, "report_rollup_base")
+        assert await fold_pending(session) >= 0  # whatever the demo left
+    async with demo.sessions() as session, session.begin():
+        base_before = await national(session, "report_rollup_base")
+        branch, member = await branch_and_member(session)
+        await add_youth(session, member=member, unit=branch, at=AT, status="participating")
+        youth = await session.scalar(select(Youth.id).order_by(col(Youth.id).desc()))
+        session.add(Participation(youth_id=youth or 0, kind="activity", on_date=date(2026, 11, 19),
+                                  recorded_by=member, recorded_at=AT))
+    async with demo.sessions() as session, session.begin():
+        after = await national(session)
+        assert after == (before[0] + 1, before[1] + 1)
+        if postgres(demo):
+            # rollup: the half-year and the year of the introduction, then of the activity; group: two; unit: one
+            assert await pending_rows(session) == 7
+            assert await national(session, "report_rollup_base") == base_before  # the national row untouched
+        else:
+            assert await pending_rows(session) == 0
+            assert await national(session, "report_rollup_base") == after
+    async with demo.sessions() as session, session.begin():
+        assert await fold_pending(session) == (7 if postgres(demo) else 0)
+    async with demo.sessions() as session, session.begin():
+        assert await pending_rows(session) == 0
+        assert await national(session) == after
+        assert await national(session, "report_rollup_base") == after
+        assert await fold_pending(session) == 0
+        await assert_rollups_exact(session)
+
+
+async def test_the_fold_job_folds_and_says_how_many(demo: App) -> None:
+    async with demo.sessions() as session, session.begin():
+        await fold_pending(session)
+        branch, member = await branch_and_member(session)
+        for hours in range(3):
+            await add_youth(session, member=member, unit=branch, at=AT + timedelta(hours=hours))
+    runner = JobRunner(sessions=demo.sessions, clock=lambda: AT, calendar=demo.calendar, tz=demo.tz,
+                       catalogs=demo.catalogs)
+    job = next(job for job in maintenance_jobs() if job.name == "fold_rollups")
+    assert job.cron == {"second": "*/2"}
+    # Three young people: 2 rollup rows and 2 group rows each (half-year and year); none taking part.
+    assert await runner.run(job) == {"folded": 12 if postgres(demo) else 0}
+    assert await runner.run(job) == {"folded": 0}
+    async with demo.sessions() as session, session.begin():
+        await assert_rollups_exact(session)
+
+
+async def test_a_unit_moved_with_changes_pending_counts_them_under_its_new_parent(demo: App) -> None:
+    from storage.reorganise import move_unit
+
+    async with demo.sessions() as session, session.begin():
+        branch, member = await branch_and_member(session, "CD-KP2")
+        await add_youth(session, member=member, unit=branch, at=AT)
+    async with demo.sessions() as session, session.begin():
+        branch, _ = await branch_and_member(session, "CD-KP2")
+        old_parent = await session.get(Unit, branch.parent_id)
+        new_parent = await session.scalar(select(Unit).where(Unit.kind == old_parent.kind, Unit.id != old_parent.id)
+                                          .order_by(col(Unit.id))) if old_parent else None
+        assert old_parent is not None and new_parent is not None
+        moved_count = await session.scalar(text("SELECT introduced FROM report_rollup WHERE unit_id = :u "
+                                                "AND period = '2026-H2'"), {"u": branch.id})
+        old_before = await session.scalar(text("SELECT introduced FROM report_rollup WHERE unit_id = :u "
+                                               "AND period = '2026-H2'"), {"u": old_parent.id})
+        new_before = await session.scalar(text("SELECT coalesce(sum(introduced), 0) FROM report_rollup "
+                                               "WHERE unit_id = :u AND period = '2026-H2'"), {"u": new_parent.id})
+        await move_unit(session, unit=branch, new_parent=new_parent)
+        await add_youth(session, member=(await branch_and_member(session, "CD-KP2"))[1], unit=branch, at=AT)
+    async with demo.sessions() as session, session.begin():
+        if postgres(demo):
+            assert await pending_rows(session) > 0  # the young person added after the move
+        read = "SELECT coalesce(sum(introduced), 0) FROM report_rollup WHERE unit_id = :u AND period = '2026-H2'"
+        assert await session.scalar(text(read), {"u": old_parent.id}) == old_before - moved_count
+        assert await session.scalar(text(read), {"u": new_parent.id}) == new_before + moved_count + 1
+        await assert_rollups_exact(session)
+
+
+async def test_eight_writers_and_a_folder_at_once_stay_exact(demo: App) -> None:
+    """Eight sessions register young people and record activities at once while another folds in a loop."""
+    async with demo.sessions() as session, session.begin():
+        branches = list((await session.exec(select(Unit).where(Unit.kind == "branch").order_by(col(Unit.id))))
+                        .all())
+        members = {b.id: await session.scalar(select(Member.id).where(Member.unit_id == b.id)) for b in branches}
+        writers = [(b, members[b.id]) for b in branches if members[b.id] is not None][:8]
+        introduced_before, participating_before = await national(session)
+    assert len(writers) >= 2
+    done = asyncio.Event()
+    folded: list[int] = []
+
+    async def write(branch: Unit, member: int, n: int) -> None:
+        for i in range(n):
+            async with demo.sessions() as session, session.begin():
+                await add_youth(session, member=member, unit=branch, at=AT + timedelta(minutes=i))
+                youth = await session.scalar(select(Youth.id).where(Youth.introduced_by == member)
+                                             .order_by(col(Youth.id).desc()))
+                session.add(Participation(youth_id=youth or 0, kind="activity", on_date=date(2026, 11, 19),
+                                          recorded_by=member, recorded_at=AT))
+
+    async def fold_until_done() -> None:
+        while not done.is_set():
+            async with demo.sessions() as session, session.begin():
+                folded.append(await fold_pending(session))
+            await asyncio.sleep(0.01)
+
+    folder = asyncio.create_task(fold_until_done())
+    await asyncio.gather(*(write(branch, member, 6) for branch, member in writers))
+    done.set()
+    await folder
+    written = 6 * len(writers)
+    async with demo.sessions() as session, session.begin():
+        assert await national(session) == (introduced_before + written, participating_before + written)
+        await assert_rollups_exact(session)
+        await fold_pending(session)
+        assert await national(session) == (introduced_before + written, participating_before + written)
+        assert await pending_rows(session) == 0
+    if postgres(demo):
+        assert sum(folded) > 0  # the folder ran alongside the writers and found their rows
