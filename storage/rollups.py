@@ -238,33 +238,103 @@ def _engaged_statement(d: _Dialect, x: str, sign: int) -> str:
                  where=f"{x}.status IN ({_ENGAGED})")
 
 
+def _lock(table: str, ids: str) -> str:
+    """PostgreSQL: lock the rows of `table` with `ids` (a list or subquery) until commit, lowest id first. A
+    writer deciding whether a row is the first or last of its kind (a young person's activity in a period, an
+    introducer's registration) waits here for another writer of the same young person or introducer; each
+    statement after it sees what that writer committed."""
+    return f"PERFORM 1 FROM {table} WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE"
+
+
+def _periods_of(d: _Dialect, value: str, *, time: bool) -> str:
+    half = d.half_of_time(value) if time else d.half_of_date(value)
+    year = d.year_of_time(value) if time else d.year_of_date(value)
+    return f"LATERAL (SELECT {half} AS code UNION ALL SELECT {year}) p"
+
+
+_NOT_NEW = "NOT EXISTS (SELECT 1 FROM new_rows x WHERE x.id = o.id)"
+
+
+def _youth_inserted(d: _Dialect) -> list[str]:
+    """PostgreSQL, once per INSERT statement on youth (its rows in `new_rows`): the counts of the rows, and a
+    fulfilment for each (introducer, unit, period) that no other young person had before."""
+    age = f"({d.int_year(d.year_of_time('n.introduced_at'))} - n.birth_year)"
+    flags = ", ".join(f"sum({_flag(condition)})" for condition in _youth_conditions("n", age))
+    periods = _periods_of(d, "n.introduced_at", time=True)
+    counts = tuple(c for c in YOUTH_COLUMNS if c != "fulfilled")
+    earlier = (f"NOT EXISTS (SELECT 1 FROM youth o WHERE o.introduced_by = k.introduced_by AND o.unit_id = k.unit_id "
+               f"AND {_in_period(d, 'o', 'k.code', time=True)} AND {_NOT_NEW})")
+    return [
+        _lock("member", "SELECT introduced_by FROM new_rows"),
+        f"INSERT INTO report_rollup_pending (unit_id, period, {', '.join(counts)}) "
+        f"SELECT n.unit_id, p.code, count(*), {flags} FROM new_rows n CROSS JOIN {periods} GROUP BY n.unit_id, p.code",
+        f"INSERT INTO report_rollup_pending (unit_id, period, fulfilled) SELECT k.unit_id, k.code, count(*) "
+        f"FROM (SELECT DISTINCT n.introduced_by, n.unit_id, p.code FROM new_rows n CROSS JOIN {periods}) k "
+        f"WHERE {earlier} GROUP BY k.unit_id, k.code",
+        f"INSERT INTO report_group_pending (unit_id, period, group_code, n) SELECT n.unit_id, p.code, n.group_code, "
+        f"count(*) FROM new_rows n CROSS JOIN {periods} GROUP BY n.unit_id, p.code, n.group_code",
+        f"INSERT INTO report_unit_pending (unit_id, engaged) SELECT n.unit_id, count(*) FROM new_rows n "
+        f"WHERE n.status IN ({_ENGAGED}) GROUP BY n.unit_id",
+    ]
+
+
+def _events_inserted(d: _Dialect) -> list[str]:
+    """PostgreSQL, once per INSERT statement on participation: each (young person, kind, period) that had no
+    event before counts once."""
+    kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
+    sums = ", ".join(f"sum({_flag(f'k.kind = {chr(39)}{kind}{chr(39)}')})" for kind in EVENT_COLUMNS.values())
+    earlier = (f"NOT EXISTS (SELECT 1 FROM participation o WHERE o.youth_id = k.youth_id AND o.kind = k.kind "
+               f"AND {_in_period(d, 'o', 'k.code', time=False)} AND {_NOT_NEW})")
+    return [
+        _lock("youth", f"SELECT youth_id FROM new_rows WHERE kind IN ({kinds})"),
+        f"INSERT INTO report_rollup_pending (unit_id, period, {', '.join(EVENT_COLUMNS)}) "
+        f"SELECT y.unit_id, k.code, {sums} FROM (SELECT DISTINCT n.youth_id, n.kind, p.code FROM new_rows n "
+        f"CROSS JOIN {_periods_of(d, 'n.on_date', time=False)} WHERE n.kind IN ({kinds})) k "
+        f"JOIN youth y ON y.id = k.youth_id WHERE {earlier} GROUP BY y.unit_id, k.code",
+    ]
+
+
 def _changed(columns: tuple[str, ...], *, postgres: bool) -> str:
     op = "IS DISTINCT FROM" if postgres else "IS NOT"
     return " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns)
 
 
+_PER_STATEMENT = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+
+
 def _bodies(d: _Dialect) -> dict[str, tuple[str, str, str, list[str]]]:
-    """name -> (timing and event, table, WHEN condition, statements)."""
-    insert_other = "<" if d.postgres else "<>"
+    """name -> (timing and event, table, WHEN condition, statements). On PostgreSQL the inserts are counted
+    once per statement, and every trigger deciding a distinct count first locks the young person or the
+    introducer (`_lock`)."""
     youth_update = [*_youth_statements(d, "OLD", -1, "<>"), *_youth_statements(d, "NEW", 1, "<>")]
     moved = [_youth_events_statement(d, "OLD", -1), _youth_events_statement(d, "NEW", 1)]
+    youth_delete = [*_youth_statements(d, "OLD", -1, "<>"), _youth_events_statement(d, "OLD", -1),
+                    _engaged_statement(d, "OLD", -1)]
+    event_update = [_event_statement(d, "OLD", -1, "<>"), _event_statement(d, "NEW", 1, "<>")]
+    event_delete = [_event_statement(d, "OLD", -1, "<>")]
+    if d.postgres:
+        youth_insert = ("AFTER INSERT", _youth_inserted(d))
+        event_insert = ("AFTER INSERT", _events_inserted(d))
+        youth_update.insert(0, _lock("member", "OLD.introduced_by, NEW.introduced_by"))
+        youth_delete.insert(0, _lock("member", "OLD.introduced_by"))
+        event_update.insert(0, _lock("youth", "OLD.youth_id, NEW.youth_id"))
+        event_delete.insert(0, _lock("youth", "OLD.youth_id"))
+    else:
+        youth_insert = ("AFTER INSERT", [*_youth_statements(d, "NEW", 1, "<>"), _engaged_statement(d, "NEW", 1)])
+        event_insert = ("AFTER INSERT", [_event_statement(d, "NEW", 1, "<>")])
     return {
-        "report_youth_ins": ("AFTER INSERT", "youth", "",
-                             [*_youth_statements(d, "NEW", 1, insert_other), _engaged_statement(d, "NEW", 1)]),
+        "report_youth_ins": (youth_insert[0], "youth", "", youth_insert[1]),
         "report_youth_upd": (f"BEFORE UPDATE OF {', '.join(YOUTH_WATCHED)}", "youth",
                              _changed(YOUTH_WATCHED, postgres=d.postgres), youth_update),
         "report_youth_move": ("BEFORE UPDATE OF unit_id", "youth", "OLD.unit_id <> NEW.unit_id", moved),
-        "report_youth_del": ("BEFORE DELETE", "youth", "",
-                             [*_youth_statements(d, "OLD", -1, "<>"), _youth_events_statement(d, "OLD", -1),
-                              _engaged_statement(d, "OLD", -1)]),
+        "report_youth_del": ("BEFORE DELETE", "youth", "", youth_delete),
         "report_youth_status": ("AFTER UPDATE OF unit_id, status", "youth",
                                 "OLD.unit_id <> NEW.unit_id OR OLD.status <> NEW.status",
                                 [_engaged_statement(d, "OLD", -1), _engaged_statement(d, "NEW", 1)]),
-        "report_event_ins": ("AFTER INSERT", "participation", "", [_event_statement(d, "NEW", 1, insert_other)]),
+        "report_event_ins": (event_insert[0], "participation", "", event_insert[1]),
         "report_event_upd": (f"BEFORE UPDATE OF {', '.join(EVENT_WATCHED)}", "participation",
-                             _changed(EVENT_WATCHED, postgres=d.postgres),
-                             [_event_statement(d, "OLD", -1, "<>"), _event_statement(d, "NEW", 1, "<>")]),
-        "report_event_del": ("BEFORE DELETE", "participation", "", [_event_statement(d, "OLD", -1, "<>")]),
+                             _changed(EVENT_WATCHED, postgres=d.postgres), event_update),
+        "report_event_del": ("BEFORE DELETE", "participation", "", event_delete),
         "report_member_ins": ("AFTER INSERT", "member", "", [_member_statement(d, "NEW", 1)]),
         "report_member_upd": ("AFTER UPDATE OF unit_id, status", "member",
                               "OLD.unit_id <> NEW.unit_id OR OLD.status <> NEW.status",
@@ -279,11 +349,13 @@ def install_sql(*, postgres: bool) -> list[str]:
     for name, (timing, table, when, body) in _bodies(_Dialect(postgres)).items():
         condition = f"WHEN ({when}) " if when else ""
         if postgres:
-            result = "OLD" if "DELETE" in timing else "NEW"
+            per_statement = name in ("report_youth_ins", "report_event_ins")
+            result = "NULL" if per_statement else "OLD" if "DELETE" in timing else "NEW"
             statements.append(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 + "; ".join(body) + f"; RETURN {result}; END $$")
-            statements.append(f"CREATE TRIGGER {name} {timing} ON {table} FOR EACH ROW {condition}"
+            level = _PER_STATEMENT if per_statement else "FOR EACH ROW"
+            statements.append(f"CREATE TRIGGER {name} {timing} ON {table} {level} {condition}"
                               f"EXECUTE FUNCTION {name}()")
         else:
             statements.append(f"CREATE TRIGGER {name} {timing} ON {table} FOR EACH ROW {condition}"
