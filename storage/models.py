@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -198,7 +199,12 @@ class Transfer(SQLModel, table=True):
     or refuses; meanwhile the member stays, and counts, in the branch they leave."""
 
     __tablename__ = "transfer"
-    __table_args__ = (Index("ix_transfer_to_status", "to_unit_id", "status"),)
+    __table_args__ = (
+        Index("ix_transfer_to_status", "to_unit_id", "status"),
+        # At most one pending transfer per member, whoever writes.
+        Index("uq_transfer_pending_member", "member_id", unique=True, sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id", index=True)

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.identities import unlink_member
 from storage.members import revoke_roles
 from storage.models import Audit, LeftReason, Member, MemberStatus, Participation, Youth
+from storage.transfers import cancel_transfer, pending_transfer_of
 
 __all__ = [
     "ConsentBy",
@@ -102,8 +103,9 @@ async def anonymise_youth(session: AsyncSession, *, youth_id: int, at: datetime)
 
 async def erase_member(session: AsyncSession, *, member_id: int, on: date, at: datetime) -> bool:
     """Take a member off the Union's rolls with their personal data: name, phone, birth date and member
-    number blanked, chats unlinked, roles gone, status LEFT. Their introductions stay (counted, anonymous to
-    them). Return False (nothing written) when they were erased already."""
+    number blanked, chats unlinked, roles gone, status LEFT, a transfer waiting for its receiving branch
+    withdrawn. Their introductions stay (counted, anonymous to them). Return False (nothing written) when they
+    were erased already."""
     statement = (
         update(Member)
         .where(col(Member.id) == member_id, col(Member.erased_at).is_(None))
@@ -115,6 +117,9 @@ async def erase_member(session: AsyncSession, *, member_id: int, on: date, at: d
         return False
     await revoke_roles(session, member_id=member_id)
     await unlink_member(session, member_id=member_id)
+    pending = await pending_transfer_of(session, member_id=member_id)
+    if pending is not None and pending.id is not None:  # nobody left to move: the receiving side stops seeing it
+        await cancel_transfer(session, transfer_id=pending.id, cancelled_by=None, now=at)
     return True
 
 

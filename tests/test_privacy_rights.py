@@ -22,6 +22,7 @@ from scheduled.service import job_runner
 from storage.calendar import EvaluationCalendar, Period
 from storage.models import Unit
 from storage.reports import report_for
+from storage.transfers import create_transfer, incoming_transfers
 from tests.authz_support import forge
 from tests.conftest import Clock
 from tests.joining import join_listed
@@ -251,6 +252,22 @@ async def test_me_exports_then_leaves_and_erases(demo: App, chat: Chat, clock: C
     shown, _ = await chat.press("ha", BICH)
     assert "• Người giới thiệu: (đoàn viên đã rời Đoàn, dữ liệu đã xóa), ghi nhận ngày 24/11/2026" in shown
     assert attachment(chat, "ha")[1]["introduced_by"] is None
+
+
+async def test_erasure_withdraws_a_transfer_waiting_for_the_receiving_branch(demo: App, chat: Chat,
+                                                                             clock: Clock) -> None:
+    await join_listed(chat, "an")
+    member_id = await scalar(demo, "SELECT member_id FROM chat_identity WHERE external_id = 'an'")
+    async with demo.sessions() as session, session.begin():
+        units = {u.code: u.id for u in (await session.exec(select(Unit))).all()}
+        await create_transfer(session, member_id=member_id, from_unit_id=units["CD-KP1"],
+                              to_unit_id=units["CD-KP2"], requested_by=member_id, now=clock())
+    await chat.say("an", "/toi")
+    await chat.press("an", "Rời Đoàn và xóa dữ liệu của tôi")
+    assert await chat.press("an", "Đúng, xóa dữ liệu của tôi") == [vi(demo, "privacy.me_erased")]
+    assert await rows(demo, "SELECT status FROM transfer WHERE member_id = :i", i=member_id) == [("cancelled",)]
+    async with demo.sessions() as session, session.begin():
+        assert await incoming_transfers(session, unit_id=units["CD-KP2"], limit=10) == []
 
 
 async def test_me_declined_changes_nothing(demo: App, chat: Chat) -> None:
