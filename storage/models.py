@@ -563,7 +563,7 @@ class ReportRollupPending(RollupCounts, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"),
                                                           primary_key=True, autoincrement=True))
-    unit_id: int = Field(foreign_key="unit.id")
+    unit_id: int  # no foreign key: a row lives seconds, and checking one would lock the unit's row
     period: str = Field(max_length=8)
 
 
@@ -594,7 +594,7 @@ class ReportGroupPending(GroupCount, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"),
                                                           primary_key=True, autoincrement=True))
-    unit_id: int = Field(foreign_key="unit.id")
+    unit_id: int  # no foreign key: a row lives seconds, and checking one would lock the unit's row
     period: str = Field(max_length=8)
     group_code: str = Field(max_length=32)
 
@@ -624,7 +624,7 @@ class ReportUnitPending(UnitCounts, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"),
                                                           primary_key=True, autoincrement=True))
-    unit_id: int = Field(foreign_key="unit.id")
+    unit_id: int  # no foreign key: a row lives seconds, and checking one would lock the unit's row
 
 
 # --- Officers on the web (issue 11).

@@ -93,6 +93,9 @@ ROLLUPS = (
 ROLLUP_TABLES = tuple(f"{name}_{part}" for name, _, _ in ROLLUPS for part in ("pending", "base"))
 ROLLUP_VIEWS = tuple(name for name, _, _ in ROLLUPS)
 _FOLD_LOCK = 0x626F7431_31  # pg_advisory_xact_lock key held by whoever folds or writes the base tables
+# Two-key advisory locks (a space apart from the one-key ones above): (class, id bucket) of `_lock`.
+_LOCK_CLASSES = {"youth": 1_011_001, "member": 1_011_002}
+LOCK_BUCKETS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,12 +241,17 @@ def _engaged_statement(d: _Dialect, x: str, sign: int) -> str:
                  where=f"{x}.status IN ({_ENGAGED})")
 
 
-def _lock(table: str, ids: str) -> str:
-    """PostgreSQL: lock the rows of `table` with `ids` (a list or subquery) until commit, lowest id first. A
-    writer deciding whether a row is the first or last of its kind (a young person's activity in a period, an
-    introducer's registration) waits here for another writer of the same young person or introducer; each
-    statement after it sees what that writer committed."""
-    return f"PERFORM 1 FROM {table} WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE"
+def _lock(kind: str, ids: str) -> str:
+    """PostgreSQL: take, until commit, the lock of each young person (`kind` "youth") or introducer ("member")
+    of `ids` (a subquery of one column, or a list of values), lowest first. A writer deciding whether a row is
+    the first or last of its kind (a young person's activity in a period, an introducer's registration) waits
+    here for another writer of the same young person or introducer; each statement after it sees what that
+    writer committed. Advisory locks over LOCK_BUCKETS buckets of ids: no row is locked (a row lock writes the
+    tuple and WAL), and a bulk statement holds at most LOCK_BUCKETS of them."""
+    values = ", ".join(f"({value})" for value in ids.split(", "))
+    source = f"({ids})" if ids.startswith("SELECT") else f"(VALUES {values})"
+    return (f"PERFORM pg_advisory_xact_lock({_LOCK_CLASSES[kind]}, b) FROM (SELECT DISTINCT "
+            f"(v % {LOCK_BUCKETS})::int AS b FROM {source} AS t(v) WHERE v IS NOT NULL) s ORDER BY b")
 
 
 def _periods_of(d: _Dialect, value: str, *, time: bool) -> str:

@@ -36,7 +36,9 @@ def _id() -> sa.Column:
 
 
 def _unit() -> sa.Column:
-    return sa.Column('unit_id', sa.Integer(), sa.ForeignKey('unit.id'), nullable=False)
+    # No foreign key: a pending row lives seconds (the fold joins `unit`), and checking one per row would lock
+    # the unit's row in every writer's transaction.
+    return sa.Column('unit_id', sa.Integer(), nullable=False)
 
 
 def _period() -> sa.Column:
