@@ -32,13 +32,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, CompoundSelect, Integer, and_, any_, bindparam, case, func, literal, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from storage.calendar import EvaluationCalendar, Period
 from storage.models import (
@@ -165,8 +167,7 @@ class Report:
     sensitive: list[SensitiveRow] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class SensitiveRow:
+class SensitiveRow(NamedTuple):
     """The young people introduced, and those of an ethnic minority and with a religion, of one unit's subtree
     in one period (`2026-H1`, `2026-H2` or `2026`)."""
 
@@ -214,7 +215,7 @@ async def rollups_of(
     """Return the rollup counts of the subtrees of `unit_ids` for `period` (units without any are left out)."""
     columns = [getattr(ReportRollup, name) for name in ROLLUP_COLUMNS]
     query = select(ReportRollup.unit_id, *columns).where(
-        ReportRollup.period == period.code, col(ReportRollup.unit_id).in_(list(unit_ids)))
+        ReportRollup.period == period.code, _among(session, col(ReportRollup.unit_id), unit_ids))
     rows = (await session.exec(query)).all()
     return {row[0]: dict(zip(ROLLUP_COLUMNS, (int(v) for v in row[1:]), strict=True)) for row in rows}
 
@@ -228,40 +229,54 @@ async def groups_in_subtree(session: AsyncSession, *, root: Unit, period: Period
 
 async def members_of(session: AsyncSession, *, unit_ids: Sequence[int]) -> dict[int, int]:
     """Count the active members of the subtrees of `unit_ids`."""
-    query = select(ReportUnit.unit_id, ReportUnit.members).where(col(ReportUnit.unit_id).in_(list(unit_ids)))
+    query = select(ReportUnit.unit_id, ReportUnit.members).where(_among(session, col(ReportUnit.unit_id), unit_ids))
     return {unit_id: int(n) for unit_id, n in (await session.exec(query)).all()}
-
-
-async def _parents_where(session: AsyncSession, condition: ColumnElement[bool]) -> dict[int, int | None]:
-    rows = (await session.exec(select(Unit.id, Unit.parent_id).where(condition))).all()
-    return {unit_id: parent for unit_id, parent in rows if unit_id is not None}
 
 
 async def sensitive_rows(session: AsyncSession, *, unit: Unit, year: int) -> list[SensitiveRow]:
     """Return the rollup rows of the half-years and the whole of `year` that decide whether `unit`'s ethnic
     minority and religion counts may be shown: those of `unit`, of its parent, of the parent's active children
-    and of their active children (for a root: of `unit` and its active children). Read by primary key and the
-    `unit.parent_id` index: the national report reads 35 units' rows, a commune's its province's two levels."""
+    and of their active children (for a root: of `unit` and its active children). The units come first, by
+    primary key and the `unit.parent_id` index, then their rows by constant unit ids and periods: the only
+    filter the `report_rollup` view takes into its base table's primary key (a join to `unit` would sum the
+    whole table first). The national report reads 35 units' rows, a commune's its province's two levels."""
     anchor = unit.parent_id if unit.parent_id is not None else unit.id
-    # One index lookup each (primary key, then `unit.parent_id`): an OR of them is planned as a scan of every
-    # unit, and a long list of ids costs more than the join.
-    parents = await _parents_where(session, col(Unit.id).in_({anchor, unit.id}))
-    parents.update(await _parents_where(session, and_(col(Unit.parent_id) == anchor, col(Unit.active))))
-    rows = await _sensitive_where(session, col(Unit.id).in_(list(parents)), year=year)
+    # Each part one index lookup: an OR of them is planned as a scan of every unit.
+    near = union_all(_units_where(col(Unit.id).in_({anchor, unit.id})),
+                     _units_where(and_(col(Unit.parent_id) == anchor, col(Unit.active))))
+    parents = await _parents_of(session, near)
     if unit.parent_id is not None:
+        # Constant ids: a subquery here is planned as a hash join over every unit.
         children = [unit_id for unit_id, parent in parents.items() if parent == anchor]
-        rows += await _sensitive_where(session, and_(col(Unit.parent_id).in_(children), col(Unit.active)),
-                                       year=year)
-    return rows
+        below = and_(_among(session, col(Unit.parent_id), children), col(Unit.active))
+        parents.update(await _parents_of(session, _units_where(below)))
+    columns = [ReportRollup.period, ReportRollup.introduced, ReportRollup.minority, ReportRollup.religious]
+    query = select(ReportRollup.unit_id, *columns).where(_among(session, col(ReportRollup.unit_id), list(parents)),
+                                   col(ReportRollup.period).in_([f"{year}-H1", f"{year}-H2", str(year)]))
+    # Thousands of plain tuples for a commune: read past the ORM's row processing.
+    rows = await (await session.connection()).execute(query)
+    return [SensitiveRow(unit_id, parents[unit_id], period, n, minority, religious)
+            for unit_id, period, n, minority, religious in rows]
 
 
-async def _sensitive_where(session: AsyncSession, condition: ColumnElement[bool], *, year: int) -> list[SensitiveRow]:
-    columns = [Unit.parent_id, ReportRollup.period, ReportRollup.introduced, ReportRollup.minority,
-               ReportRollup.religious]
-    query = (select(ReportRollup.unit_id, *columns).join(Unit, col(Unit.id) == ReportRollup.unit_id)
-             .where(condition, col(ReportRollup.period).in_([f"{year}-H1", f"{year}-H2", str(year)])))
-    rows: Sequence[Any] = (await session.exec(query)).all()  # six columns: past select()'s typed overloads
-    return [SensitiveRow(int(row[0]), row[1], str(row[2]), int(row[3]), int(row[4]), int(row[5])) for row in rows]
+def _units_where(condition: ColumnElement[bool]) -> Select[int | None, int | None]:
+    return select(col(Unit.id), col(Unit.parent_id)).where(condition)
+
+
+async def _parents_of(
+    session: AsyncSession, units: Select[int | None, int | None] | CompoundSelect
+) -> dict[int, int | None]:
+    united = units.subquery()
+    rows = (await session.exec(select(united.c.id, united.c.parent_id))).all()
+    return {int(unit_id): parent for unit_id, parent in rows}
+
+
+def _among(session: AsyncSession, column: Mapped[Any], ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column` is one of `ids`: on PostgreSQL one array parameter (one statement text however many ids, and
+    a filter a view pushes into its base table like a constant), elsewhere an IN list."""
+    if _postgres(session):
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(list(ids))
 
 
 def _deadline_ends(period: Period, calendar: EvaluationCalendar, tz: ZoneInfo) -> dict[str, datetime]:
@@ -313,22 +328,48 @@ async def surveys_by_child(
                col(later.period) > Survey.period)
         .exists()
     )
-    reached = func.coalesce(Survey.youth_reached,
-                            func.coalesce(ReportUnit.members, 0) + func.coalesce(ReportUnit.engaged, 0))
-    key = _child_key(session, root)
-    query = (
-        select(key, func.count(), func.sum(Survey.youth_population), func.sum(reached))
-        .select_from(Survey)
-        .join(Unit, col(Unit.id) == Survey.unit_id)
-        .outerjoin(ReportUnit, col(ReportUnit.unit_id) == Survey.unit_id)
-        .where(col(Survey.period).in_(codes), Survey.youth_population > 0, in_subtree(Unit.path, root.path),
-               col(Unit.active))
-        .group_by(key)
-    )
+    counted = and_(col(Survey.period).in_(codes), col(Survey.youth_population) > 0, in_subtree(Unit.path, root.path),
+                   col(Unit.active))
     if len(codes) > 1:
-        query = query.where(~superseded)
-    rows = (await session.exec(query)).all()
-    return {child: (int(n), int(p or 0), int(r or 0)) for child, n, p, r in rows}
+        counted = and_(counted, ~superseded)
+    key = _child_key(session, root)
+    sums = [func.count(), func.sum(Survey.youth_population), func.sum(Survey.youth_reached),
+            _ids_without_figure(session)]
+    query = select(key, *sums).join(Unit, col(Unit.id) == Survey.unit_id).where(counted).group_by(key)
+    rows: Sequence[Any] = (await session.exec(query)).all()  # five columns: past select()'s overloads
+    found = {child: [int(n), int(p or 0), int(r or 0)] for child, n, p, r, _ in rows}
+    # The units surveyed without a figure: their rollups read by constant ids, since a join would make the
+    # report_unit view sum every unit's rows first.
+    unit_ids = [int(unit_id) for *_, ids in rows for unit_id in _id_list(ids)]
+    if unit_ids:
+        for child, taking_part in (await _taking_part_by_child(session, root=root, unit_ids=unit_ids)).items():
+            found[child][2] += taking_part
+    return {child: (n, p, r) for child, (n, p, r) in found.items()}
+
+
+def _ids_without_figure(session: AsyncSession) -> ColumnElement[Any]:
+    """The ids of a group's surveyed units without a figure of young people reached: an array on PostgreSQL
+    (one value however many), a comma-separated text on SQLite (NULL when there are none)."""
+    unit_id = case((col(Survey.youth_reached).is_(None), Survey.unit_id))
+    if _postgres(session):
+        return func.array_remove(func.array_agg(unit_id), None)
+    return func.group_concat(unit_id)
+
+
+def _id_list(ids: Sequence[int] | str | None) -> Sequence[int | str]:
+    return ids.split(",") if isinstance(ids, str) else ids or []
+
+
+async def _taking_part_by_child(
+    session: AsyncSession, *, root: Unit, unit_ids: Sequence[int]
+) -> dict[str, int]:
+    """Sum the members and the young people taking part in the subtrees of `unit_ids`, per child of `root`;
+    the ids are constants so that the `report_unit` view reads only their rows."""
+    key = _child_key(session, root)
+    query = (select(key, func.sum(ReportUnit.members + ReportUnit.engaged))
+             .join(Unit, col(Unit.id) == ReportUnit.unit_id)
+             .where(_among(session, col(ReportUnit.unit_id), unit_ids)).group_by(key))
+    return {child: int(n or 0) for child, n in (await session.exec(query)).all()}
 
 
 async def report_for(
