@@ -33,9 +33,7 @@ from conversations.held import Asked, DialogData, Held, StaleData, new_stamp
 from conversations.i18n import Catalogs, Translator
 from conversations.messages import Choice, Inbound, Reply
 from conversations.text import fold, nfc
-from storage.dialog_state import clear_conversation, conversation_for, save_conversation
-from storage.identities import speaker
-from storage.members import roles_of
+from storage.dialog_state import clear_conversation, save_conversation, speaking
 from storage.models import ChatIdentity, Conversation, Member, Unit
 from storage.outbox import Push, enqueue_many
 from storage.updates import claim_update
@@ -247,11 +245,8 @@ class Engine:
     async def _context(
         self, session: AsyncSession, inbound: Inbound, now: datetime
     ) -> tuple[Context, Conversation | None, Held | None, bool]:
-        identity, member = await speaker(session, channel=inbound.channel, external_id=inbound.user_id)
-        roles: Sequence[tuple[str, Unit]] = ()
-        if member is not None and member.id is not None:
-            roles = await roles_of(session, member_id=member.id)
-        row = await conversation_for(session, channel=inbound.channel, external_id=inbound.user_id)
+        who = await speaking(session, channel=inbound.channel, external_id=inbound.user_id)
+        identity, member, roles, row = who.identity, who.member, who.roles, who.conversation
         expired = row is not None and (row.expires_at <= now or row.flow not in self._flows)
         held = Held.load(row.flow, row.step, dict(row.data)) if row is not None and not expired else None
         if held is not None and held.parent is not None and held.parent.flow not in self._flows:

@@ -2,15 +2,64 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, literal
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Conversation
+from storage.models import ChatIdentity, Conversation, Member, MemberStatus, Role, Unit
 
-__all__ = ["clear_conversation", "conversation_for", "forget_conversations_expired_before", "save_conversation"]
+__all__ = [
+    "Speaking", "clear_conversation", "conversation_for", "forget_conversations_expired_before", "save_conversation",
+    "speaking",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Speaking:
+    """Who sent an update and where their dialog stands.
+
+    `member` is None for a stranger and for a member who left (status LEFT); `roles` are the member's roles with
+    the unit each applies to, by unit path.
+    """
+
+    identity: ChatIdentity | None
+    member: Member | None
+    roles: tuple[tuple[str, Unit], ...]
+    conversation: Conversation | None
+
+
+async def speaking(session: AsyncSession, *, channel: str, external_id: str) -> Speaking:
+    """Return the chat identity, the member behind it, their roles and their conversation row: every update asks.
+
+    SQLite: one query (its transaction already holds the write lock, so the row needs no lock of its own).
+    PostgreSQL: the conversation row is locked by a second query (`conversation_for`), since FOR UPDATE cannot
+    reach the nullable side of an outer join.
+    """
+    sqlite = session.bind is None or session.bind.dialect.name != "postgresql"
+    who = select(literal(channel).label("channel"), literal(external_id).label("external_id")).subquery("who")
+    query = (
+        select(ChatIdentity, Member, Role.role, Unit, *([Conversation] if sqlite else []))
+        .select_from(who)
+        .outerjoin(ChatIdentity, and_(col(ChatIdentity.channel) == who.c.channel,
+                                      col(ChatIdentity.external_id) == who.c.external_id))
+        .outerjoin(Member, and_(col(Member.id) == ChatIdentity.member_id, col(Member.status) != MemberStatus.LEFT))
+        .outerjoin(Role, col(Role.member_id) == Member.id)
+        .outerjoin(Unit, col(Unit.id) == Role.unit_id)
+        .order_by(col(Unit.path))
+    )
+    if sqlite:
+        query = query.outerjoin(Conversation, and_(col(Conversation.channel) == who.c.channel,
+                                                   col(Conversation.external_id) == who.c.external_id))
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in (await session.exec(query)).all()]
+    identity, member = rows[0][0], rows[0][1]
+    roles = tuple((row[2], row[3]) for row in rows if row[2] is not None)
+    if sqlite:
+        return Speaking(identity, member, roles, rows[0][4])
+    return Speaking(identity, member, roles, await conversation_for(session, channel=channel, external_id=external_id))
 
 
 async def conversation_for(session: AsyncSession, *, channel: str, external_id: str) -> Conversation | None:

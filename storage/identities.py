@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +18,6 @@ __all__ = [
     "link_member",
     "lock_unclaimed_member",
     "set_locale",
-    "speaker",
     "unlink_member",
 ]
 
@@ -28,20 +27,6 @@ async def identity_for(session: AsyncSession, *, channel: str, external_id: str)
         ChatIdentity.channel == channel, ChatIdentity.external_id == external_id
     )
     return (await session.exec(query)).first()
-
-
-async def speaker(
-    session: AsyncSession, *, channel: str, external_id: str
-) -> tuple[ChatIdentity | None, Member | None]:
-    """Return the chat identity and, once they joined, the member behind it, in one query (every update asks).
-    A member who left (status LEFT) is no member any more: they are returned as None, like a stranger."""
-    query = (
-        select(ChatIdentity, Member)
-        .outerjoin(Member, and_(col(Member.id) == ChatIdentity.member_id, col(Member.status) != MemberStatus.LEFT))
-        .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
-    )
-    found = (await session.exec(query)).first()
-    return (found[0], found[1]) if found is not None else (None, None)
 
 
 async def ensure_identity(
