@@ -255,20 +255,22 @@ async def scan_branch_jumps(session: AsyncSession, *, now: datetime, tz: ZoneInf
     history = [current.previous()]
     while len(history) < JUMP_HISTORY:
         history.append(history[-1].previous())
-    before = (
-        select(ReportRollup.unit_id, func.sum(ReportRollup.introduced).label("total"))
-        .where(col(ReportRollup.period).in_([half.code for half in history]))
+    # One read of the report_rollup view, filtered by constant periods only: that filter reaches its base table
+    # and pending rows, while the join to unit (which branches) applies to the summed rows.
+    introduced = col(ReportRollup.introduced)
+    now_n = func.sum(case((col(ReportRollup.period) == current.code, introduced), else_=0))
+    earlier_n = func.sum(case((col(ReportRollup.period) != current.code, introduced), else_=0))
+    counts = (
+        select(ReportRollup.unit_id, now_n.label("n"), earlier_n.label("earlier"))
+        .where(col(ReportRollup.period).in_([current.code, *(half.code for half in history)]))
         .group_by(col(ReportRollup.unit_id))
+        .having(now_n >= JUMP_MIN, now_n * JUMP_HISTORY > JUMP_FACTOR * earlier_n)
         .subquery()
     )
-    total = func.coalesce(before.c.total, 0)
     query = (
-        select(ReportRollup.unit_id, ReportRollup.introduced, total)
-        .join(Unit, col(Unit.id) == ReportRollup.unit_id)
-        .outerjoin(before, before.c.unit_id == ReportRollup.unit_id)
-        .where(col(ReportRollup.period) == current.code, Unit.kind == UnitKind.BRANCH, col(Unit.active),
-               col(ReportRollup.introduced) >= JUMP_MIN,
-               col(ReportRollup.introduced) * JUMP_HISTORY > JUMP_FACTOR * total)
+        select(counts.c.unit_id, counts.c.n, counts.c.earlier)
+        .join(Unit, col(Unit.id) == counts.c.unit_id)
+        .where(Unit.kind == UnitKind.BRANCH, col(Unit.active))
     )
     rows: list[dict[str, object]] = [
         {"kind": FlagKind.BRANCH_JUMP, "unit_id": unit_id, "created_at": now,
