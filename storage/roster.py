@@ -30,6 +30,7 @@ __all__ = [
     "members_by_numbers",
     "members_by_phones",
     "members_of_units",
+    "revoke_secretaries",
     "secretaries_of_units",
     "units_for_roster",
     "update_members",
@@ -162,6 +163,13 @@ async def mark_members_left(session: AsyncSession, *, member_ids: Collection[int
                      .values(status=MemberStatus.LEFT, left_reason=reason, left_on=on))
         await session.exec(statement)
         await session.exec(delete(Role).where(col(Role.member_id).in_(chunk)))
+
+
+async def revoke_secretaries(session: AsyncSession, *, roles: Collection[tuple[int, int]]) -> None:
+    """Take the secretary role on that unit from each (member id, unit id) of `roles` (other roles stay)."""
+    for member_id, unit_id in sorted(roles):
+        await session.exec(delete(Role).where(col(Role.member_id) == member_id, col(Role.unit_id) == unit_id,
+                                              Role.role == RoleName.SECRETARY))
 
 
 async def grant_secretaries(session: AsyncSession, *, grants: Collection[tuple[int, int]]) -> None:

@@ -107,7 +107,7 @@ def test_a_good_file_previews_applies_and_then_changes_nothing(
     code, out = run(capsys, "import-members", path)
     assert code == 0, out
     lines = out.splitlines()
-    assert lines[0] == "4 thay đổi: 3 thêm mới, 0 cập nhật, 0 không đổi, 1 giao quyền bí thư; 0 lỗi."
+    assert lines[0] == "4 thay đổi: 3 thêm mới, 0 cập nhật, 0 không đổi, 1 giao quyền bí thư, 0 thôi quyền bí thư; 0 lỗi."
     assert lines[1].startswith("12 đoàn viên đang sinh hoạt ở các chi đoàn trong tệp không có tên trong tệp: giữ")
     assert "  + dòng 2: Võ Thị Hồng Nhung, 05/03/2001 (CD-KP1)" in lines
     assert "  + dòng 3: Lê Quốc Bảo, 2003 (CD-KP1)" in lines
@@ -132,7 +132,7 @@ def test_a_good_file_previews_applies_and_then_changes_nothing(
 
     code, out = run(capsys, "import-members", path, "--apply")
     assert code == 0
-    assert out.splitlines()[0] == "0 thay đổi: 0 thêm mới, 0 cập nhật, 3 không đổi, 0 giao quyền bí thư; 0 lỗi."
+    assert out.splitlines()[0] == "0 thay đổi: 0 thêm mới, 0 cập nhật, 3 không đổi, 0 giao quyền bí thư, 0 thôi quyền bí thư; 0 lỗi."
     assert out.splitlines()[-1] == "Đã ghi 0 thay đổi."
     assert snapshot(database_url) == after
 
@@ -295,6 +295,36 @@ BAD = [
 ]
 
 
+def test_a_secretary_whose_row_states_another_position_loses_the_role_and_the_new_one_gets_it(
+    env: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Nguyễn Văn An (#1) holds CD-KP1's secretary role; the new roster makes him deputy and Hồ Minh Tú secretary.
+    query_update(database_url, "INSERT INTO role (member_id, role, unit_id) SELECT 1, 'secretary', unit_id "
+                               "FROM member WHERE id = 1")
+    secretaries = ("SELECT m.full_name FROM role r JOIN member m ON m.id = r.member_id JOIN unit u "
+                   "ON u.id = r.unit_id WHERE r.role = 'secretary' AND u.code = 'CD-KP1' ORDER BY m.id")
+    without_position = [tuple(cell for n, cell in enumerate(row) if n != 5) for row in (
+        HEADER, ("CD-KP1", "Nguyễn Văn An", "1996", "", "", "Phó Bí thư", ""))]
+    code, out = run(capsys, "import-members", str(write_csv(env / "no-position.csv", without_position)), "--apply")
+    assert code == 0 and "Thôi quyền bí thư" not in out  # no `Chức vụ` column: the file says nothing of roles
+    assert query(database_url, secretaries) == [("Nguyễn Văn An",)]
+
+    path = str(write_csv(env / "m.csv", [HEADER, ("CD-KP1", "Nguyễn Văn An", "1996", "", "", "Phó Bí thư", ""),
+                                         ("CD-KP1", "Hồ Minh Tú", "2000", "", "", "Bí thư", "")]))
+    code, out = run(capsys, "import-members", path)
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0] == "4 thay đổi: 1 thêm mới, 1 cập nhật, 0 không đổi, 1 giao quyền bí thư, 1 thôi quyền bí thư; 0 lỗi."
+    assert lines[lines.index("Thôi quyền bí thư chi đoàn (tệp ghi chức vụ khác):") + 1] == (
+        "  x dòng 2 → #1 Nguyễn Văn An (CD-KP1) (theo họ tên và ngày sinh)")
+    assert query(database_url, secretaries) == [("Nguyễn Văn An",)]  # a preview writes nothing
+    code, out = run(capsys, "import-members", path, "--apply")
+    assert (code, out.splitlines()[-1]) == (0, "Đã ghi 4 thay đổi.")
+    assert query(database_url, secretaries) == [("Hồ Minh Tú",)]
+    code, out = run(capsys, "import-members", path)
+    assert out.splitlines()[0].startswith("0 thay đổi:")
+
+
 @pytest.mark.parametrize(("row", "expected"), [case[1:] for case in BAD], ids=[case[0] for case in BAD])
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_a_bad_row_is_named_and_nothing_is_written(
@@ -377,8 +407,8 @@ def test_problems_are_worded_in_the_chosen_language(env: Path, capsys: pytest.Ca
     code, out = run(capsys, "import-members", path, "--locale", "en")
     assert code == 1
     assert "  row 2: there is no branch with code CD-NOPE (see bot11 admin tree;" in out
-    assert out.splitlines()[0] == ("0 changes: 0 to create, 0 to update, 0 unchanged, 0 secretary roles to grant; "
-                                   "1 problems.")
+    assert out.splitlines()[0] == ("0 changes: 0 to create, 0 to update, 0 unchanged, 0 secretary roles to grant, "
+                                   "0 to withdraw; 1 problems.")
 
 
 @pytest.mark.parametrize(("make", "expected"), [

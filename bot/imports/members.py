@@ -94,6 +94,7 @@ class Checked:
 
     rows: list[MemberRow]
     problems: list[Problem]
+    positions: bool = True  # the file has a `Chức vụ` column: its rows say who is the branch's secretary
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +112,14 @@ class Match:
 class Plan:
     """What an import would do. `missing` are the active members of the file's branches that no row names;
     `grants` the secretary rows whose member does not hold the role yet (member id None: a member to create);
-    `branch_ids` the unit id of each branch code the good rows name."""
+    `revokes` the rows of members holding the secretary role on their branch whose `Chức vụ` is another one
+    now (only when the file has that column); `branch_ids` the unit id of each branch code the good rows name."""
 
     create: list[MemberRow] = field(default_factory=list)
     update: list[Match] = field(default_factory=list)
     unchanged: list[Match] = field(default_factory=list)
     grants: list[tuple[MemberRow, int | None]] = field(default_factory=list)
+    revokes: list[Match] = field(default_factory=list)
     missing: list[RosterEntry] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     mark_missing: bool = False
@@ -125,7 +128,7 @@ class Plan:
     @property
     def changes(self) -> int:
         dropped = len(self.missing) if self.mark_missing else 0
-        return len(self.create) + len(self.update) + len(self.grants) + dropped
+        return len(self.create) + len(self.update) + len(self.grants) + len(self.revokes) + dropped
 
 
 def _shown(value: str) -> str:
@@ -143,7 +146,8 @@ def check_rows(rows: Iterable[Row], columns: Mapping[str, int], *, today: date) 
         if row is not None:
             good.append(row)
     good, duplicates = _without_duplicates(good)
-    return Checked(good, sorted([*problems, *duplicates], key=lambda problem: problem.row))
+    return Checked(good, sorted([*problems, *duplicates], key=lambda problem: problem.row),
+                   positions="position" in columns)
 
 
 def _check_row(number: int, values: Mapping[str, str], today: date, problems: list[Problem]) -> MemberRow | None:
@@ -365,8 +369,11 @@ def plan_import(
         else:
             (plan.update if match.changes else plan.unchanged).append(match)
         member_id = match.member.id if match else None
-        if row.position == MemberPosition.SECRETARY and (member_id, branches[row.branch].id) not in held:
+        secretary = (member_id, branches[row.branch].id) in held
+        if row.position == MemberPosition.SECRETARY and not secretary:
             plan.grants.append((row, member_id))
+        elif match is not None and secretary and checked.positions and row.position != MemberPosition.SECRETARY:
+            plan.revokes.append(match)
     plan.branch_ids = {row.branch: branches[row.branch].id for row in rows}
     in_file = set(plan.branch_ids.values())
     claimed = {match.member.id for match in matched.values()}

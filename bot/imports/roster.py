@@ -40,6 +40,7 @@ from storage.roster import (
     members_by_numbers,
     members_by_phones,
     members_of_units,
+    revoke_secretaries,
     secretaries_of_units,
     units_for_roster,
     update_members,
@@ -202,6 +203,8 @@ async def _write(
         key = (branch, row.name_key, row.birth_year, row.birth_date, row.number)
         grants.add((created[key] if member_id is None else member_id, branch))
     await grant_secretaries(session, grants=grants)
+    await revoke_secretaries(session, roles={(match.member.id, plan.branch_ids[match.row.branch])
+                                             for match in plan.revokes})
 
 
 def _batches(items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -226,7 +229,8 @@ def render_preview(t: Translator, plan: Plan, *, full: bool = False) -> str:
     """Word a plan for the operator: the counts, then whom the missing rule would drop (or leaves alone), then
     the members to create, update and make secretary, then each bad row; long lists are cut unless `full`."""
     lines = [t("roster.summary", changes=plan.changes, create=len(plan.create), update=len(plan.update),
-               unchanged=len(plan.unchanged), grants=len(plan.grants), problems=len(plan.problems))]
+               unchanged=len(plan.unchanged), grants=len(plan.grants), revokes=len(plan.revokes),
+               problems=len(plan.problems))]
     if plan.missing and plan.mark_missing:
         lines.append(t("roster.missing_title", count=len(plan.missing)))
         lines += _listed(t, plan.missing, lambda member: f"  - {_who(member)}", full)
@@ -245,6 +249,9 @@ def render_preview(t: Translator, plan: Plan, *, full: bool = False) -> str:
         lines.append(t("roster.grants_title"))
         lines += _listed(t, plan.grants, lambda grant: f"  * {_row_label(t, grant[0])}: {grant[0].full_name} "
                                                        f"({grant[0].branch})", full)
+    if plan.revokes:
+        lines.append(t("roster.revokes_title"))
+        lines += _listed(t, plan.revokes, lambda match: f"  x {_matched(t, match)}", full)
     if plan.problems:
         lines.append(t("admin.import_problems_title"))
         lines += _listed(t, plan.problems, lambda problem: f"  {_problem(t, problem)}", full, 5 * PREVIEW_LINES)
