@@ -30,7 +30,8 @@ it); the bench exits with status 1 when any differs.
         [--server postgresql://postgres@127.0.0.1:5432/postgres] [--database bot11_writers]
 
 All writers run as asyncio tasks in this one process: on a 2-core machine the client's own CPU is part of what
-limits the rate without triggers (see the CPU line printed per mode).
+limits the rate without triggers (the `client CPU %` column: 100 is one core). On a shared machine use
+`--rounds 2` or more: the modes then run in turn and the ratio is given per round and over all rounds.
 """
 
 from __future__ import annotations
