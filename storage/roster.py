@@ -169,7 +169,7 @@ async def revoke_secretaries(session: AsyncSession, *, roles: Collection[tuple[i
     """Take the secretary role on that unit from each (member id, unit id) of `roles` (other roles stay)."""
     for member_id, unit_id in sorted(roles):
         await session.exec(delete(Role).where(col(Role.member_id) == member_id, col(Role.unit_id) == unit_id,
-                                              Role.role == RoleName.SECRETARY))
+                                              col(Role.role) == RoleName.SECRETARY))
 
 
 async def grant_secretaries(session: AsyncSession, *, grants: Collection[tuple[int, int]]) -> None:

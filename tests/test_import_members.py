@@ -107,7 +107,8 @@ def test_a_good_file_previews_applies_and_then_changes_nothing(
     code, out = run(capsys, "import-members", path)
     assert code == 0, out
     lines = out.splitlines()
-    assert lines[0] == "4 thay đổi: 3 thêm mới, 0 cập nhật, 0 không đổi, 1 giao quyền bí thư, 0 thôi quyền bí thư; 0 lỗi."
+    assert lines[0] == ("4 thay đổi: 3 thêm mới, 0 cập nhật, 0 không đổi, 1 giao quyền bí thư, 0 thôi quyền bí thư; "
+                        "0 lỗi.")
     assert lines[1].startswith("12 đoàn viên đang sinh hoạt ở các chi đoàn trong tệp không có tên trong tệp: giữ")
     assert "  + dòng 2: Võ Thị Hồng Nhung, 05/03/2001 (CD-KP1)" in lines
     assert "  + dòng 3: Lê Quốc Bảo, 2003 (CD-KP1)" in lines
@@ -132,7 +133,8 @@ def test_a_good_file_previews_applies_and_then_changes_nothing(
 
     code, out = run(capsys, "import-members", path, "--apply")
     assert code == 0
-    assert out.splitlines()[0] == "0 thay đổi: 0 thêm mới, 0 cập nhật, 3 không đổi, 0 giao quyền bí thư, 0 thôi quyền bí thư; 0 lỗi."
+    assert out.splitlines()[0] == ("0 thay đổi: 0 thêm mới, 0 cập nhật, 3 không đổi, 0 giao quyền bí thư, "
+                                   "0 thôi quyền bí thư; 0 lỗi.")
     assert out.splitlines()[-1] == "Đã ghi 0 thay đổi."
     assert snapshot(database_url) == after
 
@@ -314,7 +316,8 @@ def test_a_secretary_whose_row_states_another_position_loses_the_role_and_the_ne
     code, out = run(capsys, "import-members", path)
     lines = out.splitlines()
     assert code == 0
-    assert lines[0] == "4 thay đổi: 1 thêm mới, 1 cập nhật, 0 không đổi, 1 giao quyền bí thư, 1 thôi quyền bí thư; 0 lỗi."
+    assert lines[0] == ("4 thay đổi: 1 thêm mới, 1 cập nhật, 0 không đổi, 1 giao quyền bí thư, 1 thôi quyền bí thư; "
+                        "0 lỗi.")
     assert lines[lines.index("Thôi quyền bí thư chi đoàn (tệp ghi chức vụ khác):") + 1] == (
         "  x dòng 2 → #1 Nguyễn Văn An (CD-KP1) (theo họ tên và ngày sinh)")
     assert query(database_url, secretaries) == [("Nguyễn Văn An",)]  # a preview writes nothing
