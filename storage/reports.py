@@ -251,8 +251,9 @@ async def sensitive_rows(session: AsyncSession, *, unit: Unit, year: int) -> lis
         below = and_(_among(session, col(Unit.parent_id), children), col(Unit.active))
         parents.update(await _parents_of(session, _units_where(below)))
     columns = [ReportRollup.period, ReportRollup.introduced, ReportRollup.minority, ReportRollup.religious]
-    query = select(ReportRollup.unit_id, *columns).where(_among(session, col(ReportRollup.unit_id), list(parents)),
-                                   col(ReportRollup.period).in_([f"{year}-H1", f"{year}-H2", str(year)]))
+    periods = [f"{year}-H1", f"{year}-H2", str(year)]
+    query = select(ReportRollup.unit_id, *columns).where(
+        _among(session, col(ReportRollup.unit_id), list(parents)), col(ReportRollup.period).in_(periods))
     # Thousands of plain tuples for a commune: read past the ORM's row processing.
     rows = await (await session.connection()).execute(query)
     return [SensitiveRow(unit_id, parents[unit_id], period, n, minority, religious)
