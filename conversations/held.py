@@ -9,6 +9,7 @@ this one, if any (`/ngonngu` in the middle of joining).
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import secrets
 import types
@@ -137,7 +138,7 @@ class DialogData:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Self:
         """Read the fields back; raise `StaleData` when one is missing (without a default) or garbled."""
-        hints = get_type_hints(cls)
+        hints = _hints(_dataclass(cls))
         values: dict[str, Any] = {}
         for f in fields(_dataclass(cls)):
             if f.name in raw:
@@ -145,6 +146,13 @@ class DialogData:
             elif f.default is MISSING and f.default_factory is MISSING:
                 raise StaleData(f"{cls.__name__}.{f.name} is missing")
         return cls(**values)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """Return the resolved field types of a `DialogData` class: resolving them costs more than reading a whole
+    dialog's data, and a class's annotations never change."""
+    return get_type_hints(cls)
 
 
 def _dataclass(obj: Any) -> Any:

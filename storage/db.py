@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -83,8 +83,9 @@ def reader_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
                               expire_on_commit=False)
 
 
-def upsert_insert(session: AsyncSession, table: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
-    """Return an INSERT for `table` in the session's dialect, which has `on_conflict_do_nothing()`."""
+def upsert_insert(session: AsyncSession, table: type[SQLModel] | Table) -> postgresql.Insert | sqlite.Insert:
+    """Return an INSERT for `table` (a model, or its Core table) in the session's dialect, which has
+    `on_conflict_do_nothing()`."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

@@ -19,7 +19,10 @@ async def claim_update(session: AsyncSession, *, channel: str, update_id: str, n
     Runs in the same transaction as the update's effects, so a crash before commit leaves the id
     unclaimed and the platform's redelivery is processed normally.
     """
-    statement = upsert_insert(session, ProcessedUpdate).values(channel=channel, update_id=update_id, processed_at=now)
+    # Against the table, not the model: a Core INSERT skips the ORM's bulk-insert bookkeeping (every update
+    # runs this).
+    table = ProcessedUpdate.metadata.tables[ProcessedUpdate.__tablename__]
+    statement = upsert_insert(session, table).values(channel=channel, update_id=update_id, processed_at=now)
     result = await session.exec(statement.on_conflict_do_nothing())
     return bool(result.rowcount == 1)
 
