@@ -93,9 +93,10 @@ class Half:
 
 @dataclass(slots=True)
 class Sample:
-    """What the writers pick from: young people's ids, active members with their branch."""
+    """What the writers pick from: young people's ids (a sample: ids have gaps where rows written without the
+    triggers were deleted), active members with their branch."""
 
-    youth_max: int
+    youth: list[int]
     members: list[tuple[int, int]]
 
 
@@ -139,10 +140,10 @@ def pg_url(server: str, database: str) -> str:
 async def sample(url: str) -> Sample:
     conn = await asyncpg.connect(url)
     try:
-        youth_max = await conn.fetchval("SELECT max(id) FROM youth")
+        youth = await conn.fetch("SELECT id FROM youth TABLESAMPLE SYSTEM (10) LIMIT 200000")
         members = await conn.fetch("SELECT id, unit_id FROM member TABLESAMPLE SYSTEM (5) WHERE status = 'active' "
                                    "LIMIT 50000")
-        return Sample(int(youth_max), [(m["id"], m["unit_id"]) for m in members])
+        return Sample([y["id"] for y in youth], [(m["id"], m["unit_id"]) for m in members])
     finally:
         await conn.close()
 
@@ -159,7 +160,7 @@ async def writer(url: str, mode: str, sample: Sample, half: Half, seed: str, sta
         while (began := time.perf_counter()) < stop:
             now = datetime.now(UTC)
             if events:
-                args: tuple[Any, ...] = (rng.randint(1, sample.youth_max), rng.choice(EVENT_KINDS),
+                args: tuple[Any, ...] = (rng.choice(sample.youth), rng.choice(EVENT_KINDS),
                                          half.first + timedelta(days=rng.randrange(half.days)),
                                          rng.choice(sample.members)[0], now)
             else:
