@@ -256,8 +256,8 @@ async def sensitive_rows(session: AsyncSession, *, unit: Unit, year: int) -> lis
         _among(session, col(ReportRollup.unit_id), list(parents)), col(ReportRollup.period).in_(periods))
     # Thousands of plain tuples for a commune: read past the ORM's row processing.
     rows = await (await session.connection()).execute(query)
-    return [SensitiveRow(unit_id, parents[unit_id], period, n, minority, religious)
-            for unit_id, period, n, minority, religious in rows]
+    return sorted(SensitiveRow(unit_id, parents[unit_id], period, n, minority, religious)  # one order, any plan
+                  for unit_id, period, n, minority, religious in rows)
 
 
 def _units_where(condition: ColumnElement[bool]) -> Select[int | None, int | None]:
