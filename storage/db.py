@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.sealed import Sealer, attach_sealer
 
-__all__ = ["create_engine", "is_sqlite", "key_col", "reader_factory", "session_factory", "upsert_insert"]
+__all__ = ["create_engine", "is_sqlite", "key_col", "on_postgres", "reader_factory", "session_factory", "upsert_insert"]
 
 
 _READ_ONLY = "bot11_read_only"  # an execution option: the session's transactions only read
@@ -83,10 +83,15 @@ def reader_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
                               expire_on_commit=False)
 
 
+def on_postgres(session: AsyncSession) -> bool:
+    """Tell whether the session's database is PostgreSQL (else SQLite)."""
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
 def upsert_insert(session: AsyncSession, table: type[SQLModel] | Table) -> postgresql.Insert | sqlite.Insert:
     """Return an INSERT for `table` (a model, or its Core table) in the session's dialect, which has
     `on_conflict_do_nothing()`."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if on_postgres(session):
         return postgresql.insert(table)
     return sqlite.insert(table)
 

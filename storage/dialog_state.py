@@ -10,6 +10,7 @@ from sqlalchemy import and_, literal
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import on_postgres
 from storage.models import ChatIdentity, Conversation, Member, MemberStatus, Role, Unit
 
 __all__ = [
@@ -39,7 +40,7 @@ async def speaking(session: AsyncSession, *, channel: str, external_id: str) -> 
     PostgreSQL: the conversation row is locked by a second query (`conversation_for`), since FOR UPDATE cannot
     reach the nullable side of an outer join.
     """
-    sqlite = session.bind is None or session.bind.dialect.name != "postgresql"
+    sqlite = not on_postgres(session)
     who = select(literal(channel).label("channel"), literal(external_id).label("external_id")).subquery("who")
     query = (
         select(ChatIdentity, Member, Role.role, Unit, *([Conversation] if sqlite else []))

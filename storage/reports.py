@@ -43,6 +43,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
 from storage.calendar import EvaluationCalendar, Period
+from storage.db import on_postgres
 from storage.models import (
     Evaluation,
     ReportGroup,
@@ -194,13 +195,9 @@ def viewable_root(roles: Sequence[tuple[str, Unit]]) -> Unit | None:
 def _child_key(session: AsyncSession, root: Unit) -> ColumnElement[str]:
     """The id (as text) of the child of `root` whose subtree holds a unit; '' for `root` itself."""
     rest = func.substr(col(Unit.path), len(root.path) + 1)
-    if _postgres(session):
+    if on_postgres(session):
         return func.split_part(rest, "/", 1)
     return func.substr(rest, 1, func.instr(rest, "/") - 1)
-
-
-def _postgres(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 async def child_units(session: AsyncSession, *, root: Unit) -> Sequence[Unit]:
@@ -275,7 +272,7 @@ async def _parents_of(
 def _among(session: AsyncSession, column: Mapped[Any], ids: Sequence[int]) -> ColumnElement[bool]:
     """`column` is one of `ids`: on PostgreSQL one array parameter (one statement text however many ids, and
     a filter a view pushes into its base table like a constant), elsewhere an IN list."""
-    if _postgres(session):
+    if on_postgres(session):
         return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
     return column.in_(list(ids))
 
@@ -352,7 +349,7 @@ def _ids_without_figure(session: AsyncSession) -> ColumnElement[Any]:
     """The ids of a group's surveyed units without a figure of young people reached: an array on PostgreSQL
     (one value however many), a comma-separated text on SQLite (NULL when there are none)."""
     unit_id = case((col(Survey.youth_reached).is_(None), Survey.unit_id))
-    if _postgres(session):
+    if on_postgres(session):
         return func.array_remove(func.array_agg(unit_id), None)
     return func.group_concat(unit_id)
 

@@ -56,7 +56,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from storage.db import key_col, upsert_insert
+from storage.db import key_col, on_postgres, upsert_insert
 from storage.models import ReportRollupBase, ReportRollupPending, Unit, Youth
 from storage.sensitive import is_minority, is_religious
 from storage.units import ancestor_ids
@@ -448,8 +448,7 @@ async def fold_pending(session: AsyncSession) -> int:
     """Fold every pending rollup row into the base tables in the session's transaction; return how many rows
     were folded. Reports read the same figures before and after (the views add what is pending)."""
     folded = 0
-    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
-    for statement in fold_sql(postgres=postgres):
+    for statement in fold_sql(postgres=on_postgres(session)):
         result = await session.exec(text(statement))  # type: ignore[call-overload]
         if statement.startswith("WITH gone"):
             folded += int(result.scalar_one())
@@ -521,8 +520,7 @@ async def _add_counts(session: AsyncSession, *, minority: Tally, religious: Tall
     writer waits on the rows of the units above), on SQLite or when `spread` (a rebuild) to the unit and every
     unit above it in the base table."""
     own = [(u, p) for u, p in set(minority) | set(religious) if minority[u, p] or religious[u, p]]
-    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
-    if postgres and not spread:
+    if on_postgres(session) and not spread:
         pending = [{"unit_id": u, "period": p, "minority": minority[u, p], "religious": religious[u, p]}
                    for u, p in own]
         for start in range(0, len(pending), _BATCH):
