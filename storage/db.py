@@ -15,6 +15,7 @@ from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.sealed import Sealer, attach_sealer
+from storage.sqlite_driver import one_hop_dbapi
 
 __all__ = ["create_engine", "is_sqlite", "key_col", "on_postgres", "reader_factory", "session_factory", "upsert_insert"]
 
@@ -28,7 +29,8 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, sealer: Sealer | None = None, **kwargs: Any) -> AsyncEngine:
-    """Build the async engine for `url`; for a SQLite file, create its folder and set it up for WAL.
+    """Build the async engine for `url`; for a SQLite file, create its folder and set it up for WAL, with one
+    thread hop per statement (storage/sqlite_driver.py).
 
     `sealer` seals and opens the sensitive columns (storage/sealed.py); without one the engine reads and
     writes them only as NULL.
@@ -40,7 +42,7 @@ def create_engine(url: str, *, sealer: Sealer | None = None, **kwargs: Any) -> A
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_hop_dbapi(), **kwargs)
     attach_sealer(engine.dialect, sealer)
     _configure_sqlite(engine)
     return engine
