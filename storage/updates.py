@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
+from sqlalchemy import Insert, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import upsert_insert
+from storage.db import on_postgres
 from storage.models import ProcessedUpdate
 
 __all__ = ["claim_update", "forget_updates_before"]
@@ -19,12 +23,19 @@ async def claim_update(session: AsyncSession, *, channel: str, update_id: str, n
     Runs in the same transaction as the update's effects, so a crash before commit leaves the id
     unclaimed and the platform's redelivery is processed normally.
     """
-    # Against the table, not the model: a Core INSERT skips the ORM's bulk-insert bookkeeping (every update
-    # runs this).
-    table = ProcessedUpdate.metadata.tables[ProcessedUpdate.__tablename__]
-    statement = upsert_insert(session, table).values(channel=channel, update_id=update_id, processed_at=now)
-    result = await session.exec(statement.on_conflict_do_nothing())
+    result = await session.exec(_claim(on_postgres(session)),
+                                params={"channel": channel, "update_id": update_id, "processed_at": now})
     return bool(result.rowcount == 1)
+
+
+@cache
+def _claim(postgres: bool) -> Insert:
+    """The claim, built once per database kind with the update as parameters (every update runs it), against
+    the table rather than the model: a Core INSERT skips the ORM's bulk-insert bookkeeping."""
+    table = ProcessedUpdate.metadata.tables[ProcessedUpdate.__tablename__]
+    insert = postgresql.insert(table) if postgres else sqlite.insert(table)
+    values: dict[str, Any] = {name: bindparam(name) for name in ("channel", "update_id", "processed_at")}
+    return insert.values(values).on_conflict_do_nothing()
 
 
 async def forget_updates_before(session: AsyncSession, *, before: datetime) -> int:
