@@ -269,3 +269,25 @@ async def test_the_last_two_activities_deleted_at_once_leave_the_young_person_un
     async with demo.sessions() as session, session.begin():
         assert (await national(session))[1] == participating
         await assert_rollups_exact(session)
+
+
+async def test_one_statement_of_several_events_counts_each_period_once(demo: App) -> None:
+    """Events are counted before each row (PostgreSQL) or after it (SQLite): rows of one statement see the rows
+    before them, so three activities and a note in one INSERT count the young person once in 2026-H2 and once in
+    2026, and one more in 2026-H1 counts in that half only."""
+    async with demo.sessions() as session, session.begin():
+        branch, member = await branch_and_member(session)
+        await add_youth(session, member=member, unit=branch, at=AT)
+        youth = await session.scalar(select(Youth.id).order_by(col(Youth.id).desc()))
+        count = "SELECT participating FROM report_rollup WHERE unit_id = :u AND period = :p"
+        before = {p: await session.scalar(text(count), {"u": branch.id, "p": p}) or 0
+                  for p in ("2026-H1", "2026-H2", "2026")}
+        rows = ", ".join(f"(:y, '{kind}', '{day}', :m, :at)" for kind, day in (
+            ("activity", "2026-11-18"), ("note", "2026-11-18"), ("activity", "2026-11-19"),
+            ("activity", "2026-03-02"), ("activity", "2026-11-20")))
+        await session.exec(text(f"INSERT INTO participation (youth_id, kind, on_date, recorded_by, recorded_at) "  # type: ignore[call-overload]
+                                f"VALUES {rows}"), params={"y": youth, "m": member, "at": AT})
+        after = {p: await session.scalar(text(count), {"u": branch.id, "p": p}) or 0
+                 for p in ("2026-H1", "2026-H2", "2026")}
+        assert {p: after[p] - before[p] for p in after} == {"2026-H1": 1, "2026-H2": 1, "2026": 1}
+        await assert_rollups_exact(session)
