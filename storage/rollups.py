@@ -187,13 +187,14 @@ def _in_period(d: _Dialect, row: str, code: str, *, time: bool) -> str:
     return f"({half} = {code} OR {year} = {code})"
 
 
-def _youth_statements(d: _Dialect, x: str, sign: int, other: str) -> list[str]:
+def _youth_statements(d: _Dialect, x: str, sign: int, other: str, *, earlier: str = "") -> list[str]:
     """Add (`sign` 1) or remove (-1) what youth row `x` (NEW/OLD) counts; `other` compares ids of the rows
-    that keep a distinct count up without this one."""
+    that keep a distinct count up without this one (`earlier`, a condition on row `o`, replaces it)."""
     periods = (f"(SELECT {d.half_of_time(f'{x}.introduced_at')} AS code "
                f"UNION ALL SELECT {d.year_of_time(f'{x}.introduced_at')})")
     alone = (f"NOT EXISTS (SELECT 1 FROM youth o WHERE o.introduced_by = {x}.introduced_by "
-             f"AND o.unit_id = {x}.unit_id AND o.id {other} {x}.id AND {_in_period(d, 'o', 'p.code', time=True)})")
+             f"AND o.unit_id = {x}.unit_id AND {earlier or f'o.id {other} {x}.id'} "
+             f"AND {_in_period(d, 'o', 'p.code', time=True)})")
     age = f"({d.int_year(d.year_of_time(f'{x}.introduced_at'))} - {x}.birth_year)"
     values = ["1", _flag(alone), *(_flag(condition) for condition in _youth_conditions(x, age))]
     selected = ", ".join(f"{sign} * {v}" for v in values)
@@ -254,36 +255,19 @@ def _lock(kind: str, ids: str) -> str:
             f"(v % {LOCK_BUCKETS})::int AS b FROM {source} AS t(v) WHERE v IS NOT NULL) s ORDER BY b")
 
 
-def _periods_of(d: _Dialect, value: str, *, time: bool) -> str:
-    half = d.half_of_time(value) if time else d.half_of_date(value)
-    year = d.year_of_time(value) if time else d.year_of_date(value)
-    return f"LATERAL (SELECT {half} AS code UNION ALL SELECT {year}) p"
-
-
-_NOT_NEW = "NOT EXISTS (SELECT 1 FROM new_rows x WHERE x.id = o.id)"
-
-
 def _youth_inserted(d: _Dialect) -> list[str]:
-    """PostgreSQL, once per INSERT statement on youth (its rows in `new_rows`): the counts of the rows, and a
-    fulfilment for each (introducer, unit, period) that no other young person had before."""
-    age = f"({d.int_year(d.year_of_time('n.introduced_at'))} - n.birth_year)"
-    flags = ", ".join(f"sum({_flag(condition)})" for condition in _youth_conditions("n", age))
-    periods = _periods_of(d, "n.introduced_at", time=True)
-    counts = tuple(c for c in YOUTH_COLUMNS if c != "fulfilled")
-    earlier = (f"NOT EXISTS (SELECT 1 FROM youth o WHERE o.introduced_by = k.introduced_by AND o.unit_id = k.unit_id "
-               f"AND {_in_period(d, 'o', 'k.code', time=True)} AND {_NOT_NEW})")
-    return [
-        _lock("member", "SELECT introduced_by FROM new_rows"),
-        f"INSERT INTO report_rollup_pending (unit_id, period, {', '.join(counts)}) "
-        f"SELECT n.unit_id, p.code, count(*), {flags} FROM new_rows n CROSS JOIN {periods} GROUP BY n.unit_id, p.code",
-        f"INSERT INTO report_rollup_pending (unit_id, period, fulfilled) SELECT k.unit_id, k.code, count(*) "
-        f"FROM (SELECT DISTINCT n.introduced_by, n.unit_id, p.code FROM new_rows n CROSS JOIN {periods}) k "
-        f"WHERE {earlier} GROUP BY k.unit_id, k.code",
-        f"INSERT INTO report_group_pending (unit_id, period, group_code, n) SELECT n.unit_id, p.code, n.group_code, "
-        f"count(*) FROM new_rows n CROSS JOIN {periods} GROUP BY n.unit_id, p.code, n.group_code",
-        f"INSERT INTO report_unit_pending (unit_id, engaged) SELECT n.unit_id, count(*) FROM new_rows n "
-        f"WHERE n.status IN ({_ENGAGED}) GROUP BY n.unit_id",
-    ]
+    """PostgreSQL, after each youth row is inserted (not before: a row that `add_youth`'s ON CONFLICT skips must
+    not count, and AFTER triggers fire only for rows written): lock the introducer, then count the row, and a
+    fulfilment where no earlier young person of the introducer, unit and period was. Row-level AFTER triggers run
+    at the end of the statement, when every row of it is in the table: a row of the same statement (the same
+    inserting transaction id) is earlier only with a smaller id, any other row visible is earlier (committed
+    before the lock was granted, or written by an earlier statement of this transaction). About half of what
+    the statement-level trigger over a transition table cost a writer (issue 13)."""
+    own = "(SELECT s.xmin FROM youth s WHERE s.id = NEW.id)"
+    earlier = f"o.id <> NEW.id AND (o.xmin <> {own} OR o.id < NEW.id)"
+    return [f"PERFORM pg_advisory_xact_lock({_LOCK_CLASSES['member']}, (NEW.introduced_by % {LOCK_BUCKETS})::int)",
+            *_youth_statements(d, "NEW", 1, "<>", earlier=earlier),
+            f"IF NEW.status IN ({_ENGAGED}) THEN {_engaged_statement(d, 'NEW', 1)}; END IF"]
 
 
 def _event_inserted(d: _Dialect) -> list[str]:
@@ -301,14 +285,10 @@ def _changed(columns: tuple[str, ...], *, postgres: bool) -> str:
     return " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns)
 
 
-_PER_STATEMENT = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
-
-
 def _bodies(d: _Dialect) -> dict[str, tuple[str, str, str, list[str]]]:
     """name -> (timing and event, table, WHEN condition, statements). On PostgreSQL registrations are counted
-    once per statement (an insert the phone's unique key skips must not count: `add_youth` inserts with ON
-    CONFLICT DO NOTHING), events before each row (`_event_inserted`), and every trigger deciding a distinct
-    count first locks the young person or the introducer (`_lock`)."""
+    after each row (`_youth_inserted`), events before each row (`_event_inserted`), and every trigger deciding a
+    distinct count first locks the young person or the introducer (`_lock`)."""
     kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
     youth_update = [*_youth_statements(d, "OLD", -1, "<>"), *_youth_statements(d, "NEW", 1, "<>")]
     moved = [_youth_events_statement(d, "OLD", -1), _youth_events_statement(d, "NEW", 1)]
@@ -354,13 +334,11 @@ def install_sql(*, postgres: bool) -> list[str]:
     for name, (timing, table, when, body) in _bodies(_Dialect(postgres)).items():
         condition = f"WHEN ({when}) " if when else ""
         if postgres:
-            per_statement = name == "report_youth_ins"
-            result = "NULL" if per_statement else "OLD" if "DELETE" in timing else "NEW"
+            result = "OLD" if "DELETE" in timing else "NEW"
             statements.append(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 + "; ".join(body) + f"; RETURN {result}; END $$")
-            level = _PER_STATEMENT if per_statement else "FOR EACH ROW"
-            statements.append(f"CREATE TRIGGER {name} {timing} ON {table} {level} {condition}"
+            statements.append(f"CREATE TRIGGER {name} {timing} ON {table} FOR EACH ROW {condition}"
                               f"EXECUTE FUNCTION {name}()")
         else:
             statements.append(f"CREATE TRIGGER {name} {timing} ON {table} FOR EACH ROW {condition}"

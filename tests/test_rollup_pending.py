@@ -291,3 +291,30 @@ async def test_one_statement_of_several_events_counts_each_period_once(demo: App
                  for p in ("2026-H1", "2026-H2", "2026")}
         assert {p: after[p] - before[p] for p in after} == {"2026-H1": 1, "2026-H2": 1, "2026": 1}
         await assert_rollups_exact(session)
+
+
+async def test_one_statement_of_several_registrations_counts_one_fulfilment_and_a_skipped_row_none(demo: App) -> None:
+    """Registrations are counted after each row: three young people of one introducer in one INSERT make one
+    fulfilment (the statement's rows see one another; the one with the smallest id is the first), and a row the
+    phone's unique key skips (ON CONFLICT DO NOTHING, as `add_youth` inserts) counts nothing."""
+    async with demo.sessions() as session, session.begin():
+        branch, member = await branch_and_member(session, "CD-KP2")
+        await session.exec(text("DELETE FROM youth WHERE introduced_by = :m"),  # type: ignore[call-overload]
+                           params={"m": member})
+        count = ("SELECT coalesce(sum(introduced), 0), coalesce(sum(fulfilled), 0) FROM report_rollup "
+                 "WHERE unit_id = :u AND period = '2026-H2'")
+        before = tuple((await session.exec(text(count), params={"u": branch.id})).one())  # type: ignore[call-overload]
+        insert = ("INSERT INTO youth (full_name, name_key, birth_year, gender, group_code, introduced_to, "
+                  "introduced_by, unit_id, introduced_at, consent_at, status, status_at, updated_at, phone) VALUES {} "
+                  "ON CONFLICT (phone) DO NOTHING")
+        row = "('Thanh Niên', 'thanh nien', 2006, 'female', 'residential', 'doan', :m, :u, :at, :at, 'introduced', " \
+              ":at, :at, '{}')"
+        rows = ", ".join(row.format(phone) for phone in ("0901000001", "0901000002", "0901000003"))
+        params = {"m": member, "u": branch.id, "at": AT}
+        await session.exec(text(insert.format(rows)), params=params)  # type: ignore[call-overload]
+        middle = tuple((await session.exec(text(count), params={"u": branch.id})).one())  # type: ignore[call-overload]
+        assert (middle[0] - before[0], middle[1] - before[1]) == (3, 1)
+        await session.exec(text(insert.format(row.format("0901000002"))), params=params)  # type: ignore[call-overload]
+        after = tuple((await session.exec(text(count), params={"u": branch.id})).one())  # type: ignore[call-overload]
+        assert after == middle
+        await assert_rollups_exact(session)
