@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam
+from sqlalchemy import String, and_, bindparam, insert, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -87,17 +87,23 @@ async def conversation_for(session: AsyncSession, *, channel: str, external_id: 
 async def save_conversation(
     session: AsyncSession, *, current: Conversation | None, channel: str, external_id: str, flow: str,
     step: str, data: dict[str, Any], expires_at: datetime,
-) -> Conversation:
-    """Write the new state over `current` (or create it) and bump its version."""
+) -> None:
+    """Write the new state over `current` (or create it) and bump its version.
+
+    One Core statement built once (every step of every dialog runs it) instead of the ORM's unit of work on the
+    loaded row; `current` itself is left as read (the session ends with the update)."""
+    values = {"flow": flow, "step": step, "data": dict(data), "expires_at": expires_at}
     if current is None:
-        current = Conversation(channel=channel, external_id=external_id, flow=flow, step=step, data={},
-                               expires_at=expires_at, version=0)
-        session.add(current)
-    current.flow, current.step, current.data = flow, step, dict(data)
-    current.expires_at = expires_at
-    current.version += 1
-    await session.flush()
-    return current
+        await session.exec(_INSERT, params={"channel": channel, "external_id": external_id, "version": 1, **values})
+    else:
+        await session.exec(_UPDATE, params={"row": current.id, **{f"new_{k}": v for k, v in values.items()}})
+
+
+_TABLE = Conversation.metadata.tables[Conversation.__tablename__]
+_INSERT = insert(_TABLE)
+_UPDATE = (update(_TABLE).where(_TABLE.c.id == bindparam("row"))
+           .values({name: bindparam(f"new_{name}") for name in ("flow", "step", "data", "expires_at")}
+                   | {"version": _TABLE.c.version + 1}))
 
 
 async def clear_conversation(session: AsyncSession, *, channel: str, external_id: str) -> None:
