@@ -21,6 +21,7 @@ gate, so both runs get the same updates in the same batches.
 
 Latency is per update, from the moment the channel starts on it to its last reply acknowledged by the
 server (so it includes waiting for SQLite's write lock behind the other people handled at the same time).
+Below the table: the Bot API calls the bot made per update, by method, and how the fake server batched updates.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,7 @@ class ScriptedApi(FakeBotApi):
         self.misses: list[str] = []  # presses the script wanted that were not on offer
         self._latest: dict[int, int] = {}  # person → id of the last update queued for them
         self._pressed: dict[int, dict[str, Any]] = {}  # update id → the press it was made, once served
+        self.batches: list[int] = []  # how many updates each getUpdates that served any returned
 
     async def push(self, update: dict[str, Any]) -> int:
         if "press" in update:
@@ -141,6 +144,8 @@ class ScriptedApi(FakeBotApi):
                     self._pressed[update_id] = {"update_id": update_id, **self._press(update["press"])}
                 update = self._pressed[update_id]
             served.append(update)
+        if served:
+            self.batches.append(len(served))
         return served
 
     def _press(self, press: dict[str, Any]) -> dict[str, Any]:
@@ -192,12 +197,14 @@ class Result:
     replies: int
     statements: int = 0  # SQL statements sent to the database during the run
     cpu: float = 0.0  # seconds of this process's CPU (the bot's: the fake Bot API runs in another process)
+    calls: Counter[str] = field(default_factory=Counter)  # Bot API calls the bot made during the run, by method
+    batches: list[int] = field(default_factory=list)  # updates served by each getUpdates that served some
 
     @property
     def per_second(self) -> float:
         return self.updates / self.seconds
 
-    def quantile(self, q: float) -> float:
+    def quantile(self, q: int) -> float:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1] * 1000
 
 
@@ -214,9 +221,12 @@ def serve_fake_api(people: int, dialogs: bool, port_out: Any, stop_in: Any) -> N
         for update in updates(people):
             await api.push(update)
         port_out.send((api.port, api.token))
+        await asyncio.get_running_loop().run_in_executor(None, stop_in.recv)  # the bot is set up: count from here
+        before = len(api.calls)
         await asyncio.get_running_loop().run_in_executor(None, stop_in.recv)
         stale = sum(1 for message in api.sent if message.get("text", "").startswith(STALE_PREFIX))
-        port_out.send((len(api.sent), stale, api.misses))
+        calls = Counter(call.method for call in api.calls[before:])
+        port_out.send((len(api.sent), stale, api.misses, calls, api.batches))
         await api.stop()
 
     asyncio.run(serve())
@@ -225,7 +235,7 @@ def serve_fake_api(people: int, dialogs: bool, port_out: Any, stop_in: Any) -> N
 async def demo_app(folder: str) -> tuple[Settings, App, list[int]]:
     """The demo organisation on a fresh SQLite file in `folder`, at a fixed instant, and a one-item list that
     counts the SQL statements sent to the database from then on."""
-    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder}/bench.db",  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{folder}/bench.db",
                         attachment_dir=folder)
     app = build_app(settings, clock=lambda: datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
     await app.prepare(demo=True)
@@ -258,6 +268,7 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool, profil
                 stop = asyncio.Event()
                 profiler = cProfile.Profile(time.process_time) if profile else None
                 statements[0] = 0
+                to_child.send("counting")
                 cpu_started = time.process_time()
                 started = time.perf_counter()
                 if profiler:
@@ -276,11 +287,11 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool, profil
         finally:
             await app.close()
     to_child.send("stop")
-    replies, stale, misses = from_child.recv()
+    replies, stale, misses, calls, batches = from_child.recv()
     child.join()
     assert not misses, f"the script drifted: {len(misses)} presses not on offer, e.g. {misses[:3]}"
     assert stale == 0, f"{stale} presses were refused as stale"
-    return Result(name, total, seconds, channel.latencies, replies, statements[0], cpu)
+    return Result(name, total, seconds, channel.latencies, replies, statements[0], cpu, calls, batches)
 
 
 def table(results: list[Result]) -> str:
@@ -293,6 +304,15 @@ def table(results: list[Result]) -> str:
     echo_run, dialog_run = results
     ratio = echo_run.per_second / dialog_run.per_second
     rows.append(f"cost per update, dialogs / echo: {ratio:.2f}×")
+    methods = sorted(set(echo_run.calls) | set(dialog_run.calls))
+    rows.append(f"\n{'Bot API calls per update':<34}" + "".join(f"{r.name.split()[0]:>12}" for r in results))
+    for method in methods:
+        rows.append(f"{method:<34}" + "".join(f"{r.calls[method] / r.updates:>12.3f}" for r in results))
+    rows.append(f"{'updates per getUpdates (mean)':<34}"
+                + "".join(f"{statistics.mean(r.batches) if r.batches else 0:>12.1f}" for r in results))
+    # Above 1: updates fetched again while still being handled (decoded again, then skipped by the dispatcher).
+    rows.append(f"{'times each update was served':<34}" + "".join(f"{sum(r.batches) / r.updates:>12.2f}"
+                                                                 for r in results))
     return "\n".join(rows)
 
 
