@@ -184,7 +184,14 @@ class Dispatcher(Generic[U]):
             self._observer.update_handled(self.channel.name, outcome, time.perf_counter() - started)
 
     async def _handle_update(self, update: U, event: Event | None) -> Outcome:
-        await self.channel.acknowledge(update)
+        # Acknowledging only stops a pressed button's spinner: neither the step nor its replies wait for it.
+        acknowledged = asyncio.ensure_future(self.channel.acknowledge(update))
+        try:
+            return await self._answer(update, event)
+        finally:
+            await acknowledged
+
+    async def _answer(self, update: U, event: Event | None) -> Outcome:
         if isinstance(event, Reachability):
             await self._mark(event.chat_id, reachable=event.reachable)
             return Outcome.REACHABILITY
@@ -193,13 +200,19 @@ class Dispatcher(Generic[U]):
         replies = await self._handle(event)
         if not replies:
             return Outcome.DUPLICATE  # a redelivery: the first delivery answered it
-        # The follow-up touches an older message, so it need not hold the new replies back.
-        await asyncio.gather(self.channel.answered(update), self._deliver(event, replies))
-        # Roles change only at the end of a dialog step reached by a command or a press (joining, taking a
-        # role), so typed answers, the bulk of the traffic, skip the menu check and its database read.
-        if self._menus is not None and (event.choice is not None or (event.text or "").startswith("/")):
-            await self._menus.refresh(event.user_id, event.chat_id)
+        # The follow-up touches an older message and the menu sits beside the chat: neither need hold the new
+        # replies back, nor wait for them.
+        await asyncio.gather(self.channel.answered(update), self._deliver(event, replies), self._refresh(event))
         return Outcome.HANDLED
+
+    async def _refresh(self, inbound: Inbound) -> None:
+        """Give the chat the menu its roles open, after a step that may have changed them.
+
+        Roles change only at the end of a dialog step reached by a command or a press (joining, taking a role),
+        so typed answers, the bulk of the traffic, skip the menu check and its database read.
+        """
+        if self._menus is not None and (inbound.choice is not None or (inbound.text or "").startswith("/")):
+            await self._menus.refresh(inbound.user_id, inbound.chat_id)
 
     async def poll(self, stop: asyncio.Event) -> None:
         """Fetch and handle updates until `stop` is set or the channel has no more; updates are confirmed only
