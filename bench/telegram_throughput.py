@@ -262,6 +262,7 @@ async def run(name: str, people: int, concurrency: int, *, dialogs: bool, profil
                 # Wired as `bot.serve.Runner` does for production, plus timing.
                 menus = RoleMenus(service.name, service, commands=app.engine.commands, catalogs=app.catalogs,
                                   sessions=reader_factory(app.db))
+                app.engine.tell_standing(menus.told)
                 handle = one_writer_at_a_time(app.engine.handle, settings.database_url) if dialogs else echo
                 channel = Timed(total, service, handle=handle, sessions=app.sessions, t=app.catalogs.get(None),
                                 menus=menus if dialogs else None, concurrency=concurrency)

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.channel import MenuChannel, MenuCommand
 from conversations.engine import Command
 from conversations.i18n import LOCALES, Catalogs
+from conversations.messages import Inbound
 from conversations.outlet import SendFailed
 from storage.chat_roles import roles_and_locale
 
@@ -62,6 +63,7 @@ class RoleMenus:
         self._remembered = remembered
         self._role_commands = frozenset(role for command in commands for role in command.roles)
         self._published: OrderedDict[str, _Key] = OrderedDict()
+        self._told: OrderedDict[str, tuple[frozenset[str], str | None]] = OrderedDict()
 
     async def publish(self) -> None:
         """Set the menu everyone sees: the default language without a language code, others with theirs."""
@@ -72,12 +74,24 @@ class RoleMenus:
                 commands = menu(self._commands, self._catalogs, locale, frozenset())
                 await self._publisher.publish_menu(None, commands, language=locale)
 
+    def told(self, inbound: Inbound, roles: frozenset[str], locale: str | None) -> None:
+        """Keep what the dialog engine read in a step's transaction (`Engine.tell_standing`) for the `refresh`
+        after that step, which then reads nothing itself."""
+        if inbound.channel == self._channel:
+            self._told[inbound.user_id] = (roles, locale)
+            self._told.move_to_end(inbound.user_id)
+            while len(self._told) > self._remembered:
+                self._told.popitem(last=False)
+
     async def refresh(self, user_id: str, chat_id: str) -> None:
         """Give this chat the menu its roles open, or take a former one away; cheap when nothing changed."""
         if not self._role_commands:
             return
-        async with self._sessions() as session:
-            roles, locale = await roles_and_locale(session, channel=self._channel, external_id=user_id)
+        known = self._told.pop(user_id, None)
+        if known is None:
+            async with self._sessions() as session:
+                known = await roles_and_locale(session, channel=self._channel, external_id=user_id)
+        roles, locale = known
         key = (locale or self._catalogs.default, roles & self._role_commands)
         if self._published.get(chat_id, (key[0], frozenset())) == key:
             self._remember(chat_id, key)

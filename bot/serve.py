@@ -160,6 +160,7 @@ class Runner:
         if isinstance(channel, MenuChannel):
             menus = RoleMenus(channel.name, channel, commands=app.engine.commands, catalogs=app.catalogs,
                               sessions=reader_factory(app.db))
+            app.engine.tell_standing(menus.told)
         return Dispatcher(channel, handle=handle, sessions=app.sessions, t=app.catalogs.get(None), menus=menus,
                           patience=patience, backoff=self._backoff, observer=app.metrics)
 

@@ -33,6 +33,7 @@ from conversations.held import Asked, DialogData, Held, StaleData, new_stamp
 from conversations.i18n import Catalogs, Translator
 from conversations.messages import Choice, Inbound, Reply
 from conversations.text import fold, nfc
+from storage.chat_roles import roles_and_locale
 from storage.dialog_state import clear_conversation, save_conversation, speaking
 from storage.models import ChatIdentity, Conversation, Member, Unit
 from storage.outbox import Push, enqueue_many
@@ -46,6 +47,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+# Told, after a step reached by a command or a press, the person's roles and chosen language as of its commit.
+Standing = Callable[[Inbound, frozenset[str], "str | None"], None]
 # Failures of the database (away, busy, a conflict lost): the channel handles the update again later.
 _DATABASE = (DBAPIError, PoolTimeout, OSError, TimeoutError)
 _MAX_COMMAND = 32
@@ -215,6 +218,13 @@ class Engine:
         self._by_name = {name: command for command in commands for name in command.names}
         self._flows = {command.flow.name: command.flow for command in commands}
         self._browsing = {command.flow.name for command in commands if command.midway is Midway.SHOW}
+        self._standing: list[Standing] = []
+
+    def tell_standing(self, listener: Standing) -> None:
+        """After each step reached by a command or a press (the only steps that change roles or the language),
+        tell `listener` the person's roles and chosen language, read in the step's own transaction after its
+        writes: a channel's command menu then needs no read of its own (bot/menus.py)."""
+        self._standing.append(listener)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Process one update once; a redelivered update id returns no replies and changes nothing.
@@ -233,6 +243,7 @@ class Engine:
 
     async def _handle(self, inbound: Inbound) -> list[Reply]:
         now = self._clock()
+        standing = None
         async with self._sessions() as session, session.begin():
             if not await claim_update(session, channel=inbound.channel, update_id=inbound.update_id, now=now):
                 return []
@@ -240,7 +251,13 @@ class Engine:
             outcome = await self._route(ctx, held, expired)
             if outcome.effects:
                 await enqueue_many(session, pushes=outcome.effects, now=now)
-            return await self._persist(ctx, row, held, outcome)
+            replies = await self._persist(ctx, row, held, outcome)
+            if self._standing and (inbound.choice is not None or (inbound.text or "").startswith("/")):
+                standing = await roles_and_locale(session, channel=inbound.channel, external_id=inbound.user_id)
+        if standing is not None:  # committed
+            for listener in self._standing:
+                listener(inbound, *standing)
+        return replies
 
     async def _context(
         self, session: AsyncSession, inbound: Inbound, now: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,11 +15,14 @@ async def roles_and_locale(
     session: AsyncSession, *, channel: str, external_id: str
 ) -> tuple[frozenset[str], str | None]:
     """Return the role names the person holds (on any unit) and the language they chose, if any."""
-    query = (
-        select(ChatIdentity.locale, Role.role)
-        .outerjoin(Role, col(Role.member_id) == ChatIdentity.member_id)
-        .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)
-    )
-    rows = (await session.exec(query)).all()
+    rows = (await session.exec(_QUERY, params={"channel": channel, "external_id": external_id})).all()
     locale = rows[0][0] if rows else None
     return frozenset(role for _, role in rows if role is not None), locale
+
+
+# Built once, the person as parameters: every command or press reads it.
+_QUERY = (
+    select(ChatIdentity.locale, Role.role)
+    .outerjoin(Role, col(Role.member_id) == ChatIdentity.member_id)
+    .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))
+)
