@@ -113,7 +113,7 @@ class Channel(Protocol[U]):
         ...
 
     async def acknowledge(self, update: U) -> None:
-        """Tell the platform an update arrived, before it is handled (Telegram: stop a pressed button's spinner).
+        """Tell the platform an update arrived, while it is handled (Telegram: stop a pressed button's spinner).
 
         Must not raise."""
         ...
