@@ -23,10 +23,13 @@ change of the unit's own counts to `<name>_pending` instead (an INSERT, no lock 
 the pending rows to each unit on their unit's path, and `fold_pending` (the `fold_rollups` job, every two seconds;
 and before a move) moves them into the base tables in one statement per table. A report reads one snapshot of
 base and pending, so it is exact whether or not a fold ran, and the fold changes no figure. A
-distinct count moves only when the first matching row appears or the last one goes: inserts are counted by
-AFTER triggers (on PostgreSQL the row with the smallest id among those a statement adds counts, because
-AFTER triggers there see the whole statement), updates and deletes by BEFORE triggers, which see the rows
-earlier in the same statement already changed. Periods are computed in Asia/Ho_Chi_Minh (UTC+7 all year:
+distinct count moves only when the first matching row appears or the last one goes, decided under a lock of the
+young person or the introducer on PostgreSQL: events inserted are counted by a BEFORE trigger there (it sees
+every earlier row, and not its own), registrations by an AFTER trigger (a row an ON CONFLICT skips must not
+count; AFTER row triggers there run at the end of the statement, so of the statement's own rows, the same
+inserting transaction id, the one with the smallest id counts), and on SQLite both by AFTER triggers, which
+fire row by row; updates and deletes by BEFORE triggers, which see the rows earlier in the same statement
+already changed. Periods are computed in Asia/Ho_Chi_Minh (UTC+7 all year:
 Vietnam has no daylight saving time), matching `Period.bounds` with the default time zone. A unit moved to
 another parent (storage/reorganise.py) rewrites its subtree's paths and takes its own rows' counts, which are
 its subtree's totals, off each old ancestor and onto each new one; a merge moves the rows themselves, and
