@@ -206,12 +206,9 @@ class Dispatcher(Generic[U]):
         return Outcome.HANDLED
 
     async def _refresh(self, inbound: Inbound) -> None:
-        """Give the chat the menu its roles open, after a step that may have changed them.
-
-        Roles change only at the end of a dialog step reached by a command or a press (joining, taking a role),
-        so typed answers, the bulk of the traffic, skip the menu check and its database read.
-        """
-        if self._menus is not None and (inbound.choice is not None or (inbound.text or "").startswith("/")):
+        """Give the chat the menu its roles open, after a step that may have changed them (typed answers, the bulk
+        of the traffic, skip the check)."""
+        if self._menus is not None and inbound.may_change_roles:
             await self._menus.refresh(inbound.user_id, inbound.chat_id)
 
     async def poll(self, stop: asyncio.Event) -> None:

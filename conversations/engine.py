@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 # Told, after a step reached by a command or a press, the person's roles and chosen language as of its commit.
-Standing = Callable[[Inbound, frozenset[str], "str | None"], None]
+Standing = Callable[[Inbound, frozenset[str], str | None], None]
 # Failures of the database (away, busy, a conflict lost): the channel handles the update again later.
 _DATABASE = (DBAPIError, PoolTimeout, OSError, TimeoutError)
 _MAX_COMMAND = 32
@@ -221,9 +221,9 @@ class Engine:
         self._standing: list[Standing] = []
 
     def tell_standing(self, listener: Standing) -> None:
-        """After each step reached by a command or a press (the only steps that change roles or the language),
-        tell `listener` the person's roles and chosen language, read in the step's own transaction after its
-        writes: a channel's command menu then needs no read of its own (bot/menus.py)."""
+        """After each step that may change roles (`Inbound.may_change_roles`), tell `listener` the person's roles
+        and chosen language, read in the step's own transaction after its writes: a channel's command menu then
+        needs no read of its own (bot/menus.py)."""
         self._standing.append(listener)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
@@ -252,7 +252,7 @@ class Engine:
             if outcome.effects:
                 await enqueue_many(session, pushes=outcome.effects, now=now)
             replies = await self._persist(ctx, row, held, outcome)
-            if self._standing and (inbound.choice is not None or (inbound.text or "").startswith("/")):
+            if self._standing and inbound.may_change_roles:
                 standing = await roles_and_locale(session, channel=inbound.channel, external_id=inbound.user_id)
         if standing is not None:  # committed
             for listener in self._standing:

@@ -20,6 +20,12 @@ class Inbound:
     choice: str | None = None
     display_name: str | None = None
 
+    @property
+    def may_change_roles(self) -> bool:
+        """A command or a press: only the dialog steps these reach change roles or the chosen language (joining,
+        taking a role, /ngonngu); typed answers, the bulk of the traffic, never do."""
+        return self.choice is not None or (self.text or "").startswith("/")
+
 
 @dataclass(frozen=True, slots=True)
 class Choice:
