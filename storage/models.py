@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -93,6 +94,14 @@ class AwareDateTime(TypeDecorator[datetime]):
 
 def _aware(**kwargs: Any) -> Any:
     return Field(sa_column=Column(AwareDateTime(), **kwargs))
+
+
+def _counted() -> Any:
+    """Whether the row is in the report rollups yet (storage/rollups.py). The application never sets it: left
+    None, the ORM leaves the column out of its INSERT and the database's default applies, which migration 0014
+    sets per database: false on PostgreSQL, where inserts run no trigger and the fold job counts the rows (reports
+    add what is not counted yet); true on SQLite, where the triggers count every row as it is written."""
+    return Field(default=None, sa_column=Column(Boolean, nullable=False, server_default=text("false")))
 
 
 class UnitKind(enum.StrEnum):
@@ -333,6 +342,7 @@ class Youth(SQLModel, table=True):
     __table_args__ = (
         Index("ix_youth_dup", "name_key", "birth_year"),
         Index("ix_youth_unit_status", "unit_id", "status"),
+        Index("ix_youth_uncounted", "id", postgresql_where=text("NOT counted"), sqlite_where=text("NOT counted")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -364,12 +374,17 @@ class Youth(SQLModel, table=True):
     updated_at: datetime | None = _aware(nullable=True, index=True)
     # Set when the personal data was erased (consent withdrawn, retention): the row stays for the counts.
     anonymised_at: datetime | None = _aware(nullable=True)
+    counted: bool | None = _counted()
 
 
 class Participation(SQLModel, table=True):
     """One event in a young person's participation; the youth's status follows these events."""
 
     __tablename__ = "participation"
+    __table_args__ = (
+        Index("ix_participation_uncounted", "id", postgresql_where=text("NOT counted"),
+              sqlite_where=text("NOT counted")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = Field(foreign_key="youth.id", index=True, ondelete="CASCADE")
@@ -380,6 +395,7 @@ class Participation(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=1000)
     recorded_by: int = Field(foreign_key="member.id")
     recorded_at: datetime = _aware(nullable=False)
+    counted: bool | None = _counted()
 
 
 class IntegrityFlag(SQLModel, table=True):

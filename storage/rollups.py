@@ -190,49 +190,64 @@ def _in_period(d: _Dialect, row: str, code: str, *, time: bool) -> str:
     return f"({half} = {code} OR {year} = {code})"
 
 
-def _youth_statements(d: _Dialect, x: str, sign: int, other: str, *, earlier: str = "") -> list[str]:
-    """Add (`sign` 1) or remove (-1) what youth row `x` (NEW/OLD) counts; `other` compares ids of the rows
-    that keep a distinct count up without this one (`earlier`, a condition on row `o`, replaces it)."""
-    periods = (f"(SELECT {d.half_of_time(f'{x}.introduced_at')} AS code "
-               f"UNION ALL SELECT {d.year_of_time(f'{x}.introduced_at')})")
+def _periods(d: _Dialect, column: str, *, time: bool) -> str:
+    """A subquery of the two periods (half-year, then year) a time or date `column` falls in, column `code`."""
+    half = d.half_of_time(column) if time else d.half_of_date(column)
+    year = d.year_of_time(column) if time else d.year_of_date(column)
+    return f"(SELECT {half} AS code UNION ALL SELECT {year})"
+
+
+def _kinds() -> str:
+    return ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
+
+
+def _others(d: _Dialect, x: str) -> str:
+    """The rows `o` whose presence keeps a distinct count of row `x` up once `x` is gone: on PostgreSQL only
+    the rows counted already (the view adds the others), on SQLite every other row."""
+    return f"o.counted AND o.id <> {x}.id" if d.postgres else f"o.id <> {x}.id"
+
+
+def _youth_statements(d: _Dialect, x: str, sign: int, *, earlier: str = "") -> list[str]:
+    """Add (`sign` 1) or remove (-1) what youth row `x` (NEW/OLD) counts; a fulfilment moves when no row `o`
+    of `earlier` (a condition, by default `_others`) shares its introducer, unit and period."""
     alone = (f"NOT EXISTS (SELECT 1 FROM youth o WHERE o.introduced_by = {x}.introduced_by "
-             f"AND o.unit_id = {x}.unit_id AND {earlier or f'o.id {other} {x}.id'} "
+             f"AND o.unit_id = {x}.unit_id AND {earlier or _others(d, x)} "
              f"AND {_in_period(d, 'o', 'p.code', time=True)})")
     age = f"({d.int_year(d.year_of_time(f'{x}.introduced_at'))} - {x}.birth_year)"
     values = ["1", _flag(alone), *(_flag(condition) for condition in _youth_conditions(x, age))]
     selected = ", ".join(f"{sign} * {v}" for v in values)
-    at = {"unit": f"{x}.unit_id", "path": _path_of(x), "source": f"{periods} p"}
+    at = {"unit": f"{x}.unit_id", "path": _path_of(x),
+          "source": f"{_periods(d, f'{x}.introduced_at', time=True)} p"}
     return [d.add("report_rollup", ("period",), YOUTH_COLUMNS, values=f"p.code, {selected}", **at),
             d.add("report_group", ("period", "group_code"), ("n",), values=f"p.code, {x}.group_code, {sign}", **at)]
 
 
 def _youth_events_statement(d: _Dialect, x: str, sign: int) -> str:
-    """Add or remove every event-based count of youth row `x` at its unit (used when it moves or goes)."""
-    kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
+    """Add or remove every event-based count of youth row `x` at its unit (used when it moves or goes): on
+    PostgreSQL of its events counted already, the view and the fold place the others at its unit of the day."""
+    counted = " AND e.counted" if d.postgres else ""
     events = (f"(SELECT {d.half_of_date('e.on_date')} AS code, e.kind FROM participation e "
-              f"WHERE e.youth_id = {x}.id AND e.kind IN ({kinds}) "
+              f"WHERE e.youth_id = {x}.id AND e.kind IN ({_kinds()}){counted} "
               f"UNION ALL SELECT {d.year_of_date('e.on_date')}, e.kind FROM participation e "
-              f"WHERE e.youth_id = {x}.id AND e.kind IN ({kinds}))")
+              f"WHERE e.youth_id = {x}.id AND e.kind IN ({_kinds()}){counted})")
     selected = ", ".join(f"{sign} * max({_flag(f'v.kind = {chr(39)}{kind}{chr(39)}')})"
                          for kind in EVENT_COLUMNS.values())
     return d.add("report_rollup", ("period",), tuple(EVENT_COLUMNS), unit=f"{x}.unit_id", path=_path_of(x),
                  values=f"v.code, {selected}", source=f"{events} v", group="v.code")
 
 
-def _event_statement(d: _Dialect, x: str, sign: int, other: str) -> str:
-    """Add or remove what participation row `x` counts, if it is the only one of its kind in a period."""
-    periods = (f"(SELECT {d.half_of_date(f'{x}.on_date')} AS code "
-               f"UNION ALL SELECT {d.year_of_date(f'{x}.on_date')})")
+def _event_statement(d: _Dialect, x: str, sign: int) -> str:
+    """Add or remove what participation row `x` counts, if no other row (`_others`) is of its kind in a period."""
+    periods = _periods(d, f"{x}.on_date", time=False)
     alone = (f"NOT EXISTS (SELECT 1 FROM participation o WHERE o.youth_id = {x}.youth_id "
-             f"AND o.kind = {x}.kind AND o.id {other} {x}.id AND {_in_period(d, 'o', 'p.code', time=False)})")
+             f"AND o.kind = {x}.kind AND {_others(d, x)} AND {_in_period(d, 'o', 'p.code', time=False)})")
     selected = ", ".join(f"{sign} * {_flag(f'{x}.kind = {chr(39)}{kind}{chr(39)}')}"
                          for kind in EVENT_COLUMNS.values())
-    kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
     # On SQLite the unit's path is joined for the ancestors; the pending row needs only the unit.
     source = f"youth y, {periods} p" if d.postgres else f"youth y JOIN unit yu ON yu.id = y.unit_id, {periods} p"
     return d.add("report_rollup", ("period",), tuple(EVENT_COLUMNS), unit="y.unit_id", path="yu.path",
                  values=f"p.code, {selected}", source=source,
-                 where=f"y.id = {x}.youth_id AND {x}.kind IN ({kinds}) AND {alone}")
+                 where=f"y.id = {x}.youth_id AND {x}.kind IN ({_kinds()}) AND {alone}")
 
 
 def _member_statement(d: _Dialect, x: str, sign: int) -> str:
@@ -245,45 +260,88 @@ def _engaged_statement(d: _Dialect, x: str, sign: int) -> str:
                  where=f"{x}.status IN ({_ENGAGED})")
 
 
+def _own_counts(d: _Dialect, youth: str, events: str) -> dict[str, list[str]]:
+    """PostgreSQL: rollup name -> SELECTs of the unit's own counts (unit_id, the key columns, every count
+    column of the rollup) that the young people of `youth` and the events of `events` (FROM items of rows not
+    counted yet) add. A fulfilment or an event counts where no row counted already is of its key (introducer,
+    unit and period; young person, kind and period), once however many of these rows are: the fold runs these
+    over the rows it marks counted, the views over the rows still unmarked."""
+    periods = f"CROSS JOIN LATERAL {_periods(d, 'n.introduced_at', time=True)} p"
+    first_fulfilment = (f"NOT EXISTS (SELECT 1 FROM youth o WHERE o.counted AND o.introduced_by = n.introduced_by "
+                        f"AND o.unit_id = n.unit_id AND {_in_period(d, 'o', 'p.code', time=True)})")
+    age = f"({d.int_year(d.year_of_time('n.introduced_at'))} - n.birth_year)"
+    youth_sums = {"introduced": "count(*)",
+                  "fulfilled": f"count(DISTINCT CASE WHEN {first_fulfilment} THEN n.introduced_by END)"}
+    youth_sums |= {column: f"sum({_flag(condition)})"
+                   for column, condition in zip(YOUTH_COLUMNS[2:], _youth_conditions("n", age), strict=True)}
+    first_event = (f"NOT EXISTS (SELECT 1 FROM participation o WHERE o.counted AND o.youth_id = k.youth_id "
+                   f"AND o.kind = k.kind AND {_in_period(d, 'o', 'k.code', time=False)})")
+    event_sums = {column: f"sum({_flag(f'k.kind = {chr(39)}{kind}{chr(39)}')})"
+                  for column, kind in EVENT_COLUMNS.items()}
+    keys = (f"SELECT DISTINCT n.youth_id, n.kind, p.code FROM {events} n CROSS JOIN LATERAL "
+            f"{_periods(d, 'n.on_date', time=False)} p WHERE n.kind IN ({_kinds()})")
+    return {
+        "report_rollup": [
+            f"SELECT n.unit_id, p.code, {', '.join(youth_sums.get(c, '0') for c in ROLLUP_COLUMNS)} "
+            f"FROM {youth} n {periods} GROUP BY n.unit_id, p.code",
+            f"SELECT y.unit_id, k.code, {', '.join(event_sums.get(c, '0') for c in ROLLUP_COLUMNS)} "
+            f"FROM ({keys}) k JOIN youth y ON y.id = k.youth_id WHERE {first_event} GROUP BY y.unit_id, k.code"],
+        "report_group": [f"SELECT n.unit_id, p.code, n.group_code, count(*) FROM {youth} n {periods} "
+                         "GROUP BY n.unit_id, p.code, n.group_code"],
+        "report_unit": [f"SELECT n.unit_id, 0, count(*) FROM {youth} n WHERE n.status IN ({_ENGAGED}) "
+                        "GROUP BY n.unit_id"],
+    }
+
+
+_MARK_BATCH = 50_000  # rows of a table one fold counts at most
+_UNCOUNTED = {"youth": "(SELECT * FROM youth WHERE NOT counted)",
+              "participation": "(SELECT * FROM participation WHERE NOT counted)"}
+_MARKED = {"youth": "id, unit_id, introduced_by, introduced_at, birth_year, gender, group_code, status",
+           "participation": "id, youth_id, kind, on_date"}
+
+
+def _mark_sql(d: _Dialect, table: str) -> str:
+    """PostgreSQL, in the fold: mark counted the rows of `table` not counted yet, the oldest _MARK_BATCH (the
+    rest, and those another transaction holds locked, wait for the next fold), and append what they add to the
+    pending tables; the statement returns how many rows it marked. The LIMIT also keeps the plan a walk of the
+    rows to count by their index, whatever the statistics guess. Its conditions on `o.counted` read the
+    snapshot from before the marking, so the rows marked are not "counted already" to each other."""
+    own = _own_counts(d, "marked", "marked")
+    parts = [own["report_rollup"][0 if table == "youth" else 1]]
+    if table == "youth":
+        parts += [own["report_group"][0], own["report_unit"][0]]
+    targets = {"report_rollup": f"report_rollup_pending (unit_id, period, {', '.join(ROLLUP_COLUMNS)})",
+               "report_group": "report_group_pending (unit_id, period, group_code, n)",
+               "report_unit": "report_unit_pending (unit_id, members, engaged)"}
+    names = ("report_rollup", "report_group", "report_unit")[:len(parts)]
+    inserts = ", ".join(f"{name}_added AS (INSERT INTO {targets[name]} {part})"
+                        for name, part in zip(names, parts, strict=True))
+    return (f"WITH marked AS (UPDATE {table} SET counted = true WHERE id IN (SELECT id FROM {table} "
+            f"WHERE NOT counted ORDER BY id LIMIT {_MARK_BATCH} FOR UPDATE SKIP LOCKED) RETURNING {_MARKED[table]}), "
+            f"{inserts} SELECT count(*) FROM marked")
+
+
 def _lock(kind: str, ids: str) -> str:
     """PostgreSQL: take, until commit, the lock of each young person (`kind` "youth") or introducer ("member")
     of `ids` (a subquery of one column, or a list of values), lowest first. A writer deciding whether a row is
-    the first or last of its kind (a young person's activity in a period, an introducer's registration) waits
-    here for another writer of the same young person or introducer; each statement after it sees what that
-    writer committed. Advisory locks over LOCK_BUCKETS buckets of ids: no row is locked (a row lock writes the
-    tuple and WAL), and a bulk statement holds at most LOCK_BUCKETS of them."""
+    the last of its kind (a young person's activity in a period, an introducer's registration) waits here for
+    another writer of the same young person or introducer; each statement after it sees what that writer
+    committed. Advisory locks over LOCK_BUCKETS buckets of ids: no row is locked (a row lock writes the tuple
+    and WAL), and a bulk statement holds at most LOCK_BUCKETS of them."""
     values = ", ".join(f"({value})" for value in ids.split(", "))
     source = f"({ids})" if ids.startswith("SELECT") else f"(VALUES {values})"
     return (f"PERFORM pg_advisory_xact_lock({_LOCK_CLASSES[kind]}, b) FROM (SELECT DISTINCT "
             f"(v % {LOCK_BUCKETS})::int AS b FROM {source} AS t(v) WHERE v IS NOT NULL) s ORDER BY b")
 
 
-def _youth_inserted(d: _Dialect) -> list[str]:
-    """PostgreSQL, after each youth row is inserted (not before: a row that `add_youth`'s ON CONFLICT skips must
-    not count, and AFTER triggers fire only for rows written): lock the introducer, then count the row, and a
-    fulfilment where no earlier young person of the introducer, unit and period was. Row-level AFTER triggers run
-    at the end of the statement, when every row of it is in the table: a row of the same statement (the same
-    inserting transaction id) is earlier only with a smaller id, any other row visible is earlier (committed
-    before the lock was granted, or written by an earlier statement of this transaction). Issue 13's writers
-    kept 61% of their rate without triggers against 49% with the statement-level trigger over a transition
-    table. A statement of many rows takes their locks row by row, unsorted: two such statements at once can
-    deadlock, and PostgreSQL then aborts one (the application writes one young person per statement)."""
-    own = "(SELECT s.xmin FROM youth s WHERE s.id = NEW.id)"
-    earlier = f"o.id <> NEW.id AND (o.xmin <> {own} OR o.id < NEW.id)"
-    return [f"PERFORM pg_advisory_xact_lock({_LOCK_CLASSES['member']}, (NEW.introduced_by % {LOCK_BUCKETS})::int)",
-            *_youth_statements(d, "NEW", 1, "<>", earlier=earlier),
-            f"IF NEW.status IN ({_ENGAGED}) THEN {_engaged_statement(d, 'NEW', 1)}; END IF"]
+# PostgreSQL: a trigger that takes a count away, or moves one, first waits for a fold running and holds one off
+# until it commits (the fold takes this lock alone): what the fold marks counted, and where, is then what the
+# trigger's own statements see.
+_FOLD_SHARED = f"PERFORM pg_advisory_xact_lock_shared({_FOLD_LOCK})"
 
 
-def _event_inserted(d: _Dialect) -> list[str]:
-    """PostgreSQL, before each participation row is inserted: lock its young person, then count it where it is
-    the first of its kind in a period. Before the row, not after the statement: a row-level BEFORE trigger sees
-    the rows an earlier statement or an earlier row of the same statement wrote, and not this one, so "first"
-    needs no transition table and no tie-break (issue 13's writers kept 65% of their rate without triggers,
-    61% with the statement-level trigger). Nothing inserts events with ON CONFLICT (a BEFORE trigger also runs
-    for a row the conflict then skips); many rows in one statement lock as `_youth_inserted` says."""
-    return [f"PERFORM pg_advisory_xact_lock({_LOCK_CLASSES['youth']}, (NEW.youth_id % {LOCK_BUCKETS})::int)",
-            _event_statement(d, "NEW", 1, "<>")]
+def _if(condition: str, statements: list[str]) -> str:
+    return f"IF {condition} THEN {'; '.join(statements)}; END IF"
 
 
 def _changed(columns: tuple[str, ...], *, postgres: bool) -> str:
@@ -292,37 +350,46 @@ def _changed(columns: tuple[str, ...], *, postgres: bool) -> str:
 
 
 def _bodies(d: _Dialect) -> dict[str, tuple[str, str, str, list[str]]]:
-    """name -> (timing and event, table, WHEN condition, statements). On PostgreSQL registrations are counted
-    after each row (`_youth_inserted`), events before each row (`_event_inserted`), and every trigger deciding a
-    distinct count first locks the young person or the introducer (`_lock`)."""
-    kinds = ", ".join(f"'{kind}'" for kind in EVENT_COLUMNS.values())
-    youth_update = [*_youth_statements(d, "OLD", -1, "<>"), *_youth_statements(d, "NEW", 1, "<>")]
+    """name -> (timing and event, table, WHEN condition, statements). On SQLite every insert, update and
+    delete adds and takes away its counts as it happens. On PostgreSQL inserts run no trigger (the fold counts
+    them); an update of what a row counts by takes the old row's counts away if it was counted and leaves the
+    new one to the fold (`counted` false); a delete takes its counts away if counted. Whoever decides a
+    distinct count first waits for the fold (`_FOLD_SHARED`) and locks the young person or the introducer."""
     moved = [_youth_events_statement(d, "OLD", -1), _youth_events_statement(d, "NEW", 1)]
-    youth_delete = [*_youth_statements(d, "OLD", -1, "<>"), _youth_events_statement(d, "OLD", -1),
-                    _engaged_statement(d, "OLD", -1)]
-    event_update = [_event_statement(d, "OLD", -1, "<>"), _event_statement(d, "NEW", 1, "<>")]
-    event_delete = [_event_statement(d, "OLD", -1, "<>")]
+    engaged = [_engaged_statement(d, "OLD", -1), _engaged_statement(d, "NEW", 1)]
     if d.postgres:
-        youth_insert = ("AFTER INSERT", _youth_inserted(d))
-        event_insert = ("BEFORE INSERT", _event_inserted(d))
-        youth_update.insert(0, _lock("member", "OLD.introduced_by, NEW.introduced_by"))
-        youth_delete.insert(0, _lock("member", "OLD.introduced_by"))
-        event_update.insert(0, _lock("youth", "OLD.youth_id, NEW.youth_id"))
-        event_delete.insert(0, _lock("youth", "OLD.youth_id"))
+        inserts: dict[str, tuple[str, str, str, list[str]]] = {}
+        youth_update = [_if("OLD.counted", [_FOLD_SHARED, _lock("member", "OLD.introduced_by"),
+                                            *_youth_statements(d, "OLD", -1), engaged[0]]),
+                        "NEW.counted := false"]
+        moved.insert(0, _FOLD_SHARED)
+        youth_delete = [_FOLD_SHARED, _lock("member", "OLD.introduced_by"),
+                        _if("OLD.counted", [*_youth_statements(d, "OLD", -1), _engaged_statement(d, "OLD", -1)]),
+                        _youth_events_statement(d, "OLD", -1)]
+        engaged = [_if("OLD.counted AND NEW.counted", engaged)]  # else report_youth_upd took it away
+        event_update = [_if("OLD.counted", [_FOLD_SHARED, _lock("youth", "OLD.youth_id"),
+                                            _event_statement(d, "OLD", -1)]), "NEW.counted := false"]
+        event_delete = [_if("OLD.counted", [_FOLD_SHARED, _lock("youth", "OLD.youth_id"),
+                                            _event_statement(d, "OLD", -1)])]
     else:
-        youth_insert = ("AFTER INSERT", [*_youth_statements(d, "NEW", 1, "<>"), _engaged_statement(d, "NEW", 1)])
-        event_insert = ("AFTER INSERT", [_event_statement(d, "NEW", 1, "<>")])
+        inserts = {
+            "report_youth_ins": ("AFTER INSERT", "youth", "",
+                                 [*_youth_statements(d, "NEW", 1), _engaged_statement(d, "NEW", 1)]),
+            "report_event_ins": ("AFTER INSERT", "participation", "", [_event_statement(d, "NEW", 1)]),
+        }
+        youth_update = [*_youth_statements(d, "OLD", -1), *_youth_statements(d, "NEW", 1)]
+        youth_delete = [*_youth_statements(d, "OLD", -1), _youth_events_statement(d, "OLD", -1),
+                        _engaged_statement(d, "OLD", -1)]
+        event_update = [_event_statement(d, "OLD", -1), _event_statement(d, "NEW", 1)]
+        event_delete = [_event_statement(d, "OLD", -1)]
     return {
-        "report_youth_ins": (youth_insert[0], "youth", "", youth_insert[1]),
+        **inserts,
         "report_youth_upd": (f"BEFORE UPDATE OF {', '.join(YOUTH_WATCHED)}", "youth",
                              _changed(YOUTH_WATCHED, postgres=d.postgres), youth_update),
         "report_youth_move": ("BEFORE UPDATE OF unit_id", "youth", "OLD.unit_id <> NEW.unit_id", moved),
         "report_youth_del": ("BEFORE DELETE", "youth", "", youth_delete),
         "report_youth_status": ("AFTER UPDATE OF unit_id, status", "youth",
-                                "OLD.unit_id <> NEW.unit_id OR OLD.status <> NEW.status",
-                                [_engaged_statement(d, "OLD", -1), _engaged_statement(d, "NEW", 1)]),
-        "report_event_ins": (event_insert[0], "participation", f"NEW.kind IN ({kinds})" if d.postgres else "",
-                             event_insert[1]),
+                                "OLD.unit_id <> NEW.unit_id OR OLD.status <> NEW.status", engaged),
         "report_event_upd": (f"BEFORE UPDATE OF {', '.join(EVENT_WATCHED)}", "participation",
                              _changed(EVENT_WATCHED, postgres=d.postgres), event_update),
         "report_event_del": ("BEFORE DELETE", "participation", "", event_delete),
@@ -355,7 +422,7 @@ def install_sql(*, postgres: bool) -> list[str]:
 def drop_sql(*, postgres: bool) -> list[str]:
     """Return the statements that remove the triggers (and their functions on PostgreSQL)."""
     statements = []
-    for name, (_, table, _, _) in _bodies(_Dialect(postgres)).items():
+    for name, (_, table, _, _) in _bodies(_Dialect(False)).items():  # SQLite's: every name either ever had
         if postgres:
             statements += [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
         else:
@@ -365,11 +432,13 @@ def drop_sql(*, postgres: bool) -> list[str]:
 
 def view_sql(*, postgres: bool) -> list[str]:
     """Return the statements that create the views reports read (`report_rollup`, `report_group`,
-    `report_unit`): on PostgreSQL the base counts plus the pending rows, each spread to its unit and every unit
-    above it (by the unit's path today, so a moved unit's pending rows count under its new parent); a condition
-    on the view's key columns with constants reaches both branches (the base table's primary key, and a scan
-    of the few pending rows). On SQLite the triggers write the base tables directly and the views are them."""
+    `report_unit`): on PostgreSQL the base counts plus the pending rows and what the rows not counted yet add
+    (`_own_counts`), each spread to its unit and every unit above it (by the unit's path today, so a moved
+    unit's pending rows count under its new parent); a condition on the view's key columns with constants
+    reaches both branches (the base table's primary key, and a scan of the few pending and uncounted rows). On
+    SQLite the triggers write the base tables directly and the views are them."""
     d = _Dialect(postgres)
+    own = _own_counts(d, _UNCOUNTED["youth"], _UNCOUNTED["participation"])
     statements = []
     for name, key, counts in ROLLUPS:
         keys = ", ".join(("unit_id", *key))
@@ -382,7 +451,8 @@ def view_sql(*, postgres: bool) -> list[str]:
         statements.append(
             f"CREATE VIEW {name} AS SELECT {keys}, {summed} FROM ("
             f"SELECT {keys}, {columns} FROM {name}_base UNION ALL "
-            f"SELECT a.value, {spread} FROM {name}_pending p, {d.ancestors(_path_of('p'))}"
+            f"SELECT a.value, {spread} FROM (SELECT {keys}, {columns} FROM {name}_pending UNION ALL "
+            f"{' UNION ALL '.join(own[name])}) p, {d.ancestors(_path_of('p'))}"
             f") s GROUP BY {keys}")
     return statements
 
@@ -393,14 +463,16 @@ def drop_view_sql() -> list[str]:
 
 
 def fold_sql(*, postgres: bool) -> list[str]:
-    """Return the statements that move every pending row into the base tables, spread up its unit's path. On
-    PostgreSQL each table is one statement (the rows deleted are exactly the rows summed: a row committed
-    meanwhile waits for the next fold) after the fold lock, so two folds never add the same row; the last
-    statement returns how many pending rows were folded. On SQLite (nothing is ever pending: the triggers
-    write the base tables) the same in three steps per table, the writer lock making them atomic."""
+    """Return the statements that count the rows not counted yet and move every pending row into the base
+    tables, spread up its unit's path. On PostgreSQL, after the fold lock (so two folds never add the same
+    row, and no trigger taking a count away runs meanwhile): one statement per table marks its uncounted rows
+    counted and appends what they add to the pending tables (`_mark_sql`), then one statement per rollup moves
+    its pending rows (the rows deleted are exactly the rows summed: a row committed meanwhile waits for the
+    next fold) and returns how many. On SQLite (nothing is ever pending: the triggers write the base tables)
+    the same moves in three steps per table, the writer lock making them atomic."""
     d = _Dialect(postgres)
-    statements = [f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})"] if postgres else []
-    counted = []
+    statements = ([f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})", _mark_sql(d, "youth"), _mark_sql(d, "participation")]
+                  if postgres else [])
     for name, key, counts in ROLLUPS:
         keys = ", ".join(("unit_id", *key))
         columns = ", ".join(counts)
@@ -414,7 +486,6 @@ def fold_sql(*, postgres: bool) -> list[str]:
                 f"FROM gone g JOIN unit u ON u.id = g.unit_id, {d.ancestors('u.path')} "
                 f"GROUP BY {grouped} {upsert} RETURNING 1) "
                 f"SELECT (SELECT count(*) FROM gone) AS {name}")
-            counted.append(name)
         else:
             statements += [
                 f"INSERT INTO {name}_base ({keys}, {columns}) SELECT a.value, {picked} "
@@ -437,8 +508,9 @@ async def fold_pending(session: AsyncSession) -> int:
 
 
 def rebuild_sql(*, postgres: bool) -> list[str]:
-    """Return the statements that recompute every rollup from the rows (emptying the tables first): the counts
-    of each unit's own rows first, in temporary tables, then summed into the unit and every unit above it."""
+    """Return the statements that recompute every rollup from the rows (emptying the tables first, and on
+    PostgreSQL marking every row counted): the counts of each unit's own rows first, in temporary tables, then
+    summed into the unit and every unit above it."""
     d = _Dialect(postgres)
     per_period = (f"(SELECT y.*, {d.half_of_time('y.introduced_at')} AS code FROM youth y "
                   f"UNION ALL SELECT y.*, {d.year_of_time('y.introduced_at')} AS code FROM youth y)")
@@ -463,6 +535,8 @@ def rebuild_sql(*, postgres: bool) -> list[str]:
     return [
         *([f"SELECT pg_advisory_xact_lock({_FOLD_LOCK})"] if postgres else []),
         *(f"DELETE FROM {table}" for table in ROLLUP_TABLES),
+        *([f"UPDATE {table} SET counted = true WHERE NOT counted" for table in ("youth", "participation")]
+          if postgres else []),
         *(f"DROP TABLE IF EXISTS {name}" for name in temporary),
         f"CREATE TEMPORARY TABLE own_rollup AS SELECT v.unit_id, v.code AS period, {', '.join(sums)} "
         f"FROM {per_period} v GROUP BY v.unit_id, v.code",
