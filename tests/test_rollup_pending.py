@@ -20,7 +20,8 @@ from scheduled.runner import JobRunner, maintenance_jobs
 from storage.models import Member, Participation, Unit, Youth
 from storage.rollups import ROLLUPS, fold_pending
 from storage.units import unit_by_code
-from tests.test_reorganise import add_youth, assert_rollups_exact
+from tests.test_reorganise import add_youth, assert_rollups_exact, rollup_rows
+from tests.test_sensitive_migration import _alembic
 
 AT = datetime(2026, 11, 20, 3, tzinfo=UTC)
 
@@ -186,7 +187,8 @@ async def test_eight_writers_and_a_folder_at_once_stay_exact(demo: App) -> None:
 
 # --- Two people at once on the same young person or the same introducer (PostgreSQL: SQLite has one writer).
 # The later insert gets the smaller id and commits last, the order in which a per-row "am I the first?" check
-# goes wrong; the triggers lock the young person (events) or the introducer (registrations) and decide once.
+# goes wrong. On PostgreSQL inserts are counted by the fold, one at a time, which decides once; the triggers
+# taking counts away lock the young person (events) or the introducer (registrations) first.
 
 
 async def _held_open(demo: App, work: Callable[[AsyncSession], Awaitable[None]]) -> tuple[AsyncSession, Any]:
@@ -283,9 +285,9 @@ async def test_the_last_two_activities_deleted_at_once_leave_the_young_person_un
 
 
 async def test_one_statement_of_several_events_counts_each_period_once(demo: App) -> None:
-    """Events are counted before each row (PostgreSQL) or after it (SQLite): rows of one statement see the rows
-    before them, so three activities and a note in one INSERT count the young person once in 2026-H2 and once in
-    2026, and one more in 2026-H1 counts in that half only."""
+    """Three activities and a note in one INSERT count the young person once in 2026-H2 and once in 2026, and one
+    more in 2026-H1 counts in that half only: on SQLite each row's trigger sees the rows before it; on PostgreSQL
+    the view (and then the fold) counts the rows not counted yet once per young person, kind and period."""
     async with demo.sessions() as session, session.begin():
         branch, member = await branch_and_member(session)
         await add_youth(session, member=member, unit=branch, at=AT)
@@ -305,9 +307,9 @@ async def test_one_statement_of_several_events_counts_each_period_once(demo: App
 
 
 async def test_one_statement_of_several_registrations_counts_one_fulfilment_and_a_skipped_row_none(demo: App) -> None:
-    """Registrations are counted after each row: three young people of one introducer in one INSERT make one
-    fulfilment (the statement's rows see one another; the one with the smallest id is the first), and a row the
-    phone's unique key skips (ON CONFLICT DO NOTHING, as `add_youth` inserts) counts nothing."""
+    """Three young people of one introducer in one INSERT make one fulfilment, and a row the phone's unique key
+    skips (ON CONFLICT DO NOTHING, as `add_youth` inserts) counts nothing: on SQLite each row's trigger sees the
+    rows before it; on PostgreSQL the view (and then the fold) counts introducers once among the new rows."""
     async with demo.sessions() as session, session.begin():
         branch, member = await branch_and_member(session, "CD-KP2")
         await session.exec(text("DELETE FROM youth WHERE introduced_by = :m"),  # type: ignore[call-overload]
@@ -328,4 +330,149 @@ async def test_one_statement_of_several_registrations_counts_one_fulfilment_and_
         await session.exec(text(insert.format(row.format("0901000002"))), params=params)  # type: ignore[call-overload]
         after = tuple((await session.exec(text(count), params={"u": branch.id})).one())  # type: ignore[call-overload]
         assert after == middle
+        await assert_rollups_exact(session)
+
+
+# --- The fold against the triggers that take counts away (PostgreSQL: a trigger taking a counted row's count away
+# and the fold marking another row of the same key must not decide from two snapshots; the trigger waits for a fold
+# running and holds the next one off).
+
+
+async def _fold_in(session: AsyncSession) -> None:
+    await fold_pending(session)
+
+
+async def _activity_counted_and_one_waiting(demo: App) -> tuple[int, int, int]:
+    """A young person with an activity counted (folded) and a second one of the same half-year not counted yet;
+    return (the counted event's id, the young person's id, the national participating count)."""
+    async with demo.sessions() as session, session.begin():
+        branch, member = await branch_and_member(session)
+        await add_youth(session, member=member, unit=branch, at=AT)
+        youth = await session.scalar(select(Youth.id).order_by(col(Youth.id).desc()))
+        first = Participation(youth_id=youth or 0, kind="activity", on_date=date(2026, 11, 18), recorded_by=member,
+                              recorded_at=AT)
+        session.add(first)
+        await session.flush()
+        await fold_pending(session)
+    async with demo.sessions() as session, session.begin():
+        session.add(Participation(youth_id=youth or 0, kind="activity", on_date=date(2026, 11, 19),
+                                  recorded_by=member, recorded_at=AT))
+    async with demo.sessions() as session, session.begin():
+        assert await uncounted_rows(session) == (1 if postgres(demo) else 0)
+        return first.id or 0, youth or 0, (await national(session))[1]
+
+
+def _delete_event(event: int) -> Callable[[AsyncSession], Awaitable[None]]:
+    async def remove(session: AsyncSession) -> None:
+        await session.exec(text("DELETE FROM participation WHERE id = :e"),  # type: ignore[call-overload]
+                           params={"e": event})
+    return remove
+
+
+async def test_the_counted_activity_deleted_while_a_fold_counts_the_other_leaves_one(demo: App) -> None:
+    """The delete first, the fold meanwhile: the fold waits, then sees the deleted row gone and counts the other
+    activity as the first of its half-year."""
+    counted, _, participating = await _activity_counted_and_one_waiting(demo)
+    await _race(demo, _delete_event(counted), _fold_in)
+    async with demo.sessions() as session, session.begin():
+        assert (await national(session))[1] == participating
+        await assert_rollups_exact(session)
+        await fold_pending(session)
+        assert (await national(session))[1] == participating
+
+
+async def test_a_fold_counting_the_other_activity_while_the_counted_one_is_deleted_leaves_one(demo: App) -> None:
+    """The fold first (it marks the waiting activity counted, not the first: the other one is there), the delete
+    meanwhile: the delete waits for the fold, then sees the activity it marked and takes nothing away."""
+    counted, _, participating = await _activity_counted_and_one_waiting(demo)
+    await _race(demo, _fold_in, _delete_event(counted))
+    async with demo.sessions() as session, session.begin():
+        assert (await national(session))[1] == participating
+        assert await uncounted_rows(session) == 0
+        await assert_rollups_exact(session)
+
+
+async def test_a_young_person_moved_while_a_fold_counts_their_activity_takes_it_along(demo: App) -> None:
+    """The fold first (it counts the young person's only activity, not counted yet, at their branch), the move
+    meanwhile: the move waits, then carries the activity the fold counted to the new branch."""
+    async with demo.sessions() as session, session.begin():
+        branch, member = await branch_and_member(session)
+        await add_youth(session, member=member, unit=branch, at=AT)
+        youth = await session.scalar(select(Youth.id).order_by(col(Youth.id).desc()))
+        await fold_pending(session)
+    async with demo.sessions() as session, session.begin():
+        session.add(Participation(youth_id=youth or 0, kind="activity", on_date=date(2026, 11, 19),
+                                  recorded_by=member, recorded_at=AT))
+    async with demo.sessions() as session, session.begin():
+        target, _ = await branch_and_member(session, "CD-KP2")
+        count = "SELECT coalesce(sum(participating), 0) FROM report_rollup WHERE unit_id = :u AND period = '2026-H2'"
+        before = await session.scalar(text(count), {"u": target.id})
+
+    async def move(session: AsyncSession) -> None:
+        await session.exec(text("UPDATE youth SET unit_id = :u WHERE id = :y"),  # type: ignore[call-overload]
+                           params={"u": target.id, "y": youth})
+
+    await _race(demo, _fold_in, move)
+    async with demo.sessions() as session, session.begin():
+        assert await session.scalar(text(count), {"u": target.id}) == before + 1
+        await assert_rollups_exact(session)
+        await fold_pending(session)
+        assert await session.scalar(text(count), {"u": target.id}) == before + 1
+        await assert_rollups_exact(session)
+
+
+async def test_an_edit_hands_the_row_back_to_the_fold_and_counts_it_once(demo: App) -> None:
+    """An activity moved to another half-year, and a young person taking part whose gender is corrected: each
+    counted row's old counts go at once, the new ones count through the view and then the fold, once (taking
+    part included)."""
+    counted, youth, _ = await _activity_counted_and_one_waiting(demo)
+    async with demo.sessions() as session, session.begin():
+        await session.exec(text("UPDATE youth SET status = 'participating' WHERE id = :y"),  # type: ignore[call-overload]
+                           params={"y": youth})
+        await fold_pending(session)
+    async with demo.sessions() as session, session.begin():
+        engaged = "SELECT engaged FROM report_unit WHERE unit_id = (SELECT unit_id FROM youth WHERE id = :y)"
+        taking_part = await session.scalar(text(engaged), {"y": youth})
+        await session.exec(text("UPDATE participation SET on_date = '2026-03-02' WHERE id = :e"),  # type: ignore[call-overload]
+                           params={"e": counted})
+        await session.exec(text("UPDATE youth SET gender = 'male' WHERE id = :y"),  # type: ignore[call-overload]
+                           params={"y": youth})
+        assert await uncounted_rows(session) == (2 if postgres(demo) else 0)
+        assert await session.scalar(text(engaged), {"y": youth}) == taking_part
+        await assert_rollups_exact(session)
+    async with demo.sessions() as session, session.begin():
+        await fold_pending(session)
+        assert await session.scalar(text(engaged), {"y": youth}) == taking_part
+        await assert_rollups_exact(session)
+
+
+async def test_down_to_0013_and_back_counts_what_waits_and_keeps_every_figure(demo: App) -> None:
+    """Migration 0014 down: the rows not counted yet are counted (0013's triggers count inserts as they are
+    written, and its views read no `counted`); up again: every row counted stays counted once."""
+    async with demo.sessions() as session, session.begin():
+        branch, member = await branch_and_member(session)
+        await add_youth(session, member=member, unit=branch, at=AT, status="participating")
+        youth = await session.scalar(select(Youth.id).order_by(col(Youth.id).desc()))
+        session.add(Participation(youth_id=youth or 0, kind="activity", on_date=date(2026, 11, 19),
+                                  recorded_by=member, recorded_at=AT))
+    async with demo.sessions() as session, session.begin():
+        assert await uncounted_rows(session) == (2 if postgres(demo) else 0)
+        figures, (introduced, participating) = await rollup_rows(session), await national(session)
+    async with demo.db.connect() as connection:
+        await connection.run_sync(_alembic, "downgrade", "0013_row_insert_triggers")
+        await connection.commit()
+    async with demo.sessions() as session, session.begin():
+        assert await rollup_rows(session) == figures
+        # counted by 0013's trigger (in SQL: the model's `counted` is not in this schema)
+        await session.exec(text("INSERT INTO youth (full_name, name_key, birth_year, gender, group_code, "  # type: ignore[call-overload]
+                                "introduced_to, introduced_by, unit_id, introduced_at, consent_at, status, status_at) "
+                                "VALUES ('Thanh Niên', 'thanh nien', 2006, 'female', 'residential', 'doan', :m, :u, "
+                                ":at, :at, 'introduced', :at)"), params={"m": member, "u": branch.id, "at": AT})
+        assert await national(session) == (introduced + 1, participating)
+    async with demo.db.connect() as connection:
+        await connection.run_sync(_alembic, "upgrade", "head")
+        await connection.commit()
+    async with demo.sessions() as session, session.begin():
+        assert await uncounted_rows(session) == 0
+        assert await national(session) == (introduced + 1, participating)
         await assert_rollups_exact(session)
