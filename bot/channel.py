@@ -124,9 +124,10 @@ class Channel(Protocol[U]):
         Must not raise."""
         ...
 
-    async def fetch(self, offset: int | None, stop: asyncio.Event) -> Sequence[U]:
+    async def fetch(self, offset: int | None, stop: asyncio.Event, *, newer_than: int | None = None) -> Sequence[U]:
         """Long-poll for the updates from `offset` on (None: all not confirmed yet); raise `SendFailed`, or
-        `NoMoreUpdates` once there will be none.
+        `NoMoreUpdates` once there will be none. Updates at `newer_than` or before are being handled already:
+        a channel may leave them out (the dispatcher skips them anyway), sparing their decoding.
 
         Returns early, with nothing, once `stop` is set, where cutting the call short loses nothing.
         """

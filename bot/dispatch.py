@@ -229,7 +229,7 @@ class Dispatcher(Generic[U]):
                     with suppress(TimeoutError):
                         await asyncio.wait_for(inbox.empty.wait(), _REPOLL)
                 try:
-                    updates = await self.channel.fetch(_offset(inbox.waiting, seen), stop)
+                    updates = await self.channel.fetch(_offset(inbox.waiting, seen), stop, newer_than=seen)
                 except NoMoreUpdates:
                     return
                 except SendFailed as failed:

@@ -111,7 +111,7 @@ class ConsoleChannel:
     async def answered(self, update: Line) -> None:
         """Nothing to follow up."""
 
-    async def fetch(self, offset: int | None, stop: asyncio.Event) -> Sequence[Line]:
+    async def fetch(self, offset: int | None, stop: asyncio.Event, *, newer_than: int | None = None) -> Sequence[Line]:
         """Return the next line with text once every earlier one was answered; raise `NoMoreUpdates` at its end."""
         if offset is not None and offset <= self._count:
             return []  # line `offset` is still being handled: the next one waits for its answer

@@ -7,7 +7,6 @@ raising only `SendFailed`. Both the live channel (replies) and the outbox sender
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 from contextlib import ExitStack
@@ -71,6 +70,7 @@ class TelegramOutlet:
         self._base_url = base_url
         self._limits = limits
         self._poll_timeout = poll_timeout
+        self._read_timeout = poll_timeout + 10  # a long poll answers within its timeout: this, on top, is slack
         self._connections = connections
         self._files = files
         self._t = t if t is not None else Catalogs().get(None)
@@ -105,7 +105,7 @@ class TelegramOutlet:
                 base_url=self._base_url,
                 request=HTTPXRequest(connection_pool_size=self._connections, pool_timeout=10),
                 get_updates_request=HTTPXRequest(
-                    connection_pool_size=1, read_timeout=self._poll_timeout + 10, pool_timeout=10),
+                    connection_pool_size=1, read_timeout=self._read_timeout, pool_timeout=10),
                 rate_limiter=FloodLimiter(self._limits) if self._limits is not None else None,
             )
             async with mapped_errors(self.redact):
@@ -171,13 +171,23 @@ class TelegramOutlet:
             log.debug("pressed button not shown: %s", failed)
 
     async def updates(
-        self, offset: int | None, allowed: tuple[str, ...], *, wait: float | None = None
+        self, offset: int | None, allowed: tuple[str, ...], *, newer_than: int | None = None
     ) -> tuple[Update, ...]:
-        """Long-poll for updates from `offset` on, which confirms every earlier one to Telegram."""
-        seconds = self._poll_timeout if wait is None else wait
+        """Long-poll for updates from `offset` on, which confirms every earlier one to Telegram, and decode those
+        after `newer_than`. `getUpdates` through `_post`, as `Bot.get_updates` calls it, because that decodes
+        every update: the ones sent again while still being handled cost the dispatcher a decoding each."""
+        data = {"offset": offset, "timeout": self._poll_timeout, "allowed_updates": list(allowed)}
         async with mapped_errors(self.redact):
-            return await self.bot.get_updates(
-                offset=offset, timeout=dt.timedelta(seconds=seconds), allowed_updates=list(allowed))
+            found = await self.bot._post("getUpdates", data, read_timeout=self._read_timeout + self._poll_timeout)
+            return tuple(Update.de_json(raw, self.bot) for raw in found
+                         if newer_than is None or raw["update_id"] > newer_than)
+
+    async def confirm(self, offset: int) -> None:
+        """Confirm every update before `offset` to Telegram (a `getUpdates` from it that waits for nothing; the
+        one update it may return is left alone)."""
+        async with mapped_errors(self.redact):
+            await self.bot._post("getUpdates", {"offset": offset, "timeout": 0, "limit": 1},
+                                 read_timeout=self._read_timeout)
 
     async def use_polling(self) -> None:
         async with mapped_errors(self.redact):

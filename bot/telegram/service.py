@@ -101,20 +101,23 @@ class TelegramService:
             await self.outlet.show_pressed(pressed.chat_id, pressed.pressed_message_id,
                                            pressed.pressed_message_text, pressed.pressed_label)
 
-    async def fetch(self, offset: int | None, stop: asyncio.Event) -> Sequence[Update]:
-        """Long-poll; unconfirmed updates stay Telegram's, so a stop cuts the poll short."""
+    async def fetch(
+        self, offset: int | None, stop: asyncio.Event, *, newer_than: int | None = None
+    ) -> Sequence[Update]:
+        """Long-poll; unconfirmed updates stay Telegram's, so a stop cuts the poll short. Telegram sends the
+        updates still being handled again (the offset confirms none of them): only the newer ones are decoded."""
         if not self._polling:
             await unless_stopped(self.outlet.use_polling(), stop)
             if stop.is_set():
                 return ()
             self._polling = True
-        return await unless_stopped(self.outlet.updates(offset, ALLOWED_UPDATES), stop) or ()
+        return await unless_stopped(self.outlet.updates(offset, ALLOWED_UPDATES, newer_than=newer_than), stop) or ()
 
     def position(self, update: Update) -> int:
         return update.update_id
 
     async def confirm(self, offset: int) -> None:
-        await self.outlet.updates(offset, ALLOWED_UPDATES, wait=0)
+        await self.outlet.confirm(offset)
 
     async def publish_menu(
         self, chat_id: str | None, commands: Sequence[MenuCommand], *, language: str | None = None

@@ -92,7 +92,9 @@ class ZaloService:
     async def answered(self, update: Update) -> None:
         """Nothing to follow up on Zalo."""
 
-    async def fetch(self, offset: int | None, stop: asyncio.Event) -> Sequence[Update]:
+    async def fetch(
+        self, offset: int | None, stop: asyncio.Event, *, newer_than: int | None = None
+    ) -> Sequence[Update]:
         """Long-poll for the next update (Zalo has no offsets); a stop lets the poll in flight finish (up to its
         30 s): cutting it short could lose a message Zalo has already handed over."""
         if not self._polling:

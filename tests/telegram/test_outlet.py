@@ -8,12 +8,15 @@ import time
 import pytest
 
 from bot.telegram import TelegramOutlet
+from bot.telegram.payload import ALLOWED_UPDATES
 from bot.telegram.render import TEXT_LIMIT, telegram_length
 from conversations.messages import Attachment, Choice, Reply
 from conversations.outlet import SendFailed, SendFailure
 from tests.telegram.fake_api import Failure, FakeBotApi
+from tests.telegram.people import message_update
 
 CHAT = "5120342711"
+LAN = {"id": 5120342712, "is_bot": False, "first_name": "Lan", "language_code": "vi"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -111,3 +114,23 @@ async def test_a_refused_connection_is_retryable(api: FakeBotApi) -> None:
         with pytest.raises(SendFailed) as caught:
             await outlet.send(CHAT, Reply("Xin chào"))
     assert caught.value.failure is SendFailure.RETRYABLE
+
+
+async def test_a_poll_decodes_only_the_updates_after_those_being_handled(outlet: TelegramOutlet,
+                                                                         api: FakeBotApi) -> None:
+    """Telegram sends the unconfirmed updates again with every poll; those the bot is handling are left raw."""
+    ids = [await api.push(message_update(LAN, f"tin {n}")) for n in range(4)]
+    again = await outlet.updates(ids[0], ALLOWED_UPDATES, newer_than=ids[1])
+    assert [(u.update_id, u.message.text if u.message else None) for u in again] == [
+        (ids[2], "tin 2"), (ids[3], "tin 3")]
+    assert [u.update_id for u in await outlet.updates(ids[0], ALLOWED_UPDATES)] == ids
+    assert [int(call.params["offset"]) for call in api.calls_to("getUpdates")] == [ids[0], ids[0]]
+
+
+async def test_confirming_drops_the_earlier_updates_and_decodes_nothing(outlet: TelegramOutlet,
+                                                                        api: FakeBotApi) -> None:
+    ids = [await api.push(message_update(LAN, f"tin {n}")) for n in range(3)]
+    await outlet.confirm(ids[2])
+    assert api.confirmed == ids[2]
+    assert api.calls_to("getUpdates")[-1].params["limit"] == "1"  # nothing long to answer
+    assert [u.update_id for u in await outlet.updates(None, ALLOWED_UPDATES)] == [ids[2]]
