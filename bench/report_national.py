@@ -68,6 +68,7 @@ EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 HOURS = [EPOCH + timedelta(hours=h) for h in range(2 * 365 * 24)]
 DAYS = [date(2025, 1, 1) + timedelta(days=d) for d in range(2 * 365)]
 BULK = ("unit", "member", "youth", "participation")
+COUNTED = ("youth", "participation")  # tables whose rows the fold counts on PostgreSQL (storage/rollups.py)
 COLUMNS = {
     "unit": ("id", "code", "name", "kind", "parent_id", "path", "active"),
     "member": ("id", "full_name", "birth_year", "gender", "phone", "unit_id", "status", "joined_at", "nudges"),
@@ -205,6 +206,8 @@ async def load_postgres(server: str, database: str, scale: float) -> Country:
             await conn.execute(f'DROP INDEX "{row["indexname"]}"')
         await _timed("copy units", conn.copy_records_to_table("unit", records=country.units,
                                                               columns=COLUMNS["unit"]))
+        for table in COUNTED:  # the rollups are rebuilt from these rows below: no fold is to count them again
+            await conn.execute(f"ALTER TABLE {table} ALTER COLUMN counted SET DEFAULT true")
         for table, rows in (("member", country.member_rows()), ("youth", country.youth_rows()),
                             ("participation", country.event_rows())):
             started, count = time.perf_counter(), 0
@@ -214,6 +217,8 @@ async def load_postgres(server: str, database: str, scale: float) -> Country:
             print(f"  copy {table:<14} {count:>10,} rows  {time.perf_counter() - started:6.1f} s", flush=True)
         for table, rows in country.small_rows().items():
             await conn.copy_records_to_table(table, records=rows, columns=COLUMNS[table])
+        for table in COUNTED:
+            await conn.execute(f"ALTER TABLE {table} ALTER COLUMN counted SET DEFAULT false")
         for table in (*BULK, "evaluation", "survey", "target"):
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"(SELECT coalesce(max(id), 1) FROM {table}))")

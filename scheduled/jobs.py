@@ -14,8 +14,8 @@ queued before the branch submitted is dropped, not sent.
 
 `housekeeping` enqueues nothing: it forgets processed update ids and abandoned dialogs once they are old.
 `retention` enqueues nothing either: it anonymises the young people whose record nobody wrote for the retention
-period (their rows stay for the reports; storage.privacy). `fold_rollups`, every two seconds, folds the report
-rollups' pending rows (storage/rollups.py).
+period (their rows stay for the reports; storage.privacy). `fold_rollups`, every two seconds, counts the new rows
+in the report rollups and folds their pending rows (storage/rollups.py).
 """
 
 from __future__ import annotations
@@ -203,8 +203,9 @@ async def retention(ctx: JobContext, *, years: int) -> dict[str, int]:
 
 
 async def fold_rollups(ctx: JobContext) -> dict[str, int]:
-    """Fold the pending report rollup rows into the base tables (storage/rollups.py): reports are exact either
-    way, this keeps the pending rows few so that reading them stays cheap."""
+    """Count the young people and events not counted yet and fold the pending report rollup rows into the base
+    tables (storage/rollups.py): reports are exact either way, this keeps both few so that reading them stays
+    cheap."""
     return {"folded": await fold_pending(ctx.session)}
 
 

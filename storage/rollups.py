@@ -14,7 +14,8 @@ the rows of its children instead of millions of rows:
 
 Every count is additive up the tree, so a change adds the same +1 or -1 to the unit of the row and to each
 unit on its path. Triggers on `youth`, `participation` and `member` do that in the transaction that changes
-the rows, so any code that writes those tables (registration, edits, deletion, bulk SQL) keeps them exact.
+the rows, so any code that writes those tables (registration, edits, deletion, bulk SQL) keeps them exact;
+on PostgreSQL inserts of young people and events are counted by the fold instead (below).
 
 The three names are views (`view_sql`) over `<name>_base`, the folded counts of every subtree. On SQLite the
 triggers write the base tables directly (one writer at a time: nobody queues). On PostgreSQL a trigger that
@@ -22,18 +23,24 @@ updated every unit up the path made every writer in the country wait for the nat
 change of the unit's own counts to `<name>_pending` instead (an INSERT, no lock on any shared row), the view adds
 the pending rows to each unit on their unit's path, and `fold_pending` (the `fold_rollups` job, every two seconds;
 and before a move) moves them into the base tables in one statement per table. A report reads one snapshot of
-base and pending, so it is exact whether or not a fold ran, and the fold changes no figure. A
-distinct count moves only when the first matching row appears or the last one goes, decided under a lock of the
-young person or the introducer on PostgreSQL: events inserted are counted by a BEFORE trigger there (it sees
-every earlier row, and not its own), registrations by an AFTER trigger (a row an ON CONFLICT skips must not
-count; AFTER row triggers there run at the end of the statement, so of the statement's own rows, the same
-inserting transaction id, the one with the smallest id counts), and on SQLite both by AFTER triggers, which
-fire row by row; updates and deletes by BEFORE triggers, which see the rows earlier in the same statement
-already changed. Periods are computed in Asia/Ho_Chi_Minh (UTC+7 all year:
-Vietnam has no daylight saving time), matching `Period.bounds` with the default time zone. A unit moved to
-another parent (storage/reorganise.py) rewrites its subtree's paths and takes its own rows' counts, which are
-its subtree's totals, off each old ancestor and onto each new one; a merge moves the rows themselves, and
-these triggers carry their counts.
+base and pending, so it is exact whether or not a fold ran, and the fold changes no figure.
+
+A distinct count (fulfilments: introducer, unit and period; young people with an activity, joining Hội or
+admission: young person, kind and period) moves only when the first matching row appears or the last one goes.
+On SQLite AFTER INSERT triggers decide it row by row. On PostgreSQL an insert of a young person or an event
+runs no trigger at all (issue 13: a trigger deciding "the first of its kind" under a lock cost eight writers a
+third of their rate): the row is written with `counted` false, in a small partial index; the fold marks such rows
+counted and appends what they add (`_mark_sql`), the "first" decided once, by one folder, among the rows counted
+already; until then the views add what the uncounted rows add, by the same SQL (`_own_counts`). Updates and
+deletes keep BEFORE triggers, which see the rows earlier in the same statement already changed: a counted row's
+old counts are taken away where no other counted row keeps the distinct count (under a lock of the young person
+or the introducer, and a shared lock that waits for a fold running and holds the next one off, so the trigger
+and the fold never decide from two snapshots); an update of what a row counts by hands it back to the fold
+(`counted` false). Periods are computed in Asia/Ho_Chi_Minh (UTC+7 all year: Vietnam has no daylight saving
+time), matching `Period.bounds` with the default time zone. A unit moved to another parent
+(storage/reorganise.py) rewrites its subtree's paths and takes its own rows' counts, which are its subtree's
+totals, off each old ancestor and onto each new one; a merge moves the rows themselves, and these triggers carry
+their counts.
 
 Ethnicity and religion are stored sealed (storage/sealed.py), so SQL cannot classify them: the triggers leave
 `minority` and `religious` alone and the application keeps them with `adjust_sensitive_counts`, called by every
@@ -498,7 +505,8 @@ def fold_sql(*, postgres: bool) -> list[str]:
 
 async def fold_pending(session: AsyncSession) -> int:
     """Fold every pending rollup row into the base tables in the session's transaction; return how many rows
-    were folded. Reports read the same figures before and after (the views add what is pending)."""
+    were folded. Reports read the same figures before and after (the views add what is pending and what the
+    rows not counted yet add)."""
     folded = 0
     for statement in fold_sql(postgres=on_postgres(session)):
         result = await session.exec(text(statement))  # type: ignore[call-overload]
