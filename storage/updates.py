@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from typing import Any
 
-from sqlalchemy import Insert, bindparam
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, text
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import on_postgres
-from storage.models import ProcessedUpdate
+from storage.models import AwareDateTime, ProcessedUpdate
 
-__all__ = ["claim_update", "forget_updates_before"]
+__all__ = ["CLAIM", "claim_update", "forget_updates_before"]
 
 
 async def claim_update(session: AsyncSession, *, channel: str, update_id: str, now: datetime) -> bool:
@@ -23,19 +19,17 @@ async def claim_update(session: AsyncSession, *, channel: str, update_id: str, n
     Runs in the same transaction as the update's effects, so a crash before commit leaves the id
     unclaimed and the platform's redelivery is processed normally.
     """
-    result = await session.exec(_claim(on_postgres(session)),
+    result = await session.exec(CLAIM,  # type: ignore[call-overload]
                                 params={"channel": channel, "update_id": update_id, "processed_at": now})
     return bool(result.rowcount == 1)
 
 
-@cache
-def _claim(postgres: bool) -> Insert:
-    """The claim, built once per database kind with the update as parameters (every update runs it), against
-    the table rather than the model: a Core INSERT skips the ORM's bulk-insert bookkeeping."""
-    table = ProcessedUpdate.metadata.tables[ProcessedUpdate.__tablename__]
-    insert = postgresql.insert(table) if postgres else sqlite.insert(table)
-    values: dict[str, Any] = {name: bindparam(name) for name in ("channel", "update_id", "processed_at")}
-    return insert.values(values).on_conflict_do_nothing()
+# The claim every update runs: one statement for both databases (SQLite since 3.24 and PostgreSQL both take ON
+# CONFLICT DO NOTHING), in SQL. The dialects' own INSERT constructs (`sqlite.insert(...)`) have no cache key in
+# SQLAlchemy 2.0, so built with them it was compiled anew for every update.
+CLAIM = text("INSERT INTO processed_update (channel, update_id, processed_at) "
+             "VALUES (:channel, :update_id, :processed_at) ON CONFLICT DO NOTHING"
+             ).bindparams(bindparam("processed_at", type_=AwareDateTime()))
 
 
 async def forget_updates_before(session: AsyncSession, *, before: datetime) -> int:

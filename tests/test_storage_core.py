@@ -16,7 +16,7 @@ from storage.members import add_member, grant_role, roles_over_unit
 from storage.models import UnitKind
 from storage.rollups import ROLLUP_VIEWS
 from storage.units import add_unit, subtree_units, unit_by_code
-from storage.updates import claim_update
+from storage.updates import CLAIM, claim_update
 from tests.conftest import Clock
 
 
@@ -121,3 +121,13 @@ async def test_a_reader_mid_transaction_does_not_hold_up_a_writer(app: App) -> N
             await asyncio.wait_for(write(), timeout=5)
     async with app.sessions() as session:
         assert await unit_by_code(session, code="W") is not None
+
+
+def test_the_statements_every_update_runs_are_compiled_once() -> None:
+    """SQLAlchemy compiles a statement once and reuses it by its cache key; a statement without one (the
+    dialects' own INSERT constructs, in SQLAlchemy 2.0) is compiled again for every update that runs it."""
+    from storage import chat_roles, dialog_state
+
+    every_update = [CLAIM, dialog_state._INSERT, dialog_state._UPDATE, chat_roles._QUERY,
+                    *(dialog_state._speaking_query(sqlite) for sqlite in (True, False))]
+    assert all(statement._generate_cache_key() is not None for statement in every_update)
