@@ -58,17 +58,24 @@ async def branch_and_member(session: AsyncSession, code: str = "CD-KP1") -> tupl
     return branch, member
 
 
+async def young_person_with_activity(session: AsyncSession, *, status: str = "participating") -> tuple[int, int]:
+    """Register a young person at CD-KP1 and record an activity on 2026-11-19; return their id and the member's."""
+    branch, member = await branch_and_member(session)
+    await add_youth(session, member=member, unit=branch, at=AT, status=status)
+    youth = await session.scalar(select(Youth.id).order_by(col(Youth.id).desc()))
+    session.add(Participation(youth_id=youth or 0, kind="activity", on_date=date(2026, 11, 19), recorded_by=member,
+                              recorded_at=AT))
+    await session.flush()
+    return youth or 0, member
+
+
 async def test_a_write_is_pending_until_folded_and_reads_the_same_before_and_after(demo: App) -> None:
     async with demo.sessions() as session, session.begin():
         before, base_before = await national(session), await national(session, "report_rollup_base")
         assert await fold_pending(session) >= 0  # whatever the demo left
     async with demo.sessions() as session, session.begin():
         base_before = await national(session, "report_rollup_base")
-        branch, member = await branch_and_member(session)
-        await add_youth(session, member=member, unit=branch, at=AT, status="participating")
-        youth = await session.scalar(select(Youth.id).order_by(col(Youth.id).desc()))
-        session.add(Participation(youth_id=youth or 0, kind="activity", on_date=date(2026, 11, 19),
-                                  recorded_by=member, recorded_at=AT))
+        await young_person_with_activity(session)
     async with demo.sessions() as session, session.begin():
         after = await national(session)
         assert after == (before[0] + 1, before[1] + 1)
@@ -450,11 +457,8 @@ async def test_down_to_0013_and_back_counts_what_waits_and_keeps_every_figure(de
     """Migration 0014 down: the rows not counted yet are counted (0013's triggers count inserts as they are
     written, and its views read no `counted`); up again: every row counted stays counted once."""
     async with demo.sessions() as session, session.begin():
-        branch, member = await branch_and_member(session)
-        await add_youth(session, member=member, unit=branch, at=AT, status="participating")
-        youth = await session.scalar(select(Youth.id).order_by(col(Youth.id).desc()))
-        session.add(Participation(youth_id=youth or 0, kind="activity", on_date=date(2026, 11, 19),
-                                  recorded_by=member, recorded_at=AT))
+        _, member = await young_person_with_activity(session)
+        branch, _ = await branch_and_member(session)
     async with demo.sessions() as session, session.begin():
         assert await uncounted_rows(session) == (2 if postgres(demo) else 0)
         figures, (introduced, participating) = await rollup_rows(session), await national(session)
