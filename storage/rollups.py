@@ -214,11 +214,11 @@ def _others(d: _Dialect, x: str) -> str:
     return f"o.counted AND o.id <> {x}.id" if d.postgres else f"o.id <> {x}.id"
 
 
-def _youth_statements(d: _Dialect, x: str, sign: int, *, earlier: str = "") -> list[str]:
-    """Add (`sign` 1) or remove (-1) what youth row `x` (NEW/OLD) counts; a fulfilment moves when no row `o`
-    of `earlier` (a condition, by default `_others`) shares its introducer, unit and period."""
+def _youth_statements(d: _Dialect, x: str, sign: int) -> list[str]:
+    """Add (`sign` 1) or remove (-1) what youth row `x` (NEW/OLD) counts; a fulfilment moves when no other
+    row (`_others`) shares its introducer, unit and period."""
     alone = (f"NOT EXISTS (SELECT 1 FROM youth o WHERE o.introduced_by = {x}.introduced_by "
-             f"AND o.unit_id = {x}.unit_id AND {earlier or _others(d, x)} "
+             f"AND o.unit_id = {x}.unit_id AND {_others(d, x)} "
              f"AND {_in_period(d, 'o', 'p.code', time=True)})")
     age = f"({d.int_year(d.year_of_time(f'{x}.introduced_at'))} - {x}.birth_year)"
     values = ["1", _flag(alone), *(_flag(condition) for condition in _youth_conditions(x, age))]
