@@ -18,7 +18,9 @@ warm-up that is not counted:
 The rows written with the triggers off are not in the rollups; they are deleted (triggers still off) right after
 their mode, so the database stays consistent. When `storage.rollups` has `fold_pending` (the triggers append to
 pending tables), a task folds them every `--fold-every` seconds during the modes with triggers, as the
-`fold_rollups` job does, and once more before the check; the folded rows and the longest fold are printed.
+`fold_rollups` job does, and once more before the check; the folded rows and the longest fold are printed. Every
+`--vacuum-every` seconds it also runs `vacuum_pending`, as the `vacuum_rollups` job does (it vacuums a pending
+table grown past a megabyte, which happens where the server's autovacuum is off, as printed, or behind).
 Without it (triggers that update every unit up the path) a note says so.
 
 Printed: per mode transactions/s and p50/p95/p99 latency (BEGIN to COMMIT returned), then with/without the
@@ -28,7 +30,7 @@ distinct introducer and branch pairs, distinct young people with an activity, jo
 it); the bench exits with status 1 when any differs.
 
     .venv/bin/python bench/writers.py [--scale 0.2] [--skip-load] [--writers 8] [--seconds 20] [--warmup 3]
-        [--modes events+trig,events-trig,youth+trig,youth-trig] [--rounds 1] [--fold-every 1]
+        [--modes events+trig,events-trig,youth+trig,youth-trig] [--rounds 1] [--fold-every 1] [--vacuum-every 15]
         [--server postgresql://postgres@127.0.0.1:5432/postgres] [--database bot11_writers]
 
 All writers run as asyncio tasks in this one process: on a 2-core machine the client's own CPU is part of what
@@ -109,6 +111,7 @@ class Folds:
     runs: int = 0
     rows: int = 0
     longest: float = 0.0
+    vacuumed: int = 0  # pending tables vacuumed
     errors: list[str] = field(default_factory=list)
 
     def add(self, rows: int, seconds: float) -> None:
@@ -181,14 +184,22 @@ async def writer(url: str, mode: str, statement: str, sample: Sample, half: Half
         await conn.close()
 
 
-async def fold_loop(fold: FoldPending, sessions: Any, every: float, stop: asyncio.Event, folds: Folds) -> None:
-    """Fold the pending rollup rows every `every` seconds, each fold its own transaction, as the job does."""
+async def fold_loop(fold: FoldPending, sessions: Any, every: float, vacuum_every: float, stop: asyncio.Event,
+                    folds: Folds) -> None:
+    """Fold the pending rollup rows every `every` seconds, each fold its own transaction, and vacuum the pending
+    tables every `vacuum_every` seconds if they grew, as the jobs do."""
+    vacuum = getattr(storage.rollups, "vacuum_pending", None)
+    vacuumed_at = time.perf_counter()
     while not stop.is_set():
         started = time.perf_counter()
         try:
             async with sessions() as session, session.begin():
                 rows = await fold(session)
             folds.add(rows, time.perf_counter() - started)
+            if vacuum is not None and started - vacuumed_at >= vacuum_every:
+                vacuumed_at = started
+                async with sessions() as session:
+                    folds.vacuumed += await vacuum(session)
         except Exception as error:  # printed with the results; the writers go on
             folds.errors.append(repr(error))
         with contextlib.suppress(TimeoutError):
@@ -203,7 +214,7 @@ async def run_mode(url: str, mode: str, round_no: int, sample: Sample, half: Hal
     latencies: list[float] = []
     folds = Folds() if fold is not None and mode.endswith("+trig") else None
     stop_folding = asyncio.Event()
-    folder = (asyncio.create_task(fold_loop(fold, sessions, args.fold_every, stop_folding, folds))
+    folder = (asyncio.create_task(fold_loop(fold, sessions, args.fold_every, args.vacuum_every, stop_folding, folds))
               if fold is not None and folds is not None else None)
     t0 = time.perf_counter()
     start, stop = t0 + args.warmup, t0 + args.warmup + args.seconds
@@ -273,14 +284,14 @@ async def exactness(url: str, half: Half) -> list[tuple[str, int, int]]:
 
 def table(results: list[Result], writers: int) -> list[str]:
     lines = ["| mode        | writers |  commits |  tx/s | p50 ms | p95 ms | p99 ms | client CPU % | "
-             "folds: runs, rows, longest ms |",
+             "folds: runs, rows, longest ms, vacuums |",
              "|-------------|--------:|---------:|------:|-------:|-------:|-------:|-------------:|"
-             "-------------------------------|"]
+             "----------------------------------------|"]
     for r in results:
-        folded = (f"{r.folds.runs}, {r.folds.rows:,}, {r.folds.longest * 1000:.0f}"
+        folded = (f"{r.folds.runs}, {r.folds.rows:,}, {r.folds.longest * 1000:.0f}, {r.folds.vacuumed}"
                   + (f" ({len(r.folds.errors)} failed)" if r.folds.errors else "")) if r.folds else "—"
         lines.append(f"| {r.mode:<11} | {writers:>7} | {r.count:>8,} | {r.rate:>5,.0f} | {r.pct(0.5):>6.2f} | "
-                     f"{r.pct(0.95):>6.2f} | {r.pct(0.99):>6.2f} | {100 * r.cpu:>12.0f} | {folded:<29} |")
+                     f"{r.pct(0.95):>6.2f} | {r.pct(0.99):>6.2f} | {100 * r.cpu:>12.0f} | {folded:<38} |")
     return lines
 
 
@@ -319,6 +330,8 @@ async def main() -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds per mode written but not counted")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--fold-every", type=float, default=1.0, help="seconds between folds (with fold_pending)")
+    parser.add_argument("--vacuum-every", type=float, default=15.0,
+                        help="seconds between vacuums of the pending tables grown (with vacuum_pending)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="run the modes in turn this many times (a shared machine's load weighs on both sides)")
     parser.add_argument("--seed", type=int, default=13)
@@ -345,10 +358,12 @@ async def main() -> int:
                                                                                "participation")}
         branches = await conn.fetchval("SELECT count(*) FROM unit WHERE kind = 'branch'")
         revision = await conn.fetchval("SELECT version_num FROM alembic_version")
+        autovacuum = await conn.fetchval("SHOW autovacuum")
         await conn.close()
         print(f"\nPostgreSQL {args.database} (migration {revision}): {branches:,} branches, {sizes['member']:,} "
               f"members, {sizes['youth']:,} young people, {sizes['participation']:,} events; writing in {half.code}; "
-              f"{args.writers} writers, {args.warmup:g} s warm-up + {args.seconds:g} s per mode")
+              f"{args.writers} writers, {args.warmup:g} s warm-up + {args.seconds:g} s per mode; the server's "
+              f"autovacuum: {autovacuum}")
         if fold is None:
             print("storage.rollups has no fold_pending: the triggers update every unit up the path, nothing to fold")
         else:

@@ -15,7 +15,8 @@ queued before the branch submitted is dropped, not sent.
 `housekeeping` enqueues nothing: it forgets processed update ids and abandoned dialogs once they are old.
 `retention` enqueues nothing either: it anonymises the young people whose record nobody wrote for the retention
 period (their rows stay for the reports; storage.privacy). `fold_rollups`, every two seconds, counts the new rows
-in the report rollups and folds their pending rows (storage/rollups.py).
+in the report rollups and folds their pending rows (storage/rollups.py); `vacuum_rollups` vacuums the pending
+tables when they have grown, which only happens where PostgreSQL's autovacuum is off or behind.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from storage.integrity import (
 from storage.models import UnitKind
 from storage.outbox import Push, enqueue_many, enqueued_at
 from storage.privacy import anonymise_youth, retention_cutoff, youth_due_for_anonymising
-from storage.rollups import fold_pending
+from storage.rollups import fold_pending, vacuum_pending
 from storage.units import ancestor_ids
 from storage.updates import forget_updates_before
 
@@ -61,6 +62,7 @@ __all__ = [
     "integrity_scan",
     "monthly_nudges",
     "retention",
+    "vacuum_rollups",
 ]
 
 # Far longer than any platform redelivers an update, and than anyone would come back to a dropped dialog.
@@ -207,6 +209,11 @@ async def fold_rollups(ctx: JobContext) -> dict[str, int]:
     tables (storage/rollups.py): reports are exact either way, this keeps both few so that reading them stays
     cheap."""
     return {"folded": await fold_pending(ctx.session)}
+
+
+async def vacuum_rollups(ctx: JobContext) -> dict[str, int]:
+    """Vacuum the pending rollup tables grown past a megabyte of dead rows (PostgreSQL; storage/rollups.py)."""
+    return {"vacuumed": await vacuum_pending(ctx.session)}
 
 
 async def integrity_scan(ctx: JobContext) -> dict[str, int]:

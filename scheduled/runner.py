@@ -31,6 +31,7 @@ from scheduled.jobs import (
     integrity_scan,
     monthly_nudges,
     retention,
+    vacuum_rollups,
 )
 from scheduled.observer import NoObserver, PushObserver
 from storage.calendar import EvaluationCalendar
@@ -75,9 +76,10 @@ def default_jobs() -> list[ScheduledJob]:
 def maintenance_jobs(*, retention_years: int = RETENTION_YEARS) -> list[ScheduledJob]:
     """Return the jobs that push nothing: nightly housekeeping, and anonymising the young people whose record
     nobody wrote for `retention_years` (RETENTION_YEARS in settings); hourly, the integrity scan; every two
-    seconds, folding the report rollups' pending rows."""
+    seconds, folding the report rollups' pending rows, and every fifteen, vacuuming their tables if they grew."""
     return [ScheduledJob("housekeeping", housekeeping, {"hour": "3", "minute": "40"}),
             ScheduledJob("fold_rollups", fold_rollups, {"second": "*/2"}, quiet=True),
+            ScheduledJob("vacuum_rollups", vacuum_rollups, {"second": "7/15"}, quiet=True),
             ScheduledJob("retention", functools.partial(retention, years=retention_years),
                          {"hour": "3", "minute": "50"}),
             ScheduledJob("integrity_scan", integrity_scan, {"minute": "45"})]

@@ -121,6 +121,36 @@ async def test_the_fold_job_folds_and_says_how_many(demo: App) -> None:
         await assert_rollups_exact(session)
 
 
+async def test_the_vacuum_job_shrinks_a_pending_table_grown_with_dead_rows_and_leaves_a_small_one(demo: App) -> None:
+    """The fold deletes every pending row; where no autovacuum runs (this machine's server), the dead rows stay on
+    disk, read by every fold and report, until the job vacuums the table. It acts only past a megabyte."""
+    runner = JobRunner(sessions=demo.sessions, clock=lambda: AT, calendar=demo.calendar, tz=demo.tz,
+                       catalogs=demo.catalogs)
+    job = next(job for job in maintenance_jobs() if job.name == "vacuum_rollups")
+    assert job.cron == {"second": "7/15"}
+    if not postgres(demo):
+        assert await runner.run(job) == {"vacuumed": 0}  # SQLite: nothing is ever pending
+        return
+    size = text("SELECT pg_relation_size('report_group_pending')")
+    async with demo.sessions() as session, session.begin():
+        await fold_pending(session)
+        before = await national(session)
+        branch, _ = await branch_and_member(session)
+        # Rows that add nothing (n = 0), as many as a burst of registrations appends: the figures stay the same.
+        await session.exec(text(  # type: ignore[call-overload]
+            "INSERT INTO report_group_pending (unit_id, period, group_code, n) "
+            "SELECT :unit, '2026-H2', 'worker', 0 FROM generate_series(1, 30000)"), params={"unit": branch.id})
+    async with demo.sessions() as session, session.begin():
+        assert await fold_pending(session) == 30_000
+        assert await session.scalar(size) > 1 << 20  # the 30,000 rows, dead now, still on disk
+    assert await runner.run(job) == {"vacuumed": 1}
+    assert await runner.run(job) == {"vacuumed": 0}  # nothing grown any more
+    async with demo.sessions() as session, session.begin():
+        assert await session.scalar(size) < 1 << 20
+        assert await national(session) == before
+        await assert_rollups_exact(session)
+
+
 async def test_a_unit_moved_with_changes_pending_counts_them_under_its_new_parent(demo: App) -> None:
     from storage.reorganise import move_unit
 
