@@ -35,7 +35,20 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, CompoundSelect, Integer, and_, any_, bindparam, case, func, literal, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    FromClause,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import col, select
@@ -55,7 +68,7 @@ from storage.models import (
     Unit,
     UnitKind,
 )
-from storage.rollups import ROLLUP_COLUMNS
+from storage.rollups import ROLLUP_COLUMNS, scoped_sql
 from storage.targets import targets_for
 from storage.units import in_subtree
 
@@ -206,27 +219,42 @@ async def child_units(session: AsyncSession, *, root: Unit) -> Sequence[Unit]:
     return (await session.exec(query)).all()
 
 
+def _rollup(session: AsyncSession, view: type[ReportRollup | ReportGroup | ReportUnit], *,
+            under: int | None) -> FromClause:
+    """The rollup view `view`, to read units of the subtree of unit `under` (any unit, with None). On PostgreSQL,
+    with `under`, the view's own SELECT reading only the rows waiting to be counted in that subtree
+    (storage.rollups.scoped_sql): the view counts every row waiting in the country for each read."""
+    table = view.metadata.tables[str(view.__tablename__)]
+    if under is None or not on_postgres(session):
+        return table
+    return (text(scoped_sql(table.name)).bindparams(under=f"%/{under}/%").columns(*table.c)
+            .subquery(table.name))
+
+
 async def rollups_of(
-    session: AsyncSession, *, unit_ids: Sequence[int], period: Period
+    session: AsyncSession, *, unit_ids: Sequence[int], period: Period, under: int | None = None
 ) -> dict[int, dict[str, int]]:
-    """Return the rollup counts of the subtrees of `unit_ids` for `period` (units without any are left out)."""
-    columns = [getattr(ReportRollup, name) for name in ROLLUP_COLUMNS]
-    query = select(ReportRollup.unit_id, *columns).where(
-        ReportRollup.period == period.code, _among(session, col(ReportRollup.unit_id), unit_ids))
+    """Return the rollup counts of the subtrees of `unit_ids` for `period` (units without any are left out);
+    `under`, when given, is the id of a unit whose subtree holds every one of them (the report's unit)."""
+    rollup = _rollup(session, ReportRollup, under=under)
+    query = select(rollup.c.unit_id, *(rollup.c[name] for name in ROLLUP_COLUMNS)).where(
+        rollup.c.period == period.code, _among(session, rollup.c.unit_id, unit_ids))
     rows = (await session.exec(query)).all()
     return {row[0]: dict(zip(ROLLUP_COLUMNS, (int(v) for v in row[1:]), strict=True)) for row in rows}
 
 
 async def groups_in_subtree(session: AsyncSession, *, root: Unit, period: Period) -> dict[str, int]:
     """Count the young people introduced in the subtree in `period`, by group."""
-    query = select(ReportGroup.group_code, ReportGroup.n).where(
-        ReportGroup.unit_id == root.id, ReportGroup.period == period.code, ReportGroup.n != 0)
+    group = _rollup(session, ReportGroup, under=root.id)
+    query = select(group.c.group_code, group.c.n).where(
+        group.c.unit_id == root.id, group.c.period == period.code, group.c.n != 0)
     return {code: int(n) for code, n in (await session.exec(query)).all()}
 
 
-async def members_of(session: AsyncSession, *, unit_ids: Sequence[int]) -> dict[int, int]:
-    """Count the active members of the subtrees of `unit_ids`."""
-    query = select(ReportUnit.unit_id, ReportUnit.members).where(_among(session, col(ReportUnit.unit_id), unit_ids))
+async def members_of(session: AsyncSession, *, unit_ids: Sequence[int], under: int | None = None) -> dict[int, int]:
+    """Count the active members of the subtrees of `unit_ids` (all in `under`'s subtree, when given)."""
+    units = _rollup(session, ReportUnit, under=under)
+    query = select(units.c.unit_id, units.c.members).where(_among(session, units.c.unit_id, unit_ids))
     return {unit_id: int(n) for unit_id, n in (await session.exec(query)).all()}
 
 
@@ -247,10 +275,11 @@ async def sensitive_rows(session: AsyncSession, *, unit: Unit, year: int) -> lis
         children = [unit_id for unit_id, parent in parents.items() if parent == anchor]
         below = and_(_among(session, col(Unit.parent_id), children), col(Unit.active))
         parents.update(await _parents_of(session, _units_where(below)))
-    columns = [ReportRollup.period, ReportRollup.introduced, ReportRollup.minority, ReportRollup.religious]
+    rollup = _rollup(session, ReportRollup, under=anchor)
+    columns = [rollup.c.period, rollup.c.introduced, rollup.c.minority, rollup.c.religious]
     periods = [f"{year}-H1", f"{year}-H2", str(year)]
-    query = select(ReportRollup.unit_id, *columns).where(
-        _among(session, col(ReportRollup.unit_id), list(parents)), col(ReportRollup.period).in_(periods))
+    query = select(rollup.c.unit_id, *columns).where(
+        _among(session, rollup.c.unit_id, list(parents)), rollup.c.period.in_(periods))
     # Thousands of plain tuples for a commune: read past the ORM's row processing.
     rows = await (await session.connection()).execute(query)
     return sorted(SensitiveRow(unit_id, parents[unit_id], period, n, minority, religious)  # one order, any plan
@@ -269,7 +298,7 @@ async def _parents_of(
     return {int(unit_id): parent for unit_id, parent in rows}
 
 
-def _among(session: AsyncSession, column: Mapped[Any], ids: Sequence[int]) -> ColumnElement[bool]:
+def _among(session: AsyncSession, column: Mapped[Any] | ColumnElement[Any], ids: Sequence[int]) -> ColumnElement[bool]:
     """`column` is one of `ids`: on PostgreSQL one array parameter (one statement text however many ids, and
     a filter a view pushes into its base table like a constant), elsewhere an IN list."""
     if on_postgres(session):
@@ -364,9 +393,10 @@ async def _taking_part_by_child(
     """Sum the members and the young people taking part in the subtrees of `unit_ids`, per child of `root`;
     the ids are constants so that the `report_unit` view reads only their rows."""
     key = _child_key(session, root)
-    query = (select(key, func.sum(ReportUnit.members + ReportUnit.engaged))
-             .join(Unit, col(Unit.id) == ReportUnit.unit_id)
-             .where(_among(session, col(ReportUnit.unit_id), unit_ids)).group_by(key))
+    units = _rollup(session, ReportUnit, under=root.id)
+    query = (select(key, func.sum(units.c.members + units.c.engaged))
+             .join(Unit, col(Unit.id) == units.c.unit_id)
+             .where(_among(session, units.c.unit_id, unit_ids)).group_by(key))
     return {child: int(n or 0) for child, n in (await session.exec(query)).all()}
 
 
@@ -381,11 +411,11 @@ async def report_for(
     total = Figures(unit.id, unit.code, unit.name, unit.kind)
     figures = {str(c.id): Figures(c.id or 0, c.code, c.name, c.kind) for c in children}
     ids = [unit.id, *(c.id for c in children if c.id is not None)]
-    for unit_id, counts in (await rollups_of(session, unit_ids=ids, period=period)).items():
+    for unit_id, counts in (await rollups_of(session, unit_ids=ids, period=period, under=unit.id)).items():
         target = total if unit_id == unit.id else figures[str(unit_id)]
         for name, value in counts.items():
             setattr(target, name, value)
-    for unit_id, members in (await members_of(session, unit_ids=ids)).items():
+    for unit_id, members in (await members_of(session, unit_ids=ids, under=unit.id)).items():
         (total if unit_id == unit.id else figures[str(unit_id)]).members = members
     halves = len(period.halves)
     evaluations = await evaluations_by_child(session, root=unit, period=period, calendar=calendar, tz=tz)

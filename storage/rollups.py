@@ -74,8 +74,8 @@ from storage.units import ancestor_ids
 
 __all__ = ["AGE_BANDS", "ROLLUPS", "ROLLUP_COLUMNS", "ROLLUP_TABLES", "ROLLUP_VIEWS", "SENSITIVE_COLUMNS",
            "adjust_sensitive_counts", "drop_sql", "drop_view_sql", "fold_pending", "fold_sql", "install_sql",
-           "move_sensitive_counts", "periods_of", "rebuild_sensitive_counts", "rebuild_sql", "vacuum_pending",
-           "view_sql"]
+           "move_sensitive_counts", "periods_of", "rebuild_sensitive_counts", "rebuild_sql", "scoped_sql",
+           "vacuum_pending", "view_sql"]
 
 # (column, lowest age, highest age) with age = the period's year minus the birth year.
 AGE_BANDS = (
@@ -446,24 +446,48 @@ def view_sql(*, postgres: bool) -> list[str]:
     unit's pending rows count under its new parent); a condition on the view's key columns with constants
     reaches both branches (the base table's primary key, and a scan of the few pending and uncounted rows). On
     SQLite the triggers write the base tables directly and the views are them."""
-    d = _Dialect(postgres)
-    own = _own_counts(d, _UNCOUNTED["youth"], _UNCOUNTED["participation"])
-    statements = []
-    for name, key, counts in ROLLUPS:
-        keys = ", ".join(("unit_id", *key))
-        if not postgres:
-            statements.append(f"CREATE VIEW {name} AS SELECT {keys}, {', '.join(counts)} FROM {name}_base")
-            continue
-        columns = ", ".join(counts)
-        summed = ", ".join(f"CAST(sum({c}) AS INTEGER) AS {c}" for c in counts)
-        spread = ", ".join((*(f"p.{k}" for k in key), *(f"p.{c}" for c in counts)))
-        statements.append(
-            f"CREATE VIEW {name} AS SELECT {keys}, {summed} FROM ("
-            f"SELECT {keys}, {columns} FROM {name}_base UNION ALL "
-            f"SELECT a.value, {spread} FROM (SELECT {keys}, {columns} FROM {name}_pending UNION ALL "
-            f"{' UNION ALL '.join(own[name])}) p, {d.ancestors(_path_of('p'))}"
-            f") s GROUP BY {keys}")
-    return statements
+    if not postgres:
+        return [f"CREATE VIEW {name} AS SELECT {', '.join(('unit_id', *key, *counts))} FROM {name}_base"
+                for name, key, counts in ROLLUPS]
+    return [f"CREATE VIEW {name} AS {_rollup_select(name, scoped=False)}" for name, _, _ in ROLLUPS]
+
+
+def scoped_sql(name: str) -> str:
+    """PostgreSQL: the SELECT of the view `name` (a rollup's name) with its pending rows and the rows not counted
+    yet limited to those of the units whose path matches the parameter `under` (`%/<id>/%`: the unit `id` and
+    every unit below it). For the units of that subtree it reads the same figures as the view; a unit's report
+    reads only what waits in its own subtree, where the view counts what waits in the whole country for every
+    read (a commune's report read 426 ms instead of 26 during a burst of 24,000 rows waiting)."""
+    return _rollup_select(name, scoped=True)
+
+
+# The condition, on unit `su`, of the rows `scoped_sql` reads besides the base counts.
+_UNDER = "su.path LIKE :under"
+_UNCOUNTED_UNDER = {
+    "youth": f"(SELECT n.* FROM youth n JOIN unit su ON su.id = n.unit_id WHERE NOT n.counted AND {_UNDER})",
+    "participation": ("(SELECT n.* FROM participation n JOIN youth sy ON sy.id = n.youth_id "
+                      f"JOIN unit su ON su.id = sy.unit_id WHERE NOT n.counted AND {_UNDER})"),
+}
+
+
+def _rollup_select(name: str, *, scoped: bool) -> str:
+    """PostgreSQL: the base counts of rollup `name` plus its pending rows and what the rows not counted yet add,
+    every unit's own change spread to it and each unit above it; with `scoped`, only the rows waiting under
+    `:under` (`scoped_sql`)."""
+    d = _Dialect(True)
+    _, key, counts = next(rollup for rollup in ROLLUPS if rollup[0] == name)
+    uncounted = _UNCOUNTED_UNDER if scoped else _UNCOUNTED
+    own = _own_counts(d, uncounted["youth"], uncounted["participation"])[name]
+    keys = ", ".join(("unit_id", *key))
+    columns = ", ".join(counts)
+    pending = (f"SELECT {', '.join(f'g.{c}' for c in ('unit_id', *key, *counts))} FROM {name}_pending g "
+               f"JOIN unit su ON su.id = g.unit_id WHERE {_UNDER}") if scoped else (
+        f"SELECT {keys}, {columns} FROM {name}_pending")
+    summed = ", ".join(f"CAST(sum({c}) AS INTEGER) AS {c}" for c in counts)
+    spread = ", ".join((*(f"p.{k}" for k in key), *(f"p.{c}" for c in counts)))
+    return (f"SELECT {keys}, {summed} FROM (SELECT {keys}, {columns} FROM {name}_base UNION ALL "
+            f"SELECT a.value, {spread} FROM ({pending} UNION ALL {' UNION ALL '.join(own)}) p, "
+            f"{d.ancestors(_path_of('p'))}) s GROUP BY {keys}")
 
 
 def drop_view_sql() -> list[str]:

@@ -17,13 +17,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from scheduled.runner import JobRunner, maintenance_jobs
+from storage.calendar import Period
 from storage.models import Member, Participation, Unit, Youth
-from storage.rollups import ROLLUPS, fold_pending
+from storage.reports import report_for
+from storage.rollups import ROLLUPS, fold_pending, scoped_sql
 from storage.units import unit_by_code
 from tests.test_reorganise import add_youth, assert_rollups_exact, rollup_rows
 from tests.test_sensitive_migration import _alembic
 
 AT = datetime(2026, 11, 20, 3, tzinfo=UTC)
+PERIOD = Period(2026, 2)
 
 
 def postgres(app: App) -> bool:
@@ -149,6 +152,61 @@ async def test_the_vacuum_job_shrinks_a_pending_table_grown_with_dead_rows_and_l
         assert await session.scalar(size) < 1 << 20
         assert await national(session) == before
         await assert_rollups_exact(session)
+
+
+async def test_a_report_reads_only_what_waits_in_its_subtree_and_the_same_figures(demo: App) -> None:
+    """PostgreSQL: a report reads the rollups with only the rows waiting in its unit's subtree
+    (`storage.rollups.scoped_sql`), not every row waiting in the country; for every unit of that subtree the
+    figures are the view's. Rows wait in two branches of different communes: uncounted young people and an
+    activity, and pending rows of a corrected registration. On both databases the commune's report is the same
+    before and after the fold."""
+    async with demo.sessions() as session, session.begin():
+        await fold_pending(session)
+        branch, member = await branch_and_member(session)
+        other = (await session.exec(select(Unit).where(Unit.kind == "branch", Unit.parent_id != branch.parent_id)
+                                    .order_by(col(Unit.id)))).first()
+        assert other is not None and branch.parent_id is not None
+        await add_youth(session, member=member, unit=other, at=AT)
+        await fold_pending(session)
+    async with demo.sessions() as session, session.begin():
+        await session.exec(text("UPDATE youth SET gender = 'male' WHERE unit_id = :u"),  # type: ignore[call-overload]
+                           params={"u": other.id})
+        await young_person_with_activity(session)
+        await add_youth(session, member=member, unit=other, at=AT + timedelta(hours=1))
+        commune = await session.get(Unit, branch.parent_id)
+        assert commune is not None
+        before = await report_for(session, unit=commune, period=PERIOD, calendar=demo.calendar, tz=demo.tz)
+        if postgres(demo):
+            assert await pending_rows(session) > 0 and await uncounted_rows(session) == 4
+            for scope in (branch, commune, other, await session.get(Unit, other.parent_id)):
+                assert scope is not None
+                for name, _, _ in ROLLUPS:
+                    assert await _scoped_rows(session, name, scope) == await _view_rows(session, name, scope)
+            # Scoped to the branch, the other branch shows its base counts only: what waits there is left out.
+            scoped = text(f"SELECT * FROM ({scoped_sql('report_rollup')}) r WHERE unit_id = :v ORDER BY period")
+            outside = await session.exec(scoped, params={"under": f"%/{branch.id}/%", "v": other.id})  # type: ignore[call-overload]
+            assert [tuple(row) for row in outside.all()] != await _view_rows(session, "report_rollup", other)
+    async with demo.sessions() as session, session.begin():
+        await fold_pending(session)
+        after = await report_for(session, unit=commune, period=PERIOD, calendar=demo.calendar, tz=demo.tz)
+        assert (after.total, after.children, after.groups) == (before.total, before.children, before.groups)
+        assert after.total.introduced == before.total.introduced > 0
+
+
+async def _scoped_rows(session: AsyncSession, name: str, scope: Unit) -> list[tuple[Any, ...]]:
+    """The rows of every unit of `scope`'s subtree read with only what waits under `scope`."""
+    return await _subtree_rows(session, f"({scoped_sql(name)})", scope)
+
+
+async def _view_rows(session: AsyncSession, name: str, scope: Unit) -> list[tuple[Any, ...]]:
+    return await _subtree_rows(session, name, scope)
+
+
+async def _subtree_rows(session: AsyncSession, source: str, scope: Unit) -> list[tuple[Any, ...]]:
+    query = text(f"SELECT r.* FROM {source} r JOIN unit u ON u.id = r.unit_id WHERE u.path LIKE :under "
+                 "ORDER BY 1, 2, 3")
+    result = await session.exec(query, params={"under": f"%/{scope.id}/%"})  # type: ignore[call-overload]
+    return [tuple(row) for row in result.all()]
 
 
 async def test_a_unit_moved_with_changes_pending_counts_them_under_its_new_parent(demo: App) -> None:
