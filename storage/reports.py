@@ -70,7 +70,7 @@ from storage.models import (
 )
 from storage.rollups import ROLLUP_COLUMNS, scoped_sql
 from storage.targets import targets_for
-from storage.units import in_subtree
+from storage.units import ancestor_ids, in_subtree
 
 __all__ = [
     "COUNT_FIELDS",
@@ -231,6 +231,12 @@ def _rollup(session: AsyncSession, view: type[ReportRollup | ReportGroup | Repor
             .subquery(table.name))
 
 
+def _scope(unit: Unit) -> int | None:
+    """The unit to limit the rows waiting to be counted to, to read `unit`'s subtree: `unit`, or None for a root,
+    whose subtree is every unit (the view reads the same without looking up each row's unit)."""
+    return unit.id if unit.parent_id is not None else None
+
+
 async def rollups_of(
     session: AsyncSession, *, unit_ids: Sequence[int], period: Period, under: int | None = None
 ) -> dict[int, dict[str, int]]:
@@ -245,7 +251,7 @@ async def rollups_of(
 
 async def groups_in_subtree(session: AsyncSession, *, root: Unit, period: Period) -> dict[str, int]:
     """Count the young people introduced in the subtree in `period`, by group."""
-    group = _rollup(session, ReportGroup, under=root.id)
+    group = _rollup(session, ReportGroup, under=_scope(root))
     query = select(group.c.group_code, group.c.n).where(
         group.c.unit_id == root.id, group.c.period == period.code, group.c.n != 0)
     return {code: int(n) for code, n in (await session.exec(query)).all()}
@@ -275,7 +281,8 @@ async def sensitive_rows(session: AsyncSession, *, unit: Unit, year: int) -> lis
         children = [unit_id for unit_id, parent in parents.items() if parent == anchor]
         below = and_(_among(session, col(Unit.parent_id), children), col(Unit.active))
         parents.update(await _parents_of(session, _units_where(below)))
-    rollup = _rollup(session, ReportRollup, under=anchor)
+    # The anchor is a root when `unit` is one or its parent is (a path of at most two ids).
+    rollup = _rollup(session, ReportRollup, under=anchor if len(ancestor_ids(unit.path)) > 2 else None)
     columns = [rollup.c.period, rollup.c.introduced, rollup.c.minority, rollup.c.religious]
     periods = [f"{year}-H1", f"{year}-H2", str(year)]
     query = select(rollup.c.unit_id, *columns).where(
@@ -393,7 +400,7 @@ async def _taking_part_by_child(
     """Sum the members and the young people taking part in the subtrees of `unit_ids`, per child of `root`;
     the ids are constants so that the `report_unit` view reads only their rows."""
     key = _child_key(session, root)
-    units = _rollup(session, ReportUnit, under=root.id)
+    units = _rollup(session, ReportUnit, under=_scope(root))
     query = (select(key, func.sum(units.c.members + units.c.engaged))
              .join(Unit, col(Unit.id) == units.c.unit_id)
              .where(_among(session, units.c.unit_id, unit_ids)).group_by(key))
@@ -411,11 +418,11 @@ async def report_for(
     total = Figures(unit.id, unit.code, unit.name, unit.kind)
     figures = {str(c.id): Figures(c.id or 0, c.code, c.name, c.kind) for c in children}
     ids = [unit.id, *(c.id for c in children if c.id is not None)]
-    for unit_id, counts in (await rollups_of(session, unit_ids=ids, period=period, under=unit.id)).items():
+    for unit_id, counts in (await rollups_of(session, unit_ids=ids, period=period, under=_scope(unit))).items():
         target = total if unit_id == unit.id else figures[str(unit_id)]
         for name, value in counts.items():
             setattr(target, name, value)
-    for unit_id, members in (await members_of(session, unit_ids=ids, under=unit.id)).items():
+    for unit_id, members in (await members_of(session, unit_ids=ids, under=_scope(unit))).items():
         (total if unit_id == unit.id else figures[str(unit_id)]).members = members
     halves = len(period.halves)
     evaluations = await evaluations_by_child(session, root=unit, period=period, calendar=calendar, tz=tz)

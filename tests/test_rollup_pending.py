@@ -189,7 +189,8 @@ async def test_a_report_reads_only_what_waits_in_its_subtree_and_the_same_figure
     async with demo.sessions() as session, session.begin():
         await fold_pending(session)
         after = await report_for(session, unit=commune, period=PERIOD, calendar=demo.calendar, tz=demo.tz)
-        assert (after.total, after.children, after.groups) == (before.total, before.children, before.groups)
+        assert (after.total, after.children, after.groups, after.sensitive) == (
+            before.total, before.children, before.groups, before.sensitive)
         assert after.total.introduced == before.total.introduced > 0
 
 
