@@ -361,7 +361,7 @@ class Youth(SQLModel, table=True):
     # Who wrote the record when not the introducer (a secretary recording on behalf of a member); no foreign
     # key so that SQLite adds the column without rebuilding the table and its triggers.
     recorded_by: int | None = None
-    unit_id: int = Field(foreign_key="unit.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")  # looked up by ix_youth_unit_status (unit_id, status)
     introduced_at: datetime = _aware(nullable=False, index=True)
     consent_at: datetime = _aware(nullable=False)
     # Under 16 at registration: who agreed for them (a ConsentBy value: parent, guardian); None when the person
