@@ -59,6 +59,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text, update
@@ -452,6 +453,7 @@ def view_sql(*, postgres: bool) -> list[str]:
     return [f"CREATE VIEW {name} AS {_rollup_select(name, scoped=False)}" for name, _, _ in ROLLUPS]
 
 
+@cache
 def scoped_sql(name: str) -> str:
     """PostgreSQL: the SELECT of the view `name` (a rollup's name) with its pending rows and the rows not counted
     yet limited to those of the units whose path matches the parameter `under` (`%/<id>/%`: the unit `id` and
