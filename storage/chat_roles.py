@@ -6,6 +6,7 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import keyed
 from storage.models import ChatIdentity, Role
 
 __all__ = ["roles_and_locale"]
@@ -21,7 +22,7 @@ async def roles_and_locale(
 
 
 # Built once, the person as parameters: every command or press reads it.
-_QUERY = (
+_QUERY = keyed(
     select(ChatIdentity.locale, Role.role)
     .outerjoin(Role, col(Role.member_id) == ChatIdentity.member_id)
     .where(ChatIdentity.channel == bindparam("channel"), ChatIdentity.external_id == bindparam("external_id"))

@@ -4,9 +4,9 @@ that depend on which of the two is in use or on how SQLModel types a table's col
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, event
+from sqlalchemy import Executable, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -15,9 +15,14 @@ from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.sealed import Sealer, attach_sealer
-from storage.sqlite_driver import one_hop_dbapi
+from storage.sqlite_driver import INLINE, flag_inline, one_hop_dbapi
 
-__all__ = ["create_engine", "is_sqlite", "key_col", "on_postgres", "reader_factory", "session_factory", "upsert_insert"]
+__all__ = [
+    "create_engine", "is_sqlite", "key_col", "keyed", "on_postgres", "reader_factory", "session_factory",
+    "upsert_insert",
+]
+
+E = TypeVar("E", bound=Executable)
 
 
 _READ_ONLY = "bot11_read_only"  # an execution option: the session's transactions only read
@@ -30,7 +35,7 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, *, sealer: Sealer | None = None, **kwargs: Any) -> AsyncEngine:
     """Build the async engine for `url`; for a SQLite file, create its folder and set it up for WAL, with one
-    thread hop per statement (storage/sqlite_driver.py).
+    thread hop per statement at most (storage/sqlite_driver.py).
 
     `sealer` seals and opens the sensitive columns (storage/sealed.py); without one the engine reads and
     writes them only as NULL.
@@ -62,10 +67,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    event.listen(engine.sync_engine, "before_cursor_execute", flag_inline)
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(_READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def keyed(statement: E) -> E:
+    """Mark `statement` as one that reads or writes a few rows by key (an index lookup, no scan): on SQLite,
+    inside a transaction, it runs on the event loop's own thread instead of a round trip to the driver's thread
+    (storage/sqlite_driver.py). For the statements every update runs; never for a report's or a job's scans,
+    which would hold the event loop for as long as they take."""
+    return statement.execution_options(**{INLINE: True})
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -12,7 +12,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from storage.db import on_postgres
+from storage.db import keyed, on_postgres
 from storage.models import ChatIdentity, Conversation, Member, MemberStatus, Role, Unit
 
 __all__ = [
@@ -71,7 +71,7 @@ def _speaking_query(sqlite: bool) -> Select[ChatIdentity, Member, str, Unit]:
     if sqlite:
         query = query.outerjoin(Conversation, and_(col(Conversation.channel) == who.c.channel,
                                                    col(Conversation.external_id) == who.c.external_id))
-    return query
+    return keyed(query)
 
 
 async def conversation_for(session: AsyncSession, *, channel: str, external_id: str) -> Conversation | None:
@@ -100,17 +100,16 @@ async def save_conversation(
 
 
 _TABLE = Conversation.metadata.tables[Conversation.__tablename__]
-_INSERT = insert(_TABLE)
-_UPDATE = (update(_TABLE).where(_TABLE.c.id == bindparam("row"))
-           .values({name: bindparam(f"new_{name}") for name in ("flow", "step", "data", "expires_at")}
-                   | {"version": _TABLE.c.version + 1}))
+_INSERT = keyed(insert(_TABLE))
+_UPDATE = keyed(update(_TABLE).where(_TABLE.c.id == bindparam("row"))
+                .values({name: bindparam(f"new_{name}") for name in ("flow", "step", "data", "expires_at")}
+                        | {"version": _TABLE.c.version + 1}))
+_CLEAR = keyed(delete(_TABLE).where(_TABLE.c.channel == bindparam("channel"),
+                                    _TABLE.c.external_id == bindparam("external_id")))
 
 
 async def clear_conversation(session: AsyncSession, *, channel: str, external_id: str) -> None:
-    statement = delete(Conversation).where(
-        col(Conversation.channel) == channel, col(Conversation.external_id) == external_id
-    )
-    await session.exec(statement)
+    await session.exec(_CLEAR, params={"channel": channel, "external_id": external_id})
 
 
 async def forget_conversations_expired_before(session: AsyncSession, *, before: datetime) -> int:

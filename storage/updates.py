@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import keyed
 from storage.models import AwareDateTime, ProcessedUpdate
 
 __all__ = ["CLAIM", "claim_update", "forget_updates_before"]
@@ -27,9 +28,9 @@ async def claim_update(session: AsyncSession, *, channel: str, update_id: str, n
 # The claim every update runs: one statement for both databases (SQLite since 3.24 and PostgreSQL both take ON
 # CONFLICT DO NOTHING), in SQL. The dialects' own INSERT constructs (`sqlite.insert(...)`) have no cache key in
 # SQLAlchemy 2.0, so built with them it was compiled anew for every update.
-CLAIM = text("INSERT INTO processed_update (channel, update_id, processed_at) "
-             "VALUES (:channel, :update_id, :processed_at) ON CONFLICT DO NOTHING"
-             ).bindparams(bindparam("processed_at", type_=AwareDateTime()))
+CLAIM = keyed(text("INSERT INTO processed_update (channel, update_id, processed_at) "
+                   "VALUES (:channel, :update_id, :processed_at) ON CONFLICT DO NOTHING"
+                   ).bindparams(bindparam("processed_at", type_=AwareDateTime())))
 
 
 async def forget_updates_before(session: AsyncSession, *, before: datetime) -> int:

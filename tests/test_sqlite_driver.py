@@ -1,17 +1,20 @@
-"""The SQLite driver that runs each statement in one hop to aiosqlite's thread (storage/sqlite_driver.py): what
-SQLAlchemy reads of a cursor (rows, description, lastrowid, rowcount) and the errors it maps must be what the
-stock aiosqlite adapter gives. These run on a SQLite file of their own whatever `--db` says."""
+"""The SQLite driver that runs each statement in one hop to aiosqlite's thread, or a keyed one on the event loop's
+own thread inside a transaction (storage/sqlite_driver.py): what SQLAlchemy reads of a cursor (rows, description,
+lastrowid, rowcount) and the errors it maps must be what the stock aiosqlite adapter gives. These run on a SQLite
+file of their own whatever `--db` says."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import exc, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine
+from storage.db import create_engine, keyed
 
 
 async def _engine(tmp_path: Path) -> AsyncEngine:
@@ -58,5 +61,66 @@ async def test_errors_map_and_the_connection_goes_on(tmp_path: Path) -> None:
         async with engine.connect() as conn:  # the failed transaction left nothing behind
             names = (await conn.execute(text("SELECT name FROM t ORDER BY name"))).scalars().all()
         assert names == ["Chi đoàn 1"]
+    finally:
+        await engine.dispose()
+
+
+def _with_thread_function(engine: AsyncEngine) -> None:
+    """Give every new connection `thread()`, the id of the thread that runs the statement calling it."""
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("thread", 0, threading.get_ident)
+
+
+async def test_a_keyed_statement_runs_on_the_loop_thread_only_inside_a_transaction(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/driver.db")
+    _with_thread_function(engine)
+    loop_thread = threading.get_ident()
+    try:
+        async with engine.connect() as conn:  # SQLAlchemy begins a transaction for the first statement
+            plain = (await conn.execute(text("SELECT thread()"))).scalar_one()
+            marked = (await conn.execute(keyed(text("SELECT thread()")))).scalar_one()
+        assert marked == loop_thread
+        assert plain != loop_thread  # aiosqlite's thread
+
+        def outside(sync_conn: Any) -> tuple[int, int]:
+            cursor = sync_conn.connection.dbapi_connection.cursor()
+            cursor.execute("COMMIT")  # the transaction SQLAlchemy began is over: a marked statement goes out
+            cursor.inline = True
+            cursor.execute("SELECT thread()")
+            out = cursor.fetchone()[0]
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT thread()")
+            return out, cursor.fetchone()[0]
+
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            out, inside = await conn.run_sync(outside)
+        assert out != loop_thread and inside == loop_thread
+    finally:
+        await engine.dispose()
+
+
+async def test_a_keyed_statement_gives_what_the_thread_gives(tmp_path: Path) -> None:
+    engine = await _engine(tmp_path)
+    try:
+        async with engine.begin() as conn:
+            inserted = await conn.execute(keyed(text("INSERT INTO t (name, n) VALUES ('Đoàn 🙂', 1)")))
+            assert inserted.lastrowid == 1 and inserted.rowcount == 1
+            updated = await conn.execute(keyed(text("UPDATE t SET n = n + 1 WHERE name = :name")),
+                                         {"name": "Đoàn 🙂"})
+            assert updated.rowcount == 1
+            row = (await conn.execute(keyed(text("SELECT id, name AS label, n FROM t")))).one()
+            assert tuple(row) == (1, "Đoàn 🙂", 2) and list(row._fields) == ["id", "label", "n"]
+        with pytest.raises(exc.IntegrityError):  # mapped as from the thread, and the transaction rolled back
+            async with engine.begin() as conn:
+                await conn.execute(keyed(text("INSERT INTO t (name) VALUES ('Hội')")))
+                await conn.execute(keyed(text("INSERT INTO t (name) VALUES ('Đoàn 🙂')")))
+        with pytest.raises(exc.OperationalError):
+            async with engine.begin() as conn:
+                await conn.execute(keyed(text("SELECT * FROM no_such_table")))
+        async with engine.connect() as conn:
+            names = (await conn.execute(keyed(text("SELECT name FROM t ORDER BY name")))).scalars().all()
+        assert names == ["Đoàn 🙂"]
     finally:
         await engine.dispose()
