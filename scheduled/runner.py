@@ -60,7 +60,9 @@ class ScheduledJob:
     name: str
     job: Job
     cron: dict[str, str]
-    quiet: bool = False  # a run that counted nothing is logged at DEBUG (a job running every few seconds)
+    # A job running every few seconds: a run that counted nothing is logged at DEBUG, and a run due while the one
+    # before is still going is skipped quietly (the next one does its work), not warned of by APScheduler.
+    quiet: bool = False
 
 
 def default_jobs() -> list[ScheduledJob]:
@@ -96,8 +98,21 @@ class JobRunner:
     catalogs: Catalogs
     observer: PushObserver = field(default_factory=NoObserver)
     _running: set[asyncio.Task[object]] = field(default_factory=set, init=False, repr=False)
+    _busy: set[str] = field(default_factory=set, init=False, repr=False)  # quiet jobs with a run under way
 
     async def run(self, scheduled: ScheduledJob) -> dict[str, int]:
+        if scheduled.quiet:
+            if scheduled.name in self._busy:
+                log.debug("job %s is still running: this run is skipped", scheduled.name)
+                return {}
+            self._busy.add(scheduled.name)
+            try:
+                return await self._run(scheduled)
+            finally:
+                self._busy.discard(scheduled.name)
+        return await self._run(scheduled)
+
+    async def _run(self, scheduled: ScheduledJob) -> dict[str, int]:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
@@ -132,8 +147,10 @@ def build_scheduler(runner: JobRunner, jobs: Sequence[ScheduledJob], *, run_now:
     scheduler = AsyncIOScheduler(timezone=runner.tz)
     for job in jobs:
         extra = {"next_run_time": datetime.now(runner.tz)} if run_now else {}
+        # A quiet job's overlapping run reaches the runner, which skips it at DEBUG; APScheduler would log a
+        # warning for every such run of a job due every two seconds while one fold takes three.
         scheduler.add_job(runner.run, CronTrigger(timezone=runner.tz, **job.cron), args=[job], id=job.name,
-                          coalesce=True, max_instances=1, misfire_grace_time=None, **extra)
+                          coalesce=True, max_instances=2 if job.quiet else 1, misfire_grace_time=None, **extra)
     return scheduler
 
 

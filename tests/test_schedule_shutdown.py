@@ -1,5 +1,6 @@
 """Stopping the scheduler while a job runs lets the run finish: the process then exits, and no half-done run
-is logged (APScheduler's own shutdown would cancel it mid-query)."""
+is logged (APScheduler's own shutdown would cancel it mid-query). A job due every few seconds whose run outlasts
+the interval skips the runs due meanwhile without a warning line."""
 
 from __future__ import annotations
 
@@ -55,3 +56,32 @@ async def test_housekeeping_forgets_old_update_ids_and_abandoned_dialogs(demo: A
     assert kept == ["new-1"] and dialogs == 1
     # The one still in progress continues.
     assert await chat.say("new", "Nguyễn Văn An") == ["Bạn sinh năm nào? (ví dụ: 2003)"]
+
+
+async def test_a_quiet_job_due_while_its_run_goes_on_is_skipped_without_a_warning(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    release = asyncio.Event()
+    entered: list[int] = []
+
+    async def fold(ctx: JobContext) -> dict[str, int]:
+        entered.append(len(entered))
+        if len(entered) == 1:  # the first run outlasts the next two seconds' runs
+            await release.wait()
+        return {"folded": 0}
+
+    runner = job_runner(app)
+    scheduler = build_scheduler(runner, [ScheduledJob("fold", fold, {"second": "*"}, quiet=True)], run_now=True)
+    with caplog.at_level(logging.DEBUG):
+        scheduler.start()
+        await asyncio.sleep(2.5)
+        overlapping = len(entered)
+        release.set()
+        await asyncio.sleep(1.2)  # the next second's run goes ahead
+        await stop_scheduler(scheduler, runner)
+        await asyncio.sleep(0.05)
+    assert overlapping == 1
+    assert len(entered) >= 2
+    skipped = [r for r in caplog.records if "job fold is still running: this run is skipped" in r.getMessage()]
+    assert len(skipped) >= 2 and all(r.levelno == logging.DEBUG for r in skipped)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
