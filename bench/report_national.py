@@ -19,8 +19,12 @@ goal < 200 ms.
 
     .venv/bin/python bench/report_national.py [--scale 1.0] [--runs 5] [--skip-load] [--no-python]
         [--server postgresql://postgres@127.0.0.1:5432/postgres] [--database bot11_bench] [--sqlite-members 50000]
+        [--random-page-cost 1.1]
 
-`--scale 0.1` builds a tenth of the branches, members and young people (still 34 provinces).
+`--scale 0.1` builds a tenth of the branches, members and young people (still 34 provinces). The planner
+settings the reports ran with are printed: with the default `random_page_cost` (4, for spinning disks) the
+planner reads a commune's sensitive rows (its province's units, scattered over the rollup table) by scanning the
+whole table rather than by its key; `--random-page-cost 1.1` runs the reports as on a server set for SSD.
 """
 
 from __future__ import annotations
@@ -317,8 +321,8 @@ async def best_of(runs: int, work: Callable[[], Awaitable[Any]]) -> tuple[float,
     return min(times), statistics.median(times), result
 
 
-async def time_reports(url: str, runs: int, commune_code: str) -> dict[str, Any]:
-    engine = create_engine(url)
+async def time_reports(url: str, runs: int, commune_code: str, settings: dict[str, str]) -> dict[str, Any]:
+    engine = create_engine(url, connect_args={"server_settings": settings})
     sessions = session_factory(engine)
     try:
         async def report(code: str) -> Any:
@@ -397,6 +401,8 @@ async def main() -> None:
     parser.add_argument("--skip-load", action="store_true", help="reuse the database a previous run built")
     parser.add_argument("--no-python", action="store_true", help="skip the load-rows-into-Python comparison")
     parser.add_argument("--sqlite-members", type=int, default=50_000)
+    parser.add_argument("--random-page-cost", help="the planner setting for the reports' sessions (default: the "
+                                                   "server's), as a server on SSD is set (1.1)")
     args = parser.parse_args()
     url = args.server.rsplit("/", 1)[0] + f"/{args.database}"
     if not args.skip_load:
@@ -408,11 +414,17 @@ async def main() -> None:
     sizes = {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in ("unit", "member", "youth", "participation")}
     commune = await conn.fetchval("SELECT code FROM unit WHERE kind = 'grassroots' ORDER BY id LIMIT 1")
     branches = await conn.fetchval("SELECT count(*) FROM unit WHERE kind = 'branch'")
+    settings = {"random_page_cost": args.random_page_cost} if args.random_page_cost else {}
+    planner = {name: settings.get(name) or await conn.fetchval(f"SHOW {name}")
+               for name in ("random_page_cost", "effective_cache_size", "shared_buffers", "jit")}
     await conn.close()
     print(f"\nPostgreSQL {args.database}: {sizes['unit']:,} units ({branches:,} branches), "
           f"{sizes['member']:,} members, "
-          f"{sizes['youth']:,} young people, {sizes['participation']:,} participation events; period {PERIOD}\n")
-    timings = await time_reports("postgresql+asyncpg" + url.removeprefix("postgresql"), args.runs, commune)
+          f"{sizes['youth']:,} young people, {sizes['participation']:,} participation events; period {PERIOD}")
+    print("the reports' planner settings: " + ", ".join(f"{name} {value}" for name, value in planner.items())
+          + (" (random_page_cost set for this run)" if settings else " (the server's)") + "\n")
+    timings = await time_reports("postgresql+asyncpg" + url.removeprefix("postgresql"), args.runs, commune,
+                                 settings)
     lines = ["| measurement                                    |  best (ms) | median (ms) | goal      | met  |",
              "|------------------------------------------------|-----------:|-----------:|-----------|------|"]
     nb, nm, national = timings["national"]

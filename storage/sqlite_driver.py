@@ -1,4 +1,4 @@
-"""SQLite for the async engine with one hop to aiosqlite's thread per statement.
+"""SQLite for the async engine with one hop to aiosqlite's thread per statement at most.
 
 SQLAlchemy's aiosqlite adapter sends each step of a statement to aiosqlite's worker thread on its own: open a
 cursor, execute, fetch the rows, close the cursor; four round trips between the event loop and the thread for a
@@ -46,7 +46,8 @@ _Ran = tuple[Any, list[Any] | None, int | None, int]  # description, rows, lastr
 
 
 def _run(connection: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> _Ran:
-    """In aiosqlite's thread: execute one statement and collect everything SQLAlchemy reads of its cursor."""
+    """In aiosqlite's thread (a keyed statement: the caller's): execute one statement and collect everything
+    SQLAlchemy reads of its cursor."""
     cursor = connection.cursor()
     try:
         if many:
