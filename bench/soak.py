@@ -5,10 +5,12 @@ worker against the loopback fake platform, one worker killed with SIGKILL every 
     .venv/bin/python -m bench.soak --minutes 2 --kill-every 40     # a smoke run
     .venv/bin/python -m bench.soak --minutes 20                    # the soak
 
-Worker 0 is the one killed: it starts first, so it wins the scheduler's lock, and its first death hands the lock
-to worker 1, which is never killed and whose resident memory is watched for the whole run. Beside the people's
-updates (`--rate` a second), the driver enqueues `--push-rate` outbox rows a second, each text carrying its
-dedupe key, so the fake platform can count every push's deliveries.
+Worker 0 is the one killed; worker 1 is never killed, and its resident memory is watched for the whole run.
+Worker 0 starts first, so it wins the scheduler's lock; after each death the lock goes to whichever worker asks
+first: worker 1 asks every 30 s, the restarted worker 0 as it starts, so the lock mostly follows worker 0, and
+the scheduler is away for the seconds in between (the printed leaders show it; the jobs catch up when it is back).
+Beside the people's updates (`--rate` a second), the driver enqueues `--push-rate` outbox rows a second, each text
+carrying its dedupe key, so the fake platform can count every push's deliveries.
 
 Printed at the end, against the goals:
 
