@@ -22,7 +22,7 @@ __all__ = [
     "upsert_insert",
 ]
 
-E = TypeVar("E", bound=Executable)
+_Statement = TypeVar("_Statement", bound=Executable)
 
 
 _READ_ONLY = "bot11_read_only"  # an execution option: the session's transactions only read
@@ -75,7 +75,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def keyed(statement: E) -> E:
+def keyed(statement: _Statement) -> _Statement:
     """Mark `statement` as one that reads or writes a few rows by key (an index lookup, no scan): on SQLite,
     inside a transaction, it runs on the event loop's own thread instead of a round trip to the driver's thread
     (storage/sqlite_driver.py). For the statements every update runs; never for a report's or a job's scans,

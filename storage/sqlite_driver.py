@@ -87,8 +87,10 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         try:
             raw = connection._conn
-            ran: _Ran = self.await_(_here(_run, raw, many, operation, parameters) if self.inline and raw.in_transaction
-                                    else connection._execute(_run, raw, many, operation, parameters))
+            if self.inline and raw.in_transaction:
+                ran: _Ran = self.await_(_here(_run, raw, many, operation, parameters))
+            else:
+                ran = self.await_(connection._execute(_run, raw, many, operation, parameters))
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         description, rows, lastrowid, rowcount = ran
